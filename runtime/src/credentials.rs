@@ -1,0 +1,73 @@
+//! Reading credentials from the `Authorization` header.
+
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+
+use crate::policy::Scheme;
+
+/// What the `Authorization` header holds for one scheme.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Presented<'a> {
+    /// No header, or a header for another scheme.
+    Absent,
+    /// The scheme matches but the value is unusable.
+    Malformed,
+    /// The credentials after the scheme name.
+    Value(&'a str),
+}
+
+/// The credentials for `scheme`; scheme names are case-insensitive (RFC 9110 11.1).
+pub(crate) fn presented(headers: &HeaderMap, scheme: Scheme) -> Presented<'_> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Presented::Absent;
+    };
+    let Ok(value) = value.to_str() else {
+        return Presented::Malformed;
+    };
+    let name = scheme.as_str();
+    match value.split_once(' ') {
+        Some((given, rest)) if given.eq_ignore_ascii_case(name) => {
+            let rest = rest.trim_matches(' ');
+            if rest.is_empty() || rest.contains(' ') {
+                Presented::Malformed
+            } else {
+                Presented::Value(rest)
+            }
+        }
+        None if value.eq_ignore_ascii_case(name) => Presented::Malformed,
+        _ => Presented::Absent,
+    }
+}
+
+/// The scheme the `Authorization` header names, if Portcullis knows it.
+pub(crate) fn scheme_of(headers: &HeaderMap) -> Option<Scheme> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let name = value.split(' ').next()?;
+    [Scheme::Bearer, Scheme::Basic]
+        .into_iter()
+        .find(|scheme| scheme.as_str().eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        map
+    }
+
+    #[test]
+    fn bearer_forms() {
+        assert_eq!(presented(&headers("Bearer abc"), Scheme::Bearer), Presented::Value("abc"));
+        assert_eq!(presented(&headers("bearer abc"), Scheme::Bearer), Presented::Value("abc"));
+        assert_eq!(presented(&headers("Bearer"), Scheme::Bearer), Presented::Malformed);
+        assert_eq!(presented(&headers("Bearer a b"), Scheme::Bearer), Presented::Malformed);
+        assert_eq!(presented(&headers("Basic abc"), Scheme::Bearer), Presented::Absent);
+        assert_eq!(presented(&HeaderMap::new(), Scheme::Bearer), Presented::Absent);
+        assert_eq!(scheme_of(&headers("basic xyz")), Some(Scheme::Basic));
+        assert_eq!(scheme_of(&headers("Digest xyz")), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! The runtime of Portcullis: credential verification, policy checks and the
+//! secure router. Users depend on the `portcullis` facade, which re-exports
+//! this crate together with the macros.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod audit;
+mod basic;
+mod config_error;
+mod credentials;
+mod guard;
+mod hierarchy;
+pub mod jwt;
+mod policy;
+mod principal;
+mod problem;
+mod rejection;
+pub mod routing;
+mod security;
+mod vocabulary;
+
+pub use audit::AUDIT_TARGET;
+pub use basic::{
+    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord, UserStore,
+    hash_password, verify_password,
+};
+pub use config_error::ConfigError;
+pub use guard::Guard;
+pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};
+pub use policy::{Denial, Policy, Requirement, Scheme};
+pub use principal::Principal;
+pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
+pub use rejection::AuthRejection;
+pub use routing::{GuardedHandler, SecureMethodRouter, SecureRouter};
+pub use security::{Security, SecurityBuilder};
+pub use vocabulary::{RoleVocabulary, ScopeVocabulary};

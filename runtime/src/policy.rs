@@ -1,0 +1,189 @@
+//! Policies: what a handler requires of its caller, fixed at compile time.
+
+use std::fmt;
+
+use crate::hierarchy::RoleHierarchy;
+use crate::principal::Principal;
+
+/// How a route's caller proves who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `Authorization: Bearer <jwt>` (RFC 6750).
+    Bearer,
+    /// `Authorization: Basic <base64>` (RFC 7617).
+    Basic,
+}
+
+impl Scheme {
+    /// The scheme's name as it appears in the `Authorization` header.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::Basic => "Basic",
+        }
+    }
+}
+
+/// A requirement tree, built by the policy attributes as a constant.
+///
+/// Evaluating it walks `'static` data: no allocation, nothing read at run time
+/// except the caller's verified roles and scopes.
+///
+/// ```
+/// use portcullis::Requirement;
+///
+/// const WRITE: Requirement = Requirement::All(&[
+///     Requirement::AnyRole(&["user", "admin"]),
+///     Requirement::Scopes(&["items:write"]),
+/// ]);
+/// assert_eq!(WRITE.to_string(), "all(any_role(user, admin), scope(items:write))");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// Anyone, signed in or not; credentials are not even read.
+    Public,
+    /// Any verified caller.
+    Authenticated,
+    /// A caller holding this role, directly or through the role hierarchy.
+    Role(&'static str),
+    /// A caller holding at least one of these roles.
+    AnyRole(&'static [&'static str]),
+    /// A caller whose credential carries every one of these scopes.
+    Scopes(&'static [&'static str]),
+    /// Every requirement holds.
+    All(&'static [Requirement]),
+    /// At least one requirement holds.
+    Any(&'static [Requirement]),
+}
+
+/// Which kind of check refused a caller; the 403 answer names the kind only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// A role check failed.
+    Role,
+    /// A scope check failed.
+    Scope,
+}
+
+impl Denial {
+    /// The problem `code` of the refusal.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Role => "insufficient_role",
+            Self::Scope => "insufficient_scope",
+        }
+    }
+}
+
+impl Requirement {
+    /// Checks `principal` against the requirement.
+    ///
+    /// When several checks fail, the first failing one (in declaration order)
+    /// names the denial.
+    pub fn evaluate(&self, principal: &Principal, hierarchy: &RoleHierarchy) -> Result<(), Denial> {
+        match *self {
+            Self::Public | Self::Authenticated => Ok(()),
+            Self::Role(role) => {
+                if hierarchy.grants(principal.roles(), role) {
+                    Ok(())
+                } else {
+                    Err(Denial::Role)
+                }
+            }
+            Self::AnyRole(roles) => {
+                if roles.iter().any(|role| hierarchy.grants(principal.roles(), role)) {
+                    Ok(())
+                } else {
+                    Err(Denial::Role)
+                }
+            }
+            Self::Scopes(scopes) => {
+                if scopes.iter().all(|scope| principal.has_scope(scope)) {
+                    Ok(())
+                } else {
+                    Err(Denial::Scope)
+                }
+            }
+            Self::All(parts) => parts
+                .iter()
+                .try_for_each(|part| part.evaluate(principal, hierarchy)),
+            Self::Any(parts) => {
+                let mut first = None;
+                for part in parts {
+                    match part.evaluate(principal, hierarchy) {
+                        Ok(()) => return Ok(()),
+                        Err(denial) => {
+                            first.get_or_insert(denial);
+                        }
+                    }
+                }
+                // `any()` with no branches can only come from a hand-written
+                // policy; it grants nothing.
+                Err(first.unwrap_or(Denial::Role))
+            }
+        }
+    }
+
+    /// Whether the requirement lets anonymous callers in.
+    pub const fn is_public(&self) -> bool {
+        matches!(self, Self::Public)
+    }
+}
+
+fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::Display>) -> fmt::Result {
+    for (index, item) in items.enumerate() {
+        if index > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, list): (&str, Option<&dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result>) = match self {
+            Self::Public => ("public", None),
+            Self::Authenticated => ("authenticated", None),
+            Self::Role(role) => return write!(f, "role({role})"),
+            Self::AnyRole(roles) => ("any_role", Some(&|f| write_list(f, roles.iter()))),
+            Self::Scopes(scopes) => ("scope", Some(&|f| write_list(f, scopes.iter()))),
+            Self::All(parts) => ("all", Some(&|f| write_list(f, parts.iter()))),
+            Self::Any(parts) => ("any", Some(&|f| write_list(f, parts.iter()))),
+        };
+        f.write_str(name)?;
+        if let Some(list) = list {
+            f.write_str("(")?;
+            list(f)?;
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// A handler's policy: its requirement and the scheme its callers use.
+///
+/// The policy attributes implement it on a hidden type per handler; the
+/// [`crate::Guard`] extractor reads it at compile time. Implement it by hand
+/// only for policies the attributes cannot say.
+///
+/// ```
+/// use portcullis::{Policy, Requirement, Scheme};
+///
+/// struct AdminOverBasic;
+/// impl Policy for AdminOverBasic {
+///     const REQUIREMENT: Requirement = Requirement::Role("admin");
+///     const SCHEME: Scheme = Scheme::Basic;
+/// }
+/// assert!(!AdminOverBasic::REQUIREMENT.is_public());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Portcullis policy",
+    note = "policies come from `#[public]`, `#[authenticated]`, `#[requires_role(..)]`, `#[requires_any_role(..)]`, `#[requires_scope(..)]` or `#[requires(..)]` on the handler"
+)]
+pub trait Policy: Send + Sync + 'static {
+    /// What the caller must satisfy.
+    const REQUIREMENT: Requirement;
+    /// How the caller authenticates.
+    const SCHEME: Scheme = Scheme::Bearer;
+}

@@ -1,0 +1,112 @@
+//! The rejection of the guard and of `Principal`: 401, 403, or a fail-closed 500.
+
+use std::fmt;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::policy::Denial;
+use crate::problem::{Problem, ProblemResponder};
+
+/// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
+pub(crate) const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
+/// `WWW-Authenticate` for a bearer token that failed verification (RFC 6750 3.1).
+pub(crate) const BEARER_INVALID_TOKEN: HeaderValue = HeaderValue::from_static("Bearer error=\"invalid_token\"");
+/// `WWW-Authenticate` for a valid token without a required scope (RFC 6750 3.1).
+pub(crate) const BEARER_INSUFFICIENT_SCOPE: HeaderValue =
+    HeaderValue::from_static("Bearer error=\"insufficient_scope\"");
+
+/// Why a request was refused before the handler ran.
+///
+/// The client sees a fixed problem document and, on 401, a
+/// `WWW-Authenticate` challenge; details go to the log only.
+pub struct AuthRejection {
+    problem: Problem,
+    challenge: Option<HeaderValue>,
+    responder: ProblemResponder,
+}
+
+impl AuthRejection {
+    pub(crate) fn missing_credentials(challenge: HeaderValue, responder: ProblemResponder) -> Self {
+        Self {
+            problem: Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "missing_credentials",
+                "this resource requires authentication",
+            ),
+            challenge: Some(challenge),
+            responder,
+        }
+    }
+
+    pub(crate) fn invalid_token(responder: ProblemResponder) -> Self {
+        Self {
+            problem: Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "the access token is malformed, expired, revoked or not trusted",
+            ),
+            challenge: Some(BEARER_INVALID_TOKEN),
+            responder,
+        }
+    }
+
+    pub(crate) fn invalid_credentials(challenge: HeaderValue, responder: ProblemResponder) -> Self {
+        Self {
+            problem: Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "the username or password is not valid",
+            ),
+            challenge: Some(challenge),
+            responder,
+        }
+    }
+
+    pub(crate) fn forbidden(denial: Denial, bearer: bool, responder: ProblemResponder) -> Self {
+        let detail = match denial {
+            Denial::Role => "the caller lacks a role this resource requires",
+            Denial::Scope => "the credential lacks a scope this resource requires",
+        };
+        Self {
+            problem: Problem::new(StatusCode::FORBIDDEN, denial.code(), detail),
+            challenge: (bearer && denial == Denial::Scope).then_some(BEARER_INSUFFICIENT_SCOPE),
+            responder,
+        }
+    }
+
+    /// The server is wired wrongly (no security configuration reached the
+    /// guard); refuse rather than run the handler unchecked.
+    pub(crate) fn misconfigured(responder: ProblemResponder) -> Self {
+        Self { problem: Problem::internal(), challenge: None, responder }
+    }
+
+    /// The problem document the client will see.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    /// The HTTP status: 401, 403 or 500.
+    pub fn status(&self) -> StatusCode {
+        self.problem.status()
+    }
+}
+
+impl fmt::Debug for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthRejection")
+            .field("problem", &self.problem)
+            .field("challenge", &self.challenge)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let mut response = self.responder.respond(self.problem);
+        if let Some(challenge) = self.challenge {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}

@@ -1,0 +1,37 @@
+//! The compile-time proof that a handler carries a policy.
+
+use crate::guard::Guard;
+use crate::policy::Policy;
+
+/// Implemented for the extractor list of handlers whose first parameter is a
+/// [`Guard`], which the policy attributes add. [`crate::SecureRouter`] routes
+/// only such handlers, so an unguarded handler does not compile.
+#[diagnostic::on_unimplemented(
+    message = "this handler has no Portcullis policy, so `SecureRouter` will not route it",
+    label = "handler without a policy attribute",
+    note = "add one of `#[public]`, `#[authenticated]`, `#[requires_role(\"…\")]`, `#[requires_any_role(\"…\", …)]`, `#[requires_scope(\"…\")]` or `#[requires(…)]` above the handler's `async fn`"
+)]
+pub trait GuardedHandler {}
+
+macro_rules! guarded_tuples {
+    ($($ty:ident),*) => {
+        impl<M, P: Policy, $($ty,)*> GuardedHandler for (M, Guard<P>, $($ty,)*) {}
+    };
+}
+
+guarded_tuples!();
+guarded_tuples!(T1);
+guarded_tuples!(T1, T2);
+guarded_tuples!(T1, T2, T3);
+guarded_tuples!(T1, T2, T3, T4);
+guarded_tuples!(T1, T2, T3, T4, T5);
+guarded_tuples!(T1, T2, T3, T4, T5, T6);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15);
