@@ -32,5 +32,5 @@ pub use principal::Principal;
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
 pub use rejection::AuthRejection;
 pub use routing::{GuardedHandler, SecureMethodRouter, SecureRouter};
-pub use security::{Security, SecurityBuilder};
+pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
 pub use vocabulary::{RoleVocabulary, ScopeVocabulary};

@@ -45,16 +45,32 @@ struct Inner {
     basic: Option<BasicAuth>,
     hierarchy: RoleHierarchy,
     responder: ProblemResponder,
+    body_limit: usize,
 }
 
+/// The default request body limit: 64 KiB.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
 /// Collects the security configuration; see [`Security::builder`].
-#[derive(Default)]
 #[must_use]
 pub struct SecurityBuilder {
     bearer: Option<JwtVerifier>,
     basic: Option<BasicAuth>,
     hierarchy: RoleHierarchy,
     responder: ProblemResponder,
+    body_limit: usize,
+}
+
+impl Default for SecurityBuilder {
+    fn default() -> Self {
+        Self {
+            bearer: None,
+            basic: None,
+            hierarchy: RoleHierarchy::default(),
+            responder: ProblemResponder::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
 }
 
 impl SecurityBuilder {
@@ -82,6 +98,12 @@ impl SecurityBuilder {
         self
     }
 
+    /// Refuses request bodies larger than `bytes` with 413; 64 KiB by default.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
         if self.bearer.is_none() && self.basic.is_none() {
@@ -95,6 +117,7 @@ impl SecurityBuilder {
             basic: self.basic,
             hierarchy: self.hierarchy,
             responder: self.responder,
+            body_limit: self.body_limit,
         })))
     }
 }
@@ -128,11 +151,21 @@ impl Security {
     /// The responder of the security configuration a request carries, or the
     /// default one.
     pub fn responder_of(parts: &Parts) -> ProblemResponder {
-        parts
-            .extensions
+        Self::responder_for(&parts.extensions)
+    }
+
+    /// As [`Security::responder_of`], from a request's extensions (for body
+    /// extractors, which see the whole request).
+    pub fn responder_for(extensions: &http::Extensions) -> ProblemResponder {
+        extensions
             .get::<Security>()
             .map(|security| security.0.responder.clone())
             .unwrap_or_default()
+    }
+
+    /// The largest request body accepted, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.0.body_limit
     }
 
     /// Verifies the caller with `scheme`; on failure, the 401 to send.

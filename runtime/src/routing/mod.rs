@@ -6,7 +6,7 @@ mod method_router;
 
 use std::convert::Infallible;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::IntoResponse;
 use axum::routing::Route;
 use axum::{Extension, Router};
@@ -97,9 +97,11 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// The finished axum router, with the configuration installed and the
     /// problem-shaped 404 and 405 answers.
     pub fn into_router(self) -> Router<S> {
+        let body_limit = DefaultBodyLimit::max(self.security.body_limit());
         self.inner
             .fallback(fallback::not_found)
             .method_not_allowed_fallback(fallback::method_not_allowed)
+            .layer(body_limit)
             .layer(Extension(self.security))
     }
 
