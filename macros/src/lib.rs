@@ -1,1 +1,59 @@
-//! x
+//! Procedural macros of Portcullis. Use them through the `portcullis` facade,
+//! where each one is documented with examples.
+
+use proc_macro::TokenStream;
+
+mod diagnostics;
+mod paths;
+mod policy;
+mod vocabulary;
+
+use policy::AttrKind;
+
+/// See `portcullis::public`.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    policy::attribute(AttrKind::Public, args.into(), item.into()).into()
+}
+
+/// See `portcullis::authenticated`.
+#[proc_macro_attribute]
+pub fn authenticated(args: TokenStream, item: TokenStream) -> TokenStream {
+    policy::attribute(AttrKind::Authenticated, args.into(), item.into()).into()
+}
+
+/// See `portcullis::requires_role`.
+#[proc_macro_attribute]
+pub fn requires_role(args: TokenStream, item: TokenStream) -> TokenStream {
+    policy::attribute(AttrKind::RequiresRole, args.into(), item.into()).into()
+}
+
+/// See `portcullis::requires_any_role`.
+#[proc_macro_attribute]
+pub fn requires_any_role(args: TokenStream, item: TokenStream) -> TokenStream {
+    policy::attribute(AttrKind::RequiresAnyRole, args.into(), item.into()).into()
+}
+
+/// See `portcullis::requires_scope`.
+#[proc_macro_attribute]
+pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
+    policy::attribute(AttrKind::RequiresScope, args.into(), item.into()).into()
+}
+
+/// See `portcullis::requires`.
+#[proc_macro_attribute]
+pub fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
+    policy::attribute(AttrKind::Requires, args.into(), item.into()).into()
+}
+
+/// See `portcullis::Roles`.
+#[proc_macro_derive(Roles, attributes(portcullis))]
+pub fn derive_roles(input: TokenStream) -> TokenStream {
+    vocabulary::derive(vocabulary::Kind::Roles, input.into()).into()
+}
+
+/// See `portcullis::Scopes`.
+#[proc_macro_derive(Scopes, attributes(portcullis))]
+pub fn derive_scopes(input: TokenStream) -> TokenStream {
+    vocabulary::derive(vocabulary::Kind::Scopes, input.into()).into()
+}

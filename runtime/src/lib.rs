@@ -27,7 +27,7 @@ pub use basic::{
 pub use config_error::ConfigError;
 pub use guard::Guard;
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};
-pub use policy::{Denial, Policy, Requirement, Scheme};
+pub use policy::{Denial, Policy, Requirement, Scheme, Unchecked};
 pub use principal::Principal;
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
 pub use rejection::AuthRejection;

@@ -187,3 +187,13 @@ pub trait Policy: Send + Sync + 'static {
     /// How the caller authenticates.
     const SCHEME: Scheme = Scheme::Bearer;
 }
+
+/// The policy an attribute with errors falls back to, so the compiler reports
+/// only the attribute's own error. It refuses everyone.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Unchecked;
+
+impl Policy for Unchecked {
+    const REQUIREMENT: Requirement = Requirement::Any(&[]);
+}

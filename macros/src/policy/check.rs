@@ -1,0 +1,278 @@
+//! Turns the raw attribute model into a checked policy, recording every mistake.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{ItemFn, Path};
+
+use super::parse::{AttrKind, Name, RawPolicy, Term};
+use crate::diagnostics::Errors;
+
+/// A role or scope that passed the checks.
+pub(crate) enum CheckedName {
+    Lit(String, Span),
+    /// A vocabulary variant; `owner` is its enum when the path names one.
+    Variant { path: Path, owner: Option<Path> },
+}
+
+/// The requirement tree, legal by construction.
+pub(crate) enum Req {
+    Public,
+    Authenticated,
+    Role(CheckedName),
+    AnyRole(Vec<CheckedName>),
+    Scopes(Vec<CheckedName>),
+    All(Vec<Req>),
+    Any(Vec<Req>),
+}
+
+/// A checked policy, ready to expand.
+pub(crate) struct CheckedPolicy {
+    pub(crate) requirement: Req,
+    pub(crate) basic: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    Role,
+    Scope,
+}
+
+impl NameKind {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Role => "role",
+            Self::Scope => "scope",
+        }
+    }
+}
+
+pub(crate) fn check(raw: RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
+    let mut errors = Errors::default();
+    check_handler(raw.kind, handler, &mut errors);
+    let name = raw.kind.name();
+    if let Some(stray) = &raw.stray {
+        let message = match raw.kind {
+            AttrKind::Public => "`public` takes no arguments; write `#[public]`".to_owned(),
+            _ => format!("`{name}` takes no role or scope; write `#[{name}]`, `#[{name}(scheme = basic)]`, or use `requires_role(..)`"),
+        };
+        errors.spanned(stray, message);
+    }
+    for extra in raw.schemes.iter().skip(1) {
+        errors.spanned(extra.key, format!("`{name}` takes `scheme` once; remove this one"));
+    }
+    let basic = raw.schemes.first().is_some_and(|scheme| scheme.basic);
+    let requirement = match raw.kind {
+        AttrKind::Public => Req::Public,
+        AttrKind::Authenticated => Req::Authenticated,
+        AttrKind::RequiresRole => {
+            if raw.names.is_empty() {
+                errors.push(syn::Error::new(raw.span, "`requires_role` needs a role, such as `#[requires_role(\"admin\")]`"));
+            }
+            for extra in raw.names.iter().skip(1) {
+                errors.spanned(
+                    name_tokens(extra),
+                    "`requires_role` takes one role; use `requires_any_role(..)` for any of several, or `requires(all(role = .., role = ..))` for all of them",
+                );
+            }
+            let names = check_names(&raw.names, NameKind::Role, name, &mut errors);
+            names.into_iter().next().map_or(Req::Authenticated, Req::Role)
+        }
+        AttrKind::RequiresAnyRole => {
+            if raw.names.is_empty() {
+                errors.push(syn::Error::new(
+                    raw.span,
+                    "`requires_any_role` needs at least one role, such as `#[requires_any_role(\"user\", \"admin\")]`",
+                ));
+            }
+            Req::AnyRole(check_names(&raw.names, NameKind::Role, name, &mut errors))
+        }
+        AttrKind::RequiresScope => {
+            if raw.names.is_empty() {
+                errors.push(syn::Error::new(
+                    raw.span,
+                    "`requires_scope` needs at least one scope, such as `#[requires_scope(\"items:read\")]`",
+                ));
+            }
+            Req::Scopes(check_names(&raw.names, NameKind::Scope, name, &mut errors))
+        }
+        AttrKind::Requires => {
+            if raw.terms.is_empty() {
+                errors.push(syn::Error::new(
+                    raw.span,
+                    "`requires` needs a condition, such as `#[requires(role = \"admin\")]` or `#[requires(all(role = \"user\", scope = \"items:write\"))]`",
+                ));
+            }
+            let mut parts = check_terms(&raw.terms, &mut errors);
+            if parts.len() == 1 {
+                parts.remove(0)
+            } else {
+                Req::All(parts)
+            }
+        }
+    };
+    errors.finish(CheckedPolicy { requirement, basic })
+}
+
+/// The handler must be a free `async fn` with no second policy attribute.
+fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
+    let name = kind.name();
+    if handler.sig.asyncness.is_none() {
+        errors.spanned(
+            handler.sig.fn_token,
+            format!("`{name}` goes on an `async fn` handler; write `async fn {}(..)`", handler.sig.ident),
+        );
+    }
+    if let Some(receiver) = handler.sig.receiver() {
+        errors.spanned(receiver, format!("`{name}` handlers are free functions; move this one out of the `impl` block"));
+    }
+    for attr in &handler.attrs {
+        let Some(ident) = attr.path().segments.last().map(|segment| &segment.ident) else {
+            continue;
+        };
+        if AttrKind::NAMES.iter().any(|other| ident == other) {
+            errors.spanned(
+                attr,
+                format!("a handler takes one policy attribute, and this one already has `{name}`; combine conditions with `#[requires(all(..))]` or `#[requires(any(..))]`"),
+            );
+        }
+    }
+    if kind == AttrKind::Public {
+        for input in &handler.sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                if last_ident_is(&typed.ty, "Principal") {
+                    errors.spanned(
+                        &typed.ty,
+                        "`#[public]` handlers have no verified caller; take `Option<Principal>`, or use `#[authenticated]`",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn last_ident_is(ty: &syn::Type, wanted: &str) -> bool {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|segment| segment.ident == wanted),
+        _ => false,
+    }
+}
+
+fn name_tokens(name: &Name) -> proc_macro2::TokenStream {
+    match name {
+        Name::Lit(lit) => lit.to_token_stream(),
+        Name::Path(path) => path.to_token_stream(),
+    }
+}
+
+fn name_key(name: &Name) -> String {
+    match name {
+        Name::Lit(lit) => format!("\"{}\"", lit.value()),
+        Name::Path(path) => path.to_token_stream().to_string().replace(' ', ""),
+    }
+}
+
+fn check_names(names: &[Name], kind: NameKind, attr: &str, errors: &mut Errors) -> Vec<CheckedName> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut checked = Vec::new();
+    for name in names {
+        let key = name_key(name);
+        if seen.contains(&key) {
+            errors.spanned(name_tokens(name), format!("{} {key} is listed twice in `{attr}`; remove one", kind.word()));
+            continue;
+        }
+        seen.push(key);
+        if let Some(name) = check_name(name, kind, attr, errors) {
+            checked.push(name);
+        }
+    }
+    checked
+}
+
+fn check_name(name: &Name, kind: NameKind, attr: &str, errors: &mut Errors) -> Option<CheckedName> {
+    match name {
+        Name::Lit(lit) => {
+            let value = lit.value();
+            let word = kind.word();
+            if value.trim().is_empty() {
+                errors.spanned(lit, format!("`{attr}` needs a non-empty {word}, such as {}", example(kind)));
+                None
+            } else if value.chars().any(char::is_whitespace) {
+                errors.spanned(
+                    lit,
+                    format!("a {word} is one word without spaces; list several as separate strings, such as {}", example(kind)),
+                );
+                None
+            } else {
+                Some(CheckedName::Lit(value, lit.span()))
+            }
+        }
+        Name::Path(path) => {
+            let owner = (path.segments.len() > 1).then(|| {
+                let mut owner = path.clone();
+                owner.segments.pop();
+                owner.segments.pop_punct();
+                owner
+            });
+            Some(CheckedName::Variant { path: path.clone(), owner })
+        }
+    }
+}
+
+fn example(kind: NameKind) -> &'static str {
+    match kind {
+        NameKind::Role => "\"admin\"",
+        NameKind::Scope => "\"items:read\"",
+    }
+}
+
+fn check_terms(terms: &[Term], errors: &mut Errors) -> Vec<Req> {
+    let mut seen: Vec<(NameKind, String)> = Vec::new();
+    let mut out = Vec::new();
+    for term in terms {
+        match term {
+            Term::Role(name) | Term::Scope(name) => {
+                let kind = if matches!(term, Term::Role(..)) { NameKind::Role } else { NameKind::Scope };
+                let key = (kind, name_key(name));
+                if seen.contains(&key) {
+                    errors.spanned(
+                        name_tokens(name),
+                        format!("{} {} is listed twice here; remove one", kind.word(), key.1),
+                    );
+                    continue;
+                }
+                seen.push(key);
+                if let Some(checked) = check_name(name, kind, "requires", errors) {
+                    out.push(match kind {
+                        NameKind::Role => Req::Role(checked),
+                        NameKind::Scope => Req::Scopes(vec![checked]),
+                    });
+                }
+            }
+            Term::Any(_, children) | Term::All(_, children) => {
+                let (any, key) = match term {
+                    Term::Any(key, _) => (true, key.span),
+                    Term::All(key, _) => (false, key.span),
+                    _ => continue,
+                };
+                let word = if any { "any" } else { "all" };
+                if children.is_empty() {
+                    errors.push(syn::Error::new(key, format!("`{word}()` needs at least one condition, such as `{word}(role = \"admin\")`")));
+                    continue;
+                }
+                let parts = check_terms(children, errors);
+                out.push(if any { Req::Any(parts) } else { Req::All(parts) });
+            }
+        }
+    }
+    out
+}
+
+impl CheckedName {
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Self::Lit(_, span) => *span,
+            Self::Variant { path, .. } => path.span(),
+        }
+    }
+}

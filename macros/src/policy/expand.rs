@@ -1,0 +1,127 @@
+//! Emits the policy type and the handler with its guard. Cannot fail.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::{FnArg, Ident, ItemFn, parse_quote};
+
+use super::check::{CheckedName, CheckedPolicy, Req};
+use crate::paths;
+
+pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
+    let private = paths::private();
+    let policy_ty = format_ident!("__portcullis_policy_{}", handler.sig.ident);
+    let vis = &handler.vis;
+    let requirement = requirement(&policy.requirement);
+    let scheme = if policy.basic {
+        quote!(#private::Scheme::Basic)
+    } else {
+        quote!(#private::Scheme::Bearer)
+    };
+    let mut bounds = Vec::new();
+    vocabulary_bounds(&policy.requirement, &mut bounds);
+    let guarded = with_guard(handler, &policy_ty);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #policy_ty;
+
+        #[automatically_derived]
+        impl #private::Policy for #policy_ty
+        where
+            #(#bounds,)*
+        {
+            const REQUIREMENT: #private::Requirement = #requirement;
+            const SCHEME: #private::Scheme = #scheme;
+        }
+
+        #guarded
+    }
+}
+
+/// The handler as written, with the guard of policy `policy_ty` as its first
+/// parameter; everything else is re-emitted token for token.
+fn with_guard(handler: &ItemFn, policy_ty: &Ident) -> TokenStream {
+    let private = paths::private();
+    let mut handler = handler.clone();
+    let guard: FnArg = parse_quote!(__portcullis_guard: #private::Guard<#policy_ty>);
+    handler.sig.inputs.insert(0, guard);
+    quote!(#handler)
+}
+
+/// What is emitted when the attribute has errors: the handler with a guard
+/// that refuses everything, so the only error the user sees is ours (not a
+/// second one from the router about a missing policy).
+pub(crate) fn fallback(handler: &ItemFn) -> TokenStream {
+    if handler.sig.receiver().is_some() {
+        return quote!(#handler);
+    }
+    let private = paths::private();
+    let mut handler = handler.clone();
+    let guard: FnArg = parse_quote!(__portcullis_guard: #private::Guard<#private::Unchecked>);
+    handler.sig.inputs.insert(0, guard);
+    quote!(#handler)
+}
+
+fn requirement(req: &Req) -> TokenStream {
+    let private = paths::private();
+    match req {
+        Req::Public => quote!(#private::Requirement::Public),
+        Req::Authenticated => quote!(#private::Requirement::Authenticated),
+        Req::Role(name) => {
+            let name = name_expr(name);
+            quote!(#private::Requirement::Role(#name))
+        }
+        Req::AnyRole(names) => {
+            let names = names.iter().map(name_expr);
+            quote!(#private::Requirement::AnyRole(&[#(#names),*]))
+        }
+        Req::Scopes(names) => {
+            let names = names.iter().map(name_expr);
+            quote!(#private::Requirement::Scopes(&[#(#names),*]))
+        }
+        Req::All(parts) => {
+            let parts = parts.iter().map(requirement);
+            quote!(#private::Requirement::All(&[#(#parts),*]))
+        }
+        Req::Any(parts) => {
+            let parts = parts.iter().map(requirement);
+            quote!(#private::Requirement::Any(&[#(#parts),*]))
+        }
+    }
+}
+
+/// A string literal, or the variant's name through its vocabulary.
+fn name_expr(name: &CheckedName) -> TokenStream {
+    match name {
+        CheckedName::Lit(value, span) => {
+            let lit = syn::LitStr::new(value, *span);
+            quote!(#lit)
+        }
+        CheckedName::Variant { path, .. } => quote_spanned!(name.span()=> #path.as_str()),
+    }
+}
+
+/// `Owner: RoleVocabulary` (or `ScopeVocabulary`) for every variant named, spanned
+/// on the user's path so a scope enum in a role position errors there.
+fn vocabulary_bounds(req: &Req, out: &mut Vec<TokenStream>) {
+    match req {
+        Req::Public | Req::Authenticated => {}
+        Req::Role(name) => out.extend(bound(name, false)),
+        Req::AnyRole(names) => out.extend(names.iter().filter_map(|name| bound(name, false))),
+        Req::Scopes(names) => out.extend(names.iter().filter_map(|name| bound(name, true))),
+        Req::All(parts) | Req::Any(parts) => parts.iter().for_each(|part| vocabulary_bounds(part, out)),
+    }
+}
+
+fn bound(name: &CheckedName, scope: bool) -> Option<TokenStream> {
+    let CheckedName::Variant { owner: Some(owner), .. } = name else {
+        return None;
+    };
+    let private = paths::private();
+    let vocabulary = if scope {
+        quote_spanned!(name.span()=> #private::ScopeVocabulary)
+    } else {
+        quote_spanned!(name.span()=> #private::RoleVocabulary)
+    };
+    Some(quote_spanned!(name.span()=> #owner: #vocabulary))
+}

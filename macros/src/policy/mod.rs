@@ -1,0 +1,57 @@
+//! The policy attributes: `#[public]`, `#[authenticated]`, `#[requires_role]`,
+//! `#[requires_any_role]`, `#[requires_scope]` and `#[requires]`.
+
+mod check;
+mod expand;
+mod parse;
+
+use proc_macro2::TokenStream;
+
+pub(crate) use parse::AttrKind;
+
+/// Parses, checks and expands one policy attribute on `item`.
+pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let handler = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(function)) => function,
+        Ok(other) => {
+            let error = syn::Error::new_spanned(
+                item_keyword(&other),
+                format!("`{}` goes on an `async fn` handler, not on this item", kind.name()),
+            );
+            return with_item(error, item);
+        }
+        Err(error) => return with_item(error, item),
+    };
+    let parsed = parse::parse_args(kind, args);
+    match parsed.and_then(|raw| check::check(raw, &handler)) {
+        Ok(policy) => expand::expand(&policy, &handler),
+        Err(error) => {
+            let mut out = expand::fallback(&handler);
+            out.extend(error.to_compile_error());
+            out
+        }
+    }
+}
+
+/// The keyword that names the kind of a non-fn item, for a precise span.
+fn item_keyword(item: &syn::Item) -> TokenStream {
+    use quote::ToTokens;
+    match item {
+        syn::Item::Struct(s) => s.struct_token.into_token_stream(),
+        syn::Item::Enum(e) => e.enum_token.into_token_stream(),
+        syn::Item::Const(c) => c.const_token.into_token_stream(),
+        syn::Item::Static(s) => s.static_token.into_token_stream(),
+        syn::Item::Mod(m) => m.mod_token.into_token_stream(),
+        syn::Item::Impl(i) => i.impl_token.into_token_stream(),
+        syn::Item::Trait(t) => t.trait_token.into_token_stream(),
+        syn::Item::Type(t) => t.type_token.into_token_stream(),
+        syn::Item::Use(u) => u.use_token.into_token_stream(),
+        other => other.into_token_stream(),
+    }
+}
+
+fn with_item(error: syn::Error, item: TokenStream) -> TokenStream {
+    let mut out = item;
+    out.extend(error.to_compile_error());
+    out
+}

@@ -1,0 +1,232 @@
+//! Parses a policy attribute's arguments into a raw model that keeps spans.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Path, Token, parenthesized};
+
+/// Which policy attribute was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttrKind {
+    Public,
+    Authenticated,
+    RequiresRole,
+    RequiresAnyRole,
+    RequiresScope,
+    Requires,
+}
+
+impl AttrKind {
+    /// Every policy attribute's name, to spot a second one on the same handler.
+    pub(crate) const NAMES: [&'static str; 6] = [
+        "public",
+        "authenticated",
+        "requires_role",
+        "requires_any_role",
+        "requires_scope",
+        "requires",
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Authenticated => "authenticated",
+            Self::RequiresRole => "requires_role",
+            Self::RequiresAnyRole => "requires_any_role",
+            Self::RequiresScope => "requires_scope",
+            Self::Requires => "requires",
+        }
+    }
+}
+
+pub(crate) mod kw {
+    syn::custom_keyword!(role);
+    syn::custom_keyword!(scope);
+    syn::custom_keyword!(any);
+    syn::custom_keyword!(all);
+    syn::custom_keyword!(scheme);
+    syn::custom_keyword!(bearer);
+    syn::custom_keyword!(basic);
+}
+
+/// A role or scope as written: a string, or a vocabulary variant path.
+#[derive(Clone)]
+pub(crate) enum Name {
+    Lit(LitStr),
+    Path(Path),
+}
+
+impl Parse for Name {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            Ok(Self::Lit(input.parse()?))
+        } else if input.peek(syn::Ident) || input.peek(Token![::]) || input.peek(Token![crate]) {
+            Ok(Self::Path(input.parse()?))
+        } else {
+            Err(input.error(
+                "expected a string such as \"admin\", or a vocabulary variant such as `Role::Admin`",
+            ))
+        }
+    }
+}
+
+/// One condition of `#[requires(..)]`.
+pub(crate) enum Term {
+    Role(Name),
+    Scope(Name),
+    Any(kw::any, Vec<Term>),
+    All(kw::all, Vec<Term>),
+}
+
+impl Parse for Term {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::role) {
+            input.parse::<kw::role>()?;
+            input.parse::<Token![=]>()?;
+            Ok(Self::Role(input.parse()?))
+        } else if lookahead.peek(kw::scope) {
+            input.parse::<kw::scope>()?;
+            input.parse::<Token![=]>()?;
+            Ok(Self::Scope(input.parse()?))
+        } else if lookahead.peek(kw::any) {
+            let key = input.parse()?;
+            Ok(Self::Any(key, parse_group(input)?))
+        } else if lookahead.peek(kw::all) {
+            let key = input.parse()?;
+            Ok(Self::All(key, parse_group(input)?))
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+fn parse_group(input: ParseStream<'_>) -> syn::Result<Vec<Term>> {
+    let content;
+    parenthesized!(content in input);
+    Ok(Punctuated::<Term, Token![,]>::parse_terminated(&content)?
+        .into_iter()
+        .collect())
+}
+
+/// `scheme = bearer` or `scheme = basic`.
+pub(crate) struct SchemeArg {
+    pub(crate) key: kw::scheme,
+    pub(crate) basic: bool,
+}
+
+impl Parse for SchemeArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let lookahead = input.lookahead1();
+        let basic = if lookahead.peek(kw::basic) {
+            input.parse::<kw::basic>()?;
+            true
+        } else if lookahead.peek(kw::bearer) {
+            input.parse::<kw::bearer>()?;
+            false
+        } else {
+            return Err(lookahead.error());
+        };
+        Ok(Self { key, basic })
+    }
+}
+
+/// One argument of a list attribute: a name, or the scheme option.
+enum ListArg {
+    Name(Name),
+    Scheme(SchemeArg),
+}
+
+impl Parse for ListArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(kw::scheme) && input.peek2(Token![=]) {
+            Ok(Self::Scheme(input.parse()?))
+        } else {
+            Ok(Self::Name(input.parse()?))
+        }
+    }
+}
+
+/// One argument of `#[requires(..)]`: a condition, or the scheme option.
+enum RequiresArg {
+    Term(Term),
+    Scheme(SchemeArg),
+}
+
+impl Parse for RequiresArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(kw::scheme) {
+            Ok(Self::Scheme(input.parse()?))
+        } else {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::role)
+                || lookahead.peek(kw::scope)
+                || lookahead.peek(kw::any)
+                || lookahead.peek(kw::all)
+                || lookahead.peek(kw::scheme)
+            {
+                Ok(Self::Term(input.parse()?))
+            } else {
+                Err(lookahead.error())
+            }
+        }
+    }
+}
+
+/// What the user wrote, with spans, before any check.
+pub(crate) struct RawPolicy {
+    pub(crate) kind: AttrKind,
+    /// Names of the list attributes (`requires_role`, `…_any_role`, `…_scope`).
+    pub(crate) names: Vec<Name>,
+    /// Conditions of `requires`.
+    pub(crate) terms: Vec<Term>,
+    pub(crate) schemes: Vec<SchemeArg>,
+    /// Where the attribute's arguments are, for "needs a role" errors.
+    pub(crate) span: Span,
+    /// Whether `public`/`authenticated` got positional arguments they don't take.
+    pub(crate) stray: Option<TokenStream>,
+}
+
+pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPolicy> {
+    let span = Span::call_site();
+    let mut raw = RawPolicy { kind, names: Vec::new(), terms: Vec::new(), schemes: Vec::new(), span, stray: None };
+    match kind {
+        AttrKind::Public | AttrKind::Authenticated => {
+            let parser = |input: ParseStream<'_>| {
+                if input.is_empty() {
+                    return Ok(());
+                }
+                if input.peek(kw::scheme) && kind == AttrKind::Authenticated {
+                    raw.schemes.push(input.parse()?);
+                    if !input.is_empty() {
+                        input.parse::<Token![,]>()?;
+                    }
+                }
+                if !input.is_empty() {
+                    raw.stray = Some(input.parse()?);
+                }
+                Ok(())
+            };
+            parser.parse2(args)?;
+        }
+        AttrKind::RequiresRole | AttrKind::RequiresAnyRole | AttrKind::RequiresScope => {
+            for arg in Punctuated::<ListArg, Token![,]>::parse_terminated.parse2(args)? {
+                match arg {
+                    ListArg::Name(name) => raw.names.push(name),
+                    ListArg::Scheme(scheme) => raw.schemes.push(scheme),
+                }
+            }
+        }
+        AttrKind::Requires => {
+            for arg in Punctuated::<RequiresArg, Token![,]>::parse_terminated.parse2(args)? {
+                match arg {
+                    RequiresArg::Term(term) => raw.terms.push(term),
+                    RequiresArg::Scheme(scheme) => raw.schemes.push(scheme),
+                }
+            }
+        }
+    }
+    Ok(raw)
+}
