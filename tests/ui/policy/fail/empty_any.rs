@@ -1,0 +1,6 @@
+use portcullis::requires;
+
+#[requires(any())]
+async fn stats() {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use portcullis::authenticated;
+
+struct Api;
+
+impl Api {
+    #[authenticated]
+    async fn me(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use portcullis::public;
+
+#[public("admin")]
+async fn health() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use portcullis::requires;
+
+#[requires(rol = "admin")]
+async fn stats() {}
+
+fn main() {}

@@ -1,0 +1,82 @@
+use axum::Json;
+use axum::extract::Path;
+use portcullis::prelude::*;
+use portcullis::routing::{delete, get, post};
+
+#[derive(Roles)]
+enum Role {
+    #[portcullis(implies(User))]
+    Admin,
+    User,
+}
+
+#[derive(Scopes)]
+enum Scope {
+    #[portcullis(name = "items:read")]
+    ItemsRead,
+}
+
+/// Docs and attributes are kept.
+#[public]
+#[inline]
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+#[public]
+async fn greeting(caller: Option<Principal>) -> String {
+    caller.map(|c| c.subject().to_owned()).unwrap_or_default()
+}
+
+#[authenticated(scheme = basic)]
+async fn basic_me(caller: Principal) -> String {
+    caller.subject().to_owned()
+}
+
+#[requires_role(Role::Admin)]
+pub(crate) async fn stats() -> Json<u32> {
+    Json(1)
+}
+
+#[requires_any_role("user", Role::Admin)]
+async fn list() {}
+
+#[requires_scope(Scope::ItemsRead, "items:write")]
+async fn item(Path(id): Path<u32>) -> String {
+    id.to_string()
+}
+
+#[requires(any(role = Role::User, all(scope = "items:write", role = "editor")), scheme = bearer)]
+async fn create(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+    Json(body)
+}
+
+#[requires_role("admin")]
+async fn generic<T: Send>() -> &'static str
+where
+    T: 'static,
+{
+    "generic"
+}
+
+mod nested {
+    use portcullis::prelude::*;
+
+    #[requires_role("admin")]
+    pub async fn remove() {}
+}
+
+fn main() {
+    let security = Security::builder().role_hierarchy(RoleHierarchy::from_vocabulary::<Role>()).build().unwrap();
+    let _app: axum::Router = SecureRouter::new(security)
+        .route("/health", get(health))
+        .route("/greeting", get(greeting))
+        .route("/basic", get(basic_me))
+        .route("/stats", get(stats))
+        .route("/items", get(list).post(create))
+        .route("/items/{id}", get(item).delete(nested::remove))
+        .route("/generic", post(generic::<u8>))
+        .route("/gone", delete(nested::remove))
+        .into_router();
+    let _ = (Role::User.as_str(), Scope::ItemsRead.as_str());
+}

@@ -1,0 +1,8 @@
+use portcullis::Roles;
+
+#[derive(Roles)]
+struct Role {
+    name: String,
+}
+
+fn main() {}

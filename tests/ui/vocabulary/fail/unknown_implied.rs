@@ -1,0 +1,10 @@
+use portcullis::Roles;
+
+#[derive(Roles)]
+enum Role {
+    #[portcullis(implies(Usr))]
+    Admin,
+    User,
+}
+
+fn main() {}
