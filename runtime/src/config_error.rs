@@ -23,6 +23,8 @@ pub enum ConfigError {
     InvalidRealm,
     /// A role hierarchy with a cycle or a malformed role.
     Hierarchy(HierarchyError),
+    /// A token issuer whose tokens would live less than one second.
+    TokenLifetime,
 }
 
 impl fmt::Display for ConfigError {
@@ -37,6 +39,7 @@ impl fmt::Display for ConfigError {
             Self::DuplicateKid(kid) => write!(f, "two verification keys share the kid {kid:?}; give each a distinct kid"),
             Self::InvalidRealm => f.write_str("the Basic realm must be printable ASCII without `\"` or `\\`"),
             Self::Hierarchy(error) => error.fmt(f),
+            Self::TokenLifetime => f.write_str("the token lifetime is under one second; set `.lifetime(..)` to at least one second"),
         }
     }
 }

@@ -11,6 +11,7 @@ mod credentials;
 mod guard;
 mod hierarchy;
 pub mod jwt;
+pub mod oauth;
 mod policy;
 mod principal;
 mod problem;
