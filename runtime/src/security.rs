@@ -11,6 +11,7 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
+use crate::oauth::{self, RevocationStore};
 use crate::policy::{Requirement, Scheme};
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
@@ -46,6 +47,7 @@ struct Inner {
     hierarchy: RoleHierarchy,
     responder: ProblemResponder,
     body_limit: usize,
+    revocation: Option<Arc<dyn RevocationStore>>,
 }
 
 /// The default request body limit: 64 KiB.
@@ -59,6 +61,7 @@ pub struct SecurityBuilder {
     hierarchy: RoleHierarchy,
     responder: ProblemResponder,
     body_limit: usize,
+    revocation: Option<Arc<dyn RevocationStore>>,
 }
 
 impl Default for SecurityBuilder {
@@ -69,6 +72,7 @@ impl Default for SecurityBuilder {
             hierarchy: RoleHierarchy::default(),
             responder: ProblemResponder::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            revocation: None,
         }
     }
 }
@@ -104,6 +108,13 @@ impl SecurityBuilder {
         self
     }
 
+    /// Refuses bearer tokens that `store` lists as revoked, after their
+    /// signature checks out; a store error refuses the token too.
+    pub fn revocation(mut self, store: impl RevocationStore) -> Self {
+        self.revocation = Some(Arc::new(store));
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
         if self.bearer.is_none() && self.basic.is_none() {
@@ -118,6 +129,7 @@ impl SecurityBuilder {
             hierarchy: self.hierarchy,
             responder: self.responder,
             body_limit: self.body_limit,
+            revocation: self.revocation,
         })))
     }
 }
@@ -163,6 +175,11 @@ impl Security {
             .unwrap_or_default()
     }
 
+    /// The revocation store, when configured.
+    pub fn revocation(&self) -> Option<&Arc<dyn RevocationStore>> {
+        self.0.revocation.as_ref()
+    }
+
     /// The largest request body accepted, in bytes.
     pub fn body_limit(&self) -> usize {
         self.0.body_limit
@@ -176,7 +193,7 @@ impl Security {
         policy: &Requirement,
     ) -> Result<Principal, AuthRejection> {
         let result = match scheme {
-            Scheme::Bearer => self.authenticate_bearer(parts),
+            Scheme::Bearer => self.authenticate_bearer(parts).await,
             Scheme::Basic => self.authenticate_basic(parts).await,
         };
         if let Err(reason) = &result {
@@ -185,7 +202,7 @@ impl Security {
         result.map_err(|failure| failure.1)
     }
 
-    fn authenticate_bearer(&self, parts: &Parts) -> Result<Principal, Failure> {
+    async fn authenticate_bearer(&self, parts: &Parts) -> Result<Principal, Failure> {
         let responder = || self.0.responder.clone();
         let Some(verifier) = &self.0.bearer else {
             tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
@@ -197,10 +214,15 @@ impl Security {
                 AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
             )),
             Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_token(responder()))),
-            Presented::Value(token) => verifier.verify(token).map_err(|error| {
-                tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
-                Failure(error.as_str(), AuthRejection::invalid_token(responder()))
-            }),
+            Presented::Value(token) => {
+                let principal = verifier.verify(token).map_err(|error| {
+                    tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
+                    Failure(error.as_str(), AuthRejection::invalid_token(responder()))
+                })?;
+                oauth::revocation::screen(self.0.revocation.as_deref(), principal)
+                    .await
+                    .map_err(|reason| Failure(reason, AuthRejection::invalid_token(responder())))
+            }
         }
     }
 
