@@ -27,6 +27,7 @@ pub use basic::{
 };
 pub use config_error::ConfigError;
 pub use guard::Guard;
+pub use oauth::testing;
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};
 pub use policy::{Denial, Policy, Requirement, Scheme, Unchecked};
 pub use principal::Principal;

@@ -16,6 +16,7 @@ pub(crate) mod revocation;
 mod revoker;
 mod scope;
 mod signing_key;
+pub mod testing;
 
 pub use error::OAuthError;
 pub use grant::PasswordGrant;
