@@ -200,3 +200,30 @@ async fn basic_credentials_cannot_be_revoked() {
     send(&app, request).await.problem(StatusCode::BAD_REQUEST, "not_revocable");
     assert!(store.is_empty());
 }
+
+#[tokio::test]
+async fn revocation_wins_over_the_verified_token_cache() {
+    let store = InMemoryRevocationStore::new();
+    let security = Security::builder()
+        .bearer(verifier())
+        .verified_token_cache(100)
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    let app = routes(security);
+    let issuer = issuer();
+    let token = issuer.issue("alice", ["user"], [""; 0]).unwrap();
+    // Verified once, then served from the cache.
+    assert!(accepted(&app, token.access_token()).await);
+    assert!(accepted(&app, token.access_token()).await);
+    assert_eq!(send(&app, post_with("/logout", token.access_token())).await.status, StatusCode::OK);
+    assert!(!accepted(&app, token.access_token()).await);
+
+    let other = issuer.issue("alice", ["user"], [""; 0]).unwrap();
+    assert!(accepted(&app, other.access_token()).await);
+    assert_eq!(send(&app, post_with("/logout/all", other.access_token())).await.status, StatusCode::OK);
+    assert!(!accepted(&app, other.access_token()).await);
+    // A forged token is still refused: only the very same token hits the cache.
+    let forged = format!("{}x", other.access_token());
+    assert!(!accepted(&app, &forged).await);
+}

@@ -11,7 +11,7 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
-use crate::oauth::{self, RevocationStore};
+use crate::oauth::{self, CachedVerifier, RevocationStore};
 use crate::policy::{Requirement, Scheme};
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
@@ -48,6 +48,7 @@ struct Inner {
     responder: ProblemResponder,
     body_limit: usize,
     revocation: Option<Arc<dyn RevocationStore>>,
+    cached: Option<CachedVerifier>,
 }
 
 /// The default request body limit: 64 KiB.
@@ -62,6 +63,7 @@ pub struct SecurityBuilder {
     responder: ProblemResponder,
     body_limit: usize,
     revocation: Option<Arc<dyn RevocationStore>>,
+    cache_capacity: Option<usize>,
 }
 
 impl Default for SecurityBuilder {
@@ -73,6 +75,7 @@ impl Default for SecurityBuilder {
             responder: ProblemResponder::default(),
             body_limit: DEFAULT_BODY_LIMIT,
             revocation: None,
+            cache_capacity: None,
         }
     }
 }
@@ -115,6 +118,14 @@ impl SecurityBuilder {
         self
     }
 
+    /// Remembers up to `capacity` verified bearer tokens (see
+    /// [`CachedVerifier`]), so signatures are not checked again on every
+    /// request; revocation is still checked on every request.
+    pub fn verified_token_cache(mut self, capacity: usize) -> Self {
+        self.cache_capacity = Some(capacity);
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
         if self.bearer.is_none() && self.basic.is_none() {
@@ -124,12 +135,16 @@ impl SecurityBuilder {
             );
         }
         Ok(Security(Arc::new(Inner {
-            bearer: self.bearer,
+            bearer: self.bearer.clone(),
             basic: self.basic,
             hierarchy: self.hierarchy,
             responder: self.responder,
             body_limit: self.body_limit,
             revocation: self.revocation,
+            cached: self
+                .cache_capacity
+                .zip(self.bearer.clone())
+                .map(|(capacity, verifier)| CachedVerifier::new(verifier, capacity)),
         })))
     }
 }
@@ -215,7 +230,11 @@ impl Security {
             )),
             Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_token(responder()))),
             Presented::Value(token) => {
-                let principal = verifier.verify(token).map_err(|error| {
+                let verified = match &self.0.cached {
+                    Some(cached) => cached.verify(token),
+                    None => verifier.verify(token),
+                };
+                let principal = verified.map_err(|error| {
                     tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
                     Failure(error.as_str(), AuthRejection::invalid_token(responder()))
                 })?;

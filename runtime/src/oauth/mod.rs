@@ -7,6 +7,7 @@
 //! `/logout` route takes a [`TokenRevoker`]; the bearer guard consults the
 //! [`RevocationStore`] installed with [`crate::SecurityBuilder::revocation`].
 
+mod cache;
 mod error;
 mod grant;
 mod issuer;
@@ -18,6 +19,7 @@ mod scope;
 mod signing_key;
 pub mod testing;
 
+pub use cache::{CachedVerifier, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL};
 pub use error::OAuthError;
 pub use grant::PasswordGrant;
 pub use issuer::{DEFAULT_TOKEN_LIFETIME, TokenIssuer, TokenIssuerBuilder};

@@ -1,0 +1,224 @@
+//! A cache of verified tokens, so asymmetric signatures are not re-checked on
+//! every request.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::issuer::unix_now;
+use crate::jwt::{JwtVerifier, TokenError};
+use crate::principal::Principal;
+
+/// How many verified tokens a cache holds unless configured otherwise.
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
+/// How long a verified token is trusted without re-verification unless
+/// configured otherwise: five minutes, and never past the token's `exp`.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// How often, at most, a full cache sweeps out expired entries.
+const SWEEP_INTERVAL: u64 = 10;
+
+/// A [`JwtVerifier`] that remembers the tokens it accepted.
+///
+/// Entries are keyed by the SHA-256 of the whole token, so only the very same
+/// token hits; they expire at the token's `exp` or after the TTL, whichever
+/// comes first; the cache holds at most `capacity` entries (a full cache
+/// sweeps expired entries, then drops an arbitrary one). Refused tokens are
+/// never cached. The cache belongs to this one verifier, so a token accepted
+/// under one configuration cannot pass another. Revocation is not the
+/// cache's business: the bearer guard consults the revocation store after
+/// every verification, cached or not.
+///
+/// ```
+/// use portcullis::jwt::{Algorithm, JwtVerifier, VerificationKey};
+/// use portcullis::oauth::CachedVerifier;
+///
+/// let verifier = JwtVerifier::builder()
+///     .key(VerificationKey::hmac(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap())
+///     .build()
+///     .unwrap();
+/// let cached = CachedVerifier::new(verifier, 1_000);
+/// assert!(cached.verify("not.a.token").is_err());
+/// assert!(cached.is_empty());
+/// ```
+#[derive(Clone)]
+pub struct CachedVerifier {
+    verifier: JwtVerifier,
+    cache: Arc<Cache>,
+}
+
+struct Cache {
+    entries: RwLock<Entries>,
+    capacity: usize,
+    ttl: u64,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<[u8; 32], Entry>,
+    next_sweep: u64,
+}
+
+struct Entry {
+    principal: Principal,
+    valid_until: u64,
+}
+
+impl CachedVerifier {
+    /// Caches up to `capacity` tokens accepted by `verifier`, for at most
+    /// [`DEFAULT_CACHE_TTL`] each.
+    pub fn new(verifier: JwtVerifier, capacity: usize) -> Self {
+        Self::with_ttl(verifier, capacity, DEFAULT_CACHE_TTL)
+    }
+
+    /// As [`CachedVerifier::new`], trusting each token for at most `ttl`.
+    pub fn with_ttl(verifier: JwtVerifier, capacity: usize, ttl: Duration) -> Self {
+        let cache = Cache { entries: RwLock::default(), capacity: capacity.max(1), ttl: ttl.as_secs() };
+        Self { verifier, cache: Arc::new(cache) }
+    }
+
+    /// Verifies `token`, or returns the caller a previous verification found.
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = unix_now();
+        if let Some(principal) = self.lookup(&key, now) {
+            return Ok(principal);
+        }
+        let principal = self.verifier.verify(token)?;
+        let valid_until = principal.expires_at().map_or(now, |exp| exp.min(now + self.cache.ttl));
+        if valid_until > now {
+            self.insert(key, Entry { principal: principal.clone(), valid_until }, now);
+        }
+        Ok(principal)
+    }
+
+    /// The verifier whose answers are cached.
+    pub fn verifier(&self) -> &JwtVerifier {
+        &self.verifier
+    }
+
+    /// How many tokens are cached, expired ones included.
+    pub fn len(&self) -> usize {
+        self.cache.entries.read().unwrap_or_else(PoisonError::into_inner).map.len()
+    }
+
+    /// Whether no token is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every cached token (after a key was withdrawn, for example).
+    pub fn clear(&self) {
+        self.cache.entries.write().unwrap_or_else(PoisonError::into_inner).map.clear();
+    }
+
+    fn lookup(&self, key: &[u8; 32], now: u64) -> Option<Principal> {
+        let entries = self.cache.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries.map.get(key).filter(|entry| entry.valid_until > now).map(|entry| entry.principal.clone())
+    }
+
+    fn insert(&self, key: [u8; 32], entry: Entry, now: u64) {
+        let mut entries = self.cache.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if entries.map.len() >= self.cache.capacity && !entries.map.contains_key(&key) {
+            if now >= entries.next_sweep {
+                entries.map.retain(|_, entry| entry.valid_until > now);
+                entries.next_sweep = now + SWEEP_INTERVAL;
+            }
+            if entries.map.len() >= self.cache.capacity
+                && let Some(victim) = entries.map.keys().next().copied()
+            {
+                entries.map.remove(&victim);
+            }
+        }
+        entries.map.insert(key, entry);
+    }
+}
+
+impl fmt::Debug for CachedVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedVerifier")
+            .field("verifier", &self.verifier)
+            .field("capacity", &self.cache.capacity)
+            .field("ttl", &self.cache.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::jwt::{Algorithm, VerificationKey};
+    use crate::oauth::{SigningKey, TokenIssuer};
+    use crate::testing::MockUser;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn issuer(lifetime: u64) -> TokenIssuer {
+        let key = SigningKey::hmac(Algorithm::HS256, SECRET).unwrap();
+        TokenIssuer::builder(key).lifetime(Duration::from_secs(lifetime)).build().unwrap()
+    }
+
+    fn cached(capacity: usize, ttl: u64) -> CachedVerifier {
+        let verifier = JwtVerifier::builder().key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap()).build().unwrap();
+        CachedVerifier::with_ttl(verifier, capacity, Duration::from_secs(ttl))
+    }
+
+    #[test]
+    fn a_hit_returns_the_same_principal() {
+        let cached = cached(10, 300);
+        let token = MockUser::new(&issuer(600), "alice").roles(["user"]).token();
+        let first = cached.verify(&token).unwrap();
+        let second = cached.verify(&token).unwrap();
+        assert_eq!(cached.len(), 1);
+        assert_eq!(first.subject(), second.subject());
+        assert_eq!(second.roles(), ["user"]);
+    }
+
+    #[test]
+    fn entries_end_no_later_than_the_token_or_the_ttl() {
+        let now = unix_now();
+        let cached = cached(10, 300);
+        let short = MockUser::new(&issuer(60), "alice").token();
+        cached.verify(&short).unwrap();
+        let long = MockUser::new(&issuer(3600), "bob").token();
+        cached.verify(&long).unwrap();
+        let entries = cached.cache.entries.read().unwrap();
+        let mut ends: Vec<u64> = entries.map.values().map(|entry| entry.valid_until - now).collect();
+        ends.sort_unstable();
+        assert!((59..=61).contains(&ends[0]), "{ends:?}");
+        assert!((299..=301).contains(&ends[1]), "{ends:?}");
+    }
+
+    #[test]
+    fn an_expired_entry_is_verified_again_and_refused() {
+        let cached = cached(10, 300);
+        let token = MockUser::new(&issuer(600), "alice").expired().token();
+        // Plant an entry as if the token had been accepted while still valid.
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let principal = crate::Principal::new("alice", vec![], vec![], crate::Scheme::Bearer);
+        cached.insert(key, Entry { principal, valid_until: unix_now() - 1 }, unix_now());
+        assert_eq!(cached.verify(&token).err(), Some(TokenError::Expired));
+    }
+
+    #[test]
+    fn refused_tokens_are_not_cached_and_capacity_holds() {
+        let cached = cached(3, 300);
+        assert!(cached.verify("a.b.c").is_err());
+        assert!(cached.is_empty());
+        let issuer = issuer(600);
+        for index in 0..10 {
+            cached.verify(&MockUser::new(&issuer, &format!("user{index}")).token()).unwrap();
+            assert!(cached.len() <= 3);
+        }
+        assert_eq!(cached.len(), 3);
+        cached.clear();
+        assert!(cached.is_empty());
+    }
+}
