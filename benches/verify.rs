@@ -16,6 +16,9 @@ use portcullis::prelude::*;
 use portcullis::routing::get;
 use tower::ServiceExt;
 
+/// Loads a key from PEM.
+type FromPem<K> = fn(&[u8]) -> K;
+
 /// A signing key and its verifier for one algorithm.
 fn keys(algorithm: Algorithm) -> (SigningKey, VerificationKey) {
     if algorithm == Algorithm::HS256 {
@@ -23,7 +26,8 @@ fn keys(algorithm: Algorithm) -> (SigningKey, VerificationKey) {
         let verifying = signing.hmac_verification_key().unwrap();
         return (signing, verifying);
     }
-    let (scheme, sign, verify): (_, fn(&[u8]) -> SigningKey, fn(&[u8]) -> VerificationKey) = match algorithm {
+    let (scheme, sign, verify): (_, FromPem<SigningKey>, FromPem<VerificationKey>) = match algorithm
+    {
         Algorithm::RS256 => (
             &rcgen::PKCS_RSA_SHA256,
             |pem| SigningKey::rsa_pem(Algorithm::RS256, pem).unwrap(),
@@ -41,29 +45,49 @@ fn keys(algorithm: Algorithm) -> (SigningKey, VerificationKey) {
         ),
     };
     let pair = rcgen::KeyPair::generate_for(scheme).unwrap();
-    (sign(pair.serialize_pem().as_bytes()), verify(pair.public_key_pem().as_bytes()))
+    (
+        sign(pair.serialize_pem().as_bytes()),
+        verify(pair.public_key_pem().as_bytes()),
+    )
 }
 
 /// A verifier and a realistic token (subject, roles, scopes, `jti`).
 fn setup(algorithm: Algorithm) -> (JwtVerifier, String) {
     let (signing, verifying) = keys(algorithm);
-    let issuer = TokenIssuer::builder(signing).issuer("https://auth.example.com").build().unwrap();
-    let token = issuer.issue("alice", ["user"], ["items:read", "items:write"]).unwrap();
-    let verifier = JwtVerifier::builder().key(verifying).issuer("https://auth.example.com").build().unwrap();
+    let issuer = TokenIssuer::builder(signing)
+        .issuer("https://auth.example.com")
+        .build()
+        .unwrap();
+    let token = issuer
+        .issue("alice", ["user"], ["items:read", "items:write"])
+        .unwrap();
+    let verifier = JwtVerifier::builder()
+        .key(verifying)
+        .issuer("https://auth.example.com")
+        .build()
+        .unwrap();
     (verifier, token.access_token().to_owned())
 }
 
-const ALGORITHMS: [(Algorithm, &str); 4] =
-    [(Algorithm::HS256, "HS256"), (Algorithm::RS256, "RS256"), (Algorithm::ES256, "ES256"), (Algorithm::EdDSA, "EdDSA")];
+const ALGORITHMS: [(Algorithm, &str); 4] = [
+    (Algorithm::HS256, "HS256"),
+    (Algorithm::RS256, "RS256"),
+    (Algorithm::ES256, "ES256"),
+    (Algorithm::EdDSA, "EdDSA"),
+];
 
 fn verification(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     for (algorithm, name) in ALGORITHMS {
         let (verifier, token) = setup(algorithm);
         assert!(verifier.verify(&token).is_ok());
-        group.bench_function(name, |b| b.iter(|| verifier.verify(black_box(&token)).unwrap()));
+        group.bench_function(name, |b| {
+            b.iter(|| verifier.verify(black_box(&token)).unwrap())
+        });
         let cached = CachedVerifier::new(verifier, 1_000);
-        group.bench_function(format!("{name}+cache"), |b| b.iter(|| cached.verify(black_box(&token)).unwrap()));
+        group.bench_function(format!("{name}+cache"), |b| {
+            b.iter(|| cached.verify(black_box(&token)).unwrap())
+        });
     }
     group.finish();
 }
@@ -74,7 +98,9 @@ async fn me(caller: Principal) -> String {
 }
 
 fn route(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("route");
     for (algorithm, name) in [(Algorithm::HS256, "HS256"), (Algorithm::RS256, "RS256")] {
         let (verifier, token) = setup(algorithm);
@@ -84,12 +110,21 @@ fn route(c: &mut Criterion) {
             if cache {
                 security = security.verified_token_cache(1_000);
             }
-            let app: axum::Router = SecureRouter::new(security.build().unwrap()).route("/me", get(me)).into_router();
-            let label = if cache { format!("{name}+cache") } else { name.to_owned() };
+            let app: axum::Router = SecureRouter::new(security.build().unwrap())
+                .route("/me", get(me))
+                .into_router();
+            let label = if cache {
+                format!("{name}+cache")
+            } else {
+                name.to_owned()
+            };
             group.bench_function(label, |b| {
                 b.iter(|| {
-                    let request =
-                        Request::builder().uri("/me").header("authorization", &authorization).body(Body::empty()).unwrap();
+                    let request = Request::builder()
+                        .uri("/me")
+                        .header("authorization", &authorization)
+                        .body(Body::empty())
+                        .unwrap();
                     let response = runtime.block_on(app.clone().oneshot(request)).unwrap();
                     assert_eq!(response.status(), StatusCode::OK);
                 });

@@ -24,7 +24,10 @@ struct Tokens {
 }
 
 #[public]
-async fn token(State(tokens): State<Tokens>, grant: PasswordGrant) -> Result<TokenResponse, OAuthError> {
+async fn token(
+    State(tokens): State<Tokens>,
+    grant: PasswordGrant,
+) -> Result<TokenResponse, OAuthError> {
     tokens.issuer.password_grant(&tokens.users, grant).await
 }
 
@@ -55,7 +58,10 @@ fn issuer() -> TokenIssuer {
 fn app() -> axum::Router {
     static APP: OnceLock<axum::Router> = OnceLock::new();
     APP.get_or_init(|| {
-        let tokens = Tokens { issuer: issuer(), users: BasicAuth::new("token", users()).unwrap() };
+        let tokens = Tokens {
+            issuer: issuer(),
+            users: BasicAuth::new("token", users()).unwrap(),
+        };
         SecureRouter::new(security())
             .route("/token", post(token))
             .route("/users/me", get(me))
@@ -89,7 +95,10 @@ fn oauth_error(answer: &Answer, status: StatusCode, code: &str) -> Value {
     let body = answer.json();
     assert_eq!(body["error"], code, "body: {body}");
     assert!(body["error_description"].is_string());
-    assert!(body.get("status").is_none() && body.get("type").is_none(), "not a problem document: {body}");
+    assert!(
+        body.get("status").is_none() && body.get("type").is_none(),
+        "not a problem document: {body}"
+    );
     body
 }
 
@@ -103,7 +112,11 @@ async fn grant(app: &axum::Router, body: &str) -> Value {
 #[tokio::test]
 async fn password_flow_issues_a_token_that_opens_guarded_routes() {
     let app = app();
-    let body = grant(&app, "grant_type=password&username=alice&password=alice-pass").await;
+    let body = grant(
+        &app,
+        "grant_type=password&username=alice&password=alice-pass",
+    )
+    .await;
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 3600);
     assert_eq!(body["scope"], "items:read items:write");
@@ -124,43 +137,85 @@ async fn password_flow_issues_a_token_that_opens_guarded_routes() {
         me.json(),
         json!({"username": "alice", "roles": ["user"], "scopes": ["items:read", "items:write"]})
     );
-    assert_eq!(send(&app, bearer("/items/7", access)).await.json(), json!({"id": 7}));
+    assert_eq!(
+        send(&app, bearer("/items/7", access)).await.json(),
+        json!({"id": 7})
+    );
 }
 
 #[tokio::test]
 async fn every_token_gets_its_own_jti() {
     let app = app();
-    let first = grant(&app, "grant_type=password&username=alice&password=alice-pass").await;
-    let second = grant(&app, "grant_type=password&username=alice&password=alice-pass").await;
-    let jti = |body: &Value| verifier().verify_claims(body["access_token"].as_str().unwrap()).unwrap().jti;
+    let first = grant(
+        &app,
+        "grant_type=password&username=alice&password=alice-pass",
+    )
+    .await;
+    let second = grant(
+        &app,
+        "grant_type=password&username=alice&password=alice-pass",
+    )
+    .await;
+    let jti = |body: &Value| {
+        verifier()
+            .verify_claims(body["access_token"].as_str().unwrap())
+            .unwrap()
+            .jti
+    };
     assert_ne!(jti(&first), jti(&second));
 }
 
 #[tokio::test]
 async fn requested_scope_narrows_the_token() {
     let app = app();
-    let body = grant(&app, "grant_type=password&username=alice&password=alice-pass&scope=items%3Aread").await;
+    let body = grant(
+        &app,
+        "grant_type=password&username=alice&password=alice-pass&scope=items%3Aread",
+    )
+    .await;
     assert_eq!(body["scope"], "items:read");
     let access = body["access_token"].as_str().unwrap();
-    assert_eq!(send(&app, bearer("/items/1", access)).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, bearer("/items/1", access)).await.status,
+        StatusCode::OK
+    );
     let post = Request::builder()
         .method("POST")
         .uri("/items")
         .header("authorization", format!("Bearer {access}"))
         .body(Body::empty())
         .unwrap();
-    send(&app, post).await.problem(StatusCode::FORBIDDEN, "insufficient_scope");
+    send(&app, post)
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_scope");
 
-    let empty = grant(&app, "grant_type=password&username=alice&password=alice-pass&scope=").await;
-    assert_eq!(empty["scope"], "items:read items:write", "an empty scope counts as omitted");
+    let empty = grant(
+        &app,
+        "grant_type=password&username=alice&password=alice-pass&scope=",
+    )
+    .await;
+    assert_eq!(
+        empty["scope"], "items:read items:write",
+        "an empty scope counts as omitted"
+    );
 }
 
 #[tokio::test]
 async fn a_scope_the_user_does_not_hold_is_invalid_scope() {
     let app = app();
-    let answer = send(&app, form("grant_type=password&username=alice&password=alice-pass&scope=items:read+users:delete")).await;
+    let answer = send(
+        &app,
+        form(
+            "grant_type=password&username=alice&password=alice-pass&scope=items:read+users:delete",
+        ),
+    )
+    .await;
     oauth_error(&answer, StatusCode::BAD_REQUEST, "invalid_scope");
-    let answer = send(&app, form("grant_type=password&username=admin&password=admin-pass&scope=users:delete")).await;
+    let answer = send(
+        &app,
+        form("grant_type=password&username=admin&password=admin-pass&scope=users:delete"),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["scope"], "users:delete");
 }
@@ -168,21 +223,44 @@ async fn a_scope_the_user_does_not_hold_is_invalid_scope() {
 #[tokio::test]
 async fn wrong_password_and_unknown_user_get_the_same_invalid_grant() {
     let app = app();
-    let wrong_password = send(&app, form("grant_type=password&username=alice&password=nope")).await;
-    let unknown_user = send(&app, form("grant_type=password&username=mallory&password=alice-pass")).await;
+    let wrong_password = send(
+        &app,
+        form("grant_type=password&username=alice&password=nope"),
+    )
+    .await;
+    let unknown_user = send(
+        &app,
+        form("grant_type=password&username=mallory&password=alice-pass"),
+    )
+    .await;
     let wrong_password = oauth_error(&wrong_password, StatusCode::BAD_REQUEST, "invalid_grant");
     let unknown_user = oauth_error(&unknown_user, StatusCode::BAD_REQUEST, "invalid_grant");
     assert_eq!(wrong_password, unknown_user);
     // A bad password is checked before the scope, so it tells nothing about scopes.
-    let answer = send(&app, form("grant_type=password&username=alice&password=nope&scope=users:delete")).await;
+    let answer = send(
+        &app,
+        form("grant_type=password&username=alice&password=nope&scope=users:delete"),
+    )
+    .await;
     oauth_error(&answer, StatusCode::BAD_REQUEST, "invalid_grant");
 }
 
 #[tokio::test]
 async fn unsupported_grant_types_are_refused() {
     let app = app();
-    for grant_type in ["client_credentials", "authorization_code", "PASSWORD", "refresh_token"] {
-        let answer = send(&app, form(&format!("grant_type={grant_type}&username=alice&password=alice-pass"))).await;
+    for grant_type in [
+        "client_credentials",
+        "authorization_code",
+        "PASSWORD",
+        "refresh_token",
+    ] {
+        let answer = send(
+            &app,
+            form(&format!(
+                "grant_type={grant_type}&username=alice&password=alice-pass"
+            )),
+        )
+        .await;
         oauth_error(&answer, StatusCode::BAD_REQUEST, "unsupported_grant_type");
     }
 }
@@ -216,20 +294,37 @@ async fn a_body_that_is_not_a_form_is_invalid_request() {
         .method("POST")
         .uri("/token")
         .header("content-type", "application/json")
-        .body(Body::from(r#"{"grant_type":"password","username":"alice","password":"alice-pass"}"#))
+        .body(Body::from(
+            r#"{"grant_type":"password","username":"alice","password":"alice-pass"}"#,
+        ))
         .unwrap();
-    oauth_error(&send(&app, json_body).await, StatusCode::BAD_REQUEST, "invalid_request");
+    oauth_error(
+        &send(&app, json_body).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
     let no_type = Request::builder()
         .method("POST")
         .uri("/token")
-        .body(Body::from("grant_type=password&username=alice&password=alice-pass"))
+        .body(Body::from(
+            "grant_type=password&username=alice&password=alice-pass",
+        ))
         .unwrap();
-    oauth_error(&send(&app, no_type).await, StatusCode::BAD_REQUEST, "invalid_request");
+    oauth_error(
+        &send(&app, no_type).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
     let with_charset = Request::builder()
         .method("POST")
         .uri("/token")
-        .header("content-type", "application/x-www-form-urlencoded; charset=UTF-8")
-        .body(Body::from("grant_type=password&username=alice&password=alice-pass"))
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+        )
+        .body(Body::from(
+            "grant_type=password&username=alice&password=alice-pass",
+        ))
         .unwrap();
     assert_eq!(send(&app, with_charset).await.status, StatusCode::OK);
 }
@@ -247,10 +342,17 @@ fn invalid_client_is_the_only_401() {
     ];
     for error in all {
         let response = error.into_response();
-        let expected = if error == OAuthError::InvalidClient { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+        let expected = if error == OAuthError::InvalidClient {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         assert_eq!(response.status(), expected, "{error}");
         assert_eq!(response.headers()["cache-control"], "no-store");
-        assert_eq!(response.headers().contains_key("www-authenticate"), error == OAuthError::InvalidClient);
+        assert_eq!(
+            response.headers().contains_key("www-authenticate"),
+            error == OAuthError::InvalidClient
+        );
     }
 }
 
@@ -258,14 +360,22 @@ fn invalid_client_is_the_only_401() {
 fn issuer_refuses_weak_secrets_and_zero_lifetimes() {
     use portcullis::ConfigError;
     use portcullis::jwt::KeyError;
-    let weak = SigningKey::hmac(Algorithm::HS256, &[1; 31]).map(|key| TokenIssuer::builder(key).build());
+    let weak =
+        SigningKey::hmac(Algorithm::HS256, &[1; 31]).map(|key| TokenIssuer::builder(key).build());
     assert_eq!(weak.err(), Some(KeyError::WeakSecret { len: 31 }));
-    let as_config: Result<SigningKey, ConfigError> = SigningKey::hmac(Algorithm::HS256, b"short").map_err(Into::into);
-    assert!(matches!(as_config, Err(ConfigError::Key(KeyError::WeakSecret { len: 5 }))));
+    let as_config: Result<SigningKey, ConfigError> =
+        SigningKey::hmac(Algorithm::HS256, b"short").map_err(Into::into);
+    assert!(matches!(
+        as_config,
+        Err(ConfigError::Key(KeyError::WeakSecret { len: 5 }))
+    ));
     let zero = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
         .lifetime(std::time::Duration::ZERO)
         .build();
     assert_eq!(zero.err(), Some(ConfigError::TokenLifetime));
-    let mismatched = SigningKey::from_encoding_key(Algorithm::RS256, jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap());
+    let mismatched = SigningKey::from_encoding_key(
+        Algorithm::RS256,
+        jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap(),
+    );
     assert!(matches!(mismatched, Err(KeyError::WrongAlgorithm { .. })));
 }

@@ -12,8 +12,8 @@ use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
 use portcullis::oauth::{
-    InMemoryRevocationStore, LoggedOut, LogoutError, RevocationError, RevocationStore, SigningKey, TokenIssuer,
-    TokenRevoker,
+    InMemoryRevocationStore, LoggedOut, LogoutError, RevocationError, RevocationStore, SigningKey,
+    TokenIssuer, TokenRevoker,
 };
 use portcullis::prelude::*;
 use portcullis::routing::{get, post};
@@ -27,7 +27,10 @@ async fn me(caller: Principal) -> Json<Value> {
 
 #[public]
 async fn greeting(caller: Option<Principal>) -> String {
-    caller.map_or_else(|| "hello stranger".to_owned(), |caller| format!("hello {}", caller.subject()))
+    caller.map_or_else(
+        || "hello stranger".to_owned(),
+        |caller| format!("hello {}", caller.subject()),
+    )
 }
 
 #[authenticated]
@@ -36,7 +39,10 @@ async fn logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, L
 }
 
 #[authenticated]
-async fn logout_everywhere(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, LogoutError> {
+async fn logout_everywhere(
+    caller: Principal,
+    revoker: TokenRevoker,
+) -> Result<LoggedOut, LogoutError> {
     revoker.logout_everywhere(&caller).await
 }
 
@@ -63,7 +69,13 @@ fn routes(security: Security) -> axum::Router {
 }
 
 fn app(store: &InMemoryRevocationStore) -> axum::Router {
-    routes(Security::builder().bearer(verifier()).revocation(store.clone()).build().unwrap())
+    routes(
+        Security::builder()
+            .bearer(verifier())
+            .revocation(store.clone())
+            .build()
+            .unwrap(),
+    )
 }
 
 fn post_with(uri: &str, token: &str) -> Request<Body> {
@@ -81,7 +93,10 @@ async fn accepted(app: &axum::Router, token: &str) -> bool {
         StatusCode::OK => true,
         _ => {
             answer.problem(StatusCode::UNAUTHORIZED, "invalid_token");
-            assert_eq!(answer.header("www-authenticate"), Some("Bearer error=\"invalid_token\""));
+            assert_eq!(
+                answer.header("www-authenticate"),
+                Some("Bearer error=\"invalid_token\"")
+            );
             false
         }
     }
@@ -110,7 +125,12 @@ async fn a_logged_out_token_is_refused_until_it_expires() {
     again.problem(StatusCode::UNAUTHORIZED, "invalid_token");
     // Another token of the same user is untouched.
     assert!(accepted(&app, other.access_token()).await);
-    assert!(store.is_revoked(token.claims().jti.as_deref().unwrap()).await.unwrap());
+    assert!(
+        store
+            .is_revoked(token.claims().jti.as_deref().unwrap())
+            .await
+            .unwrap()
+    );
     assert_eq!(store.len(), 1);
 }
 
@@ -127,10 +147,17 @@ async fn logout_everywhere_refuses_older_tokens_and_accepts_newer_ones() {
 
     let answer = send(&app, post_with("/logout/all", first.access_token())).await;
     assert_eq!(answer.status, StatusCode::OK);
-    for old in [first.access_token(), second.access_token(), foreign.as_str()] {
+    for old in [
+        first.access_token(),
+        second.access_token(),
+        foreign.as_str(),
+    ] {
         assert!(!accepted(&app, old).await);
     }
-    assert!(accepted(&app, bob.access_token()).await, "other subjects are untouched");
+    assert!(
+        accepted(&app, bob.access_token()).await,
+        "other subjects are untouched"
+    );
 
     // `iat` counts whole seconds: tokens issued in the logout's second are
     // refused too, so wait for the next second (at most 2 s).
@@ -157,21 +184,37 @@ impl RevocationStore for Unreachable {
     fn is_revoked<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<bool, RevocationError>> {
         down()
     }
-    fn revoke_all_before<'a>(&'a self, _: &'a str, _: u64) -> BoxFuture<'a, Result<(), RevocationError>> {
+    fn revoke_all_before<'a>(
+        &'a self,
+        _: &'a str,
+        _: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
         down()
     }
-    fn revoked_before<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<u64>, RevocationError>> {
+    fn revoked_before<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>> {
         down()
     }
 }
 
 #[tokio::test]
 async fn a_failing_store_refuses_every_token() {
-    let app = routes(Security::builder().bearer(verifier()).revocation(Unreachable).build().unwrap());
+    let app = routes(
+        Security::builder()
+            .bearer(verifier())
+            .revocation(Unreachable)
+            .build()
+            .unwrap(),
+    );
     let token = issuer().issue("alice", ["user"], [""; 0]).unwrap();
     let answer = send(&app, bearer("/users/me", token.access_token())).await;
     let body = answer.problem(StatusCode::UNAUTHORIZED, "invalid_token");
-    assert!(!body.to_string().contains("connection refused"), "store errors stay in the log: {body}");
+    assert!(
+        !body.to_string().contains("connection refused"),
+        "store errors stay in the log: {body}"
+    );
 }
 
 #[tokio::test]
@@ -190,14 +233,26 @@ async fn logout_without_a_store_is_a_configuration_error() {
 async fn basic_credentials_cannot_be_revoked() {
     let store = InMemoryRevocationStore::new();
     let security = Security::builder()
-        .basic(BasicAuth::new("secure-data", portcullis::InMemoryUserStore::new().with_user("admin", "admin-pass", ["admin"], [""; 0]).unwrap()).unwrap())
+        .basic(
+            BasicAuth::new(
+                "secure-data",
+                portcullis::InMemoryUserStore::new()
+                    .with_user("admin", "admin-pass", ["admin"], [""; 0])
+                    .unwrap(),
+            )
+            .unwrap(),
+        )
         .revocation(store.clone())
         .build()
         .unwrap();
-    let app = SecureRouter::new(security).route("/logout", post(basic_logout)).into_router();
+    let app = SecureRouter::new(security)
+        .route("/logout", post(basic_logout))
+        .into_router();
     let mut request = basic("/logout", "admin", "admin-pass");
     *request.method_mut() = http::Method::POST;
-    send(&app, request).await.problem(StatusCode::BAD_REQUEST, "not_revocable");
+    send(&app, request)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "not_revocable");
     assert!(store.is_empty());
 }
 
@@ -216,12 +271,22 @@ async fn revocation_wins_over_the_verified_token_cache() {
     // Verified once, then served from the cache.
     assert!(accepted(&app, token.access_token()).await);
     assert!(accepted(&app, token.access_token()).await);
-    assert_eq!(send(&app, post_with("/logout", token.access_token())).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, post_with("/logout", token.access_token()))
+            .await
+            .status,
+        StatusCode::OK
+    );
     assert!(!accepted(&app, token.access_token()).await);
 
     let other = issuer.issue("alice", ["user"], [""; 0]).unwrap();
     assert!(accepted(&app, other.access_token()).await);
-    assert_eq!(send(&app, post_with("/logout/all", other.access_token())).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, post_with("/logout/all", other.access_token()))
+            .await
+            .status,
+        StatusCode::OK
+    );
     assert!(!accepted(&app, other.access_token()).await);
     // A forged token is still refused: only the very same token hits the cache.
     let forged = format!("{}x", other.access_token());

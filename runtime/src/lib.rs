@@ -22,13 +22,13 @@ mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
 pub use basic::{
-    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord, UserStore,
-    hash_password, verify_password,
+    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord,
+    UserStore, hash_password, verify_password,
 };
 pub use config_error::ConfigError;
 pub use guard::Guard;
-pub use oauth::testing;
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};
+pub use oauth::testing;
 pub use policy::{Denial, Policy, Requirement, Scheme, Unchecked};
 pub use principal::Principal;
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};

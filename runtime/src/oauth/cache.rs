@@ -77,8 +77,15 @@ impl CachedVerifier {
 
     /// As [`CachedVerifier::new`], trusting each token for at most `ttl`.
     pub fn with_ttl(verifier: JwtVerifier, capacity: usize, ttl: Duration) -> Self {
-        let cache = Cache { entries: RwLock::default(), capacity: capacity.max(1), ttl: ttl.as_secs() };
-        Self { verifier, cache: Arc::new(cache) }
+        let cache = Cache {
+            entries: RwLock::default(),
+            capacity: capacity.max(1),
+            ttl: ttl.as_secs(),
+        };
+        Self {
+            verifier,
+            cache: Arc::new(cache),
+        }
     }
 
     /// Verifies `token`, or returns the caller a previous verification found.
@@ -89,9 +96,18 @@ impl CachedVerifier {
             return Ok(principal);
         }
         let principal = self.verifier.verify(token)?;
-        let valid_until = principal.expires_at().map_or(now, |exp| exp.min(now + self.cache.ttl));
+        let valid_until = principal
+            .expires_at()
+            .map_or(now, |exp| exp.min(now + self.cache.ttl));
         if valid_until > now {
-            self.insert(key, Entry { principal: principal.clone(), valid_until }, now);
+            self.insert(
+                key,
+                Entry {
+                    principal: principal.clone(),
+                    valid_until,
+                },
+                now,
+            );
         }
         Ok(principal)
     }
@@ -103,7 +119,12 @@ impl CachedVerifier {
 
     /// How many tokens are cached, expired ones included.
     pub fn len(&self) -> usize {
-        self.cache.entries.read().unwrap_or_else(PoisonError::into_inner).map.len()
+        self.cache
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map
+            .len()
     }
 
     /// Whether no token is cached.
@@ -113,16 +134,33 @@ impl CachedVerifier {
 
     /// Forgets every cached token (after a key was withdrawn, for example).
     pub fn clear(&self) {
-        self.cache.entries.write().unwrap_or_else(PoisonError::into_inner).map.clear();
+        self.cache
+            .entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map
+            .clear();
     }
 
     fn lookup(&self, key: &[u8; 32], now: u64) -> Option<Principal> {
-        let entries = self.cache.entries.read().unwrap_or_else(PoisonError::into_inner);
-        entries.map.get(key).filter(|entry| entry.valid_until > now).map(|entry| entry.principal.clone())
+        let entries = self
+            .cache
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        entries
+            .map
+            .get(key)
+            .filter(|entry| entry.valid_until > now)
+            .map(|entry| entry.principal.clone())
     }
 
     fn insert(&self, key: [u8; 32], entry: Entry, now: u64) {
-        let mut entries = self.cache.entries.write().unwrap_or_else(PoisonError::into_inner);
+        let mut entries = self
+            .cache
+            .entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         if entries.map.len() >= self.cache.capacity && !entries.map.contains_key(&key) {
             if now >= entries.next_sweep {
                 entries.map.retain(|_, entry| entry.valid_until > now);
@@ -162,11 +200,17 @@ mod tests {
 
     fn issuer(lifetime: u64) -> TokenIssuer {
         let key = SigningKey::hmac(Algorithm::HS256, SECRET).unwrap();
-        TokenIssuer::builder(key).lifetime(Duration::from_secs(lifetime)).build().unwrap()
+        TokenIssuer::builder(key)
+            .lifetime(Duration::from_secs(lifetime))
+            .build()
+            .unwrap()
     }
 
     fn cached(capacity: usize, ttl: u64) -> CachedVerifier {
-        let verifier = JwtVerifier::builder().key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap()).build().unwrap();
+        let verifier = JwtVerifier::builder()
+            .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+            .build()
+            .unwrap();
         CachedVerifier::with_ttl(verifier, capacity, Duration::from_secs(ttl))
     }
 
@@ -190,7 +234,11 @@ mod tests {
         let long = MockUser::new(&issuer(3600), "bob").token();
         cached.verify(&long).unwrap();
         let entries = cached.cache.entries.read().unwrap();
-        let mut ends: Vec<u64> = entries.map.values().map(|entry| entry.valid_until - now).collect();
+        let mut ends: Vec<u64> = entries
+            .map
+            .values()
+            .map(|entry| entry.valid_until - now)
+            .collect();
         ends.sort_unstable();
         assert!((59..=61).contains(&ends[0]), "{ends:?}");
         assert!((299..=301).contains(&ends[1]), "{ends:?}");
@@ -203,7 +251,14 @@ mod tests {
         // Plant an entry as if the token had been accepted while still valid.
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let principal = crate::Principal::new("alice", vec![], vec![], crate::Scheme::Bearer);
-        cached.insert(key, Entry { principal, valid_until: unix_now() - 1 }, unix_now());
+        cached.insert(
+            key,
+            Entry {
+                principal,
+                valid_until: unix_now() - 1,
+            },
+            unix_now(),
+        );
         assert_eq!(cached.verify(&token).err(), Some(TokenError::Expired));
     }
 
@@ -214,7 +269,9 @@ mod tests {
         assert!(cached.is_empty());
         let issuer = issuer(600);
         for index in 0..10 {
-            cached.verify(&MockUser::new(&issuer, &format!("user{index}")).token()).unwrap();
+            cached
+                .verify(&MockUser::new(&issuer, &format!("user{index}")).token())
+                .unwrap();
             assert!(cached.len() <= 3);
         }
         assert_eq!(cached.len(), 3);

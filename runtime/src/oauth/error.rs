@@ -61,7 +61,9 @@ impl OAuthError {
     /// The fixed `error_description` sent to the client.
     pub const fn description(self) -> &'static str {
         match self {
-            Self::InvalidRequest => "the request is missing a parameter, repeats one, or is not a form",
+            Self::InvalidRequest => {
+                "the request is missing a parameter, repeats one, or is not a form"
+            }
             Self::InvalidClient => "client authentication failed",
             Self::InvalidGrant => "the username or password is not valid",
             Self::UnauthorizedClient => "the client may not use this grant type",
@@ -97,14 +99,18 @@ struct Body {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.code(), error_description: self.description() };
+        let body = Body {
+            error: self.code(),
+            error_description: self.description(),
+        };
         let mut response = (self.status(), Json(body)).into_response();
         no_store(response.headers_mut());
         if self == Self::InvalidClient {
             // RFC 6749 5.2: a 401 names the authentication scheme to use.
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"token\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"token\""),
+            );
         }
         response
     }

@@ -36,7 +36,11 @@ pub struct PasswordGrant {
 
 impl PasswordGrant {
     /// A grant built in code rather than read from a request.
-    pub fn new(username: impl Into<String>, password: impl Into<String>, scope: Option<&str>) -> Self {
+    pub fn new(
+        username: impl Into<String>,
+        password: impl Into<String>,
+        scope: Option<&str>,
+    ) -> Self {
         Self {
             username: username.into(),
             password: SecretString::from(password.into()),
@@ -94,7 +98,11 @@ impl PasswordGrant {
         let (Some(username), Some(password)) = (username, password) else {
             return Err(OAuthError::InvalidRequest);
         };
-        Ok(Self { username, password: SecretString::from(password), scope })
+        Ok(Self {
+            username,
+            password: SecretString::from(password),
+            scope,
+        })
     }
 }
 
@@ -107,8 +115,14 @@ fn decode(raw: &[u8]) -> Result<String, OAuthError> {
         match byte {
             b'+' => out.push(b' '),
             b'%' => {
-                let high = bytes.next().and_then(hex).ok_or(OAuthError::InvalidRequest)?;
-                let low = bytes.next().and_then(hex).ok_or(OAuthError::InvalidRequest)?;
+                let high = bytes
+                    .next()
+                    .and_then(hex)
+                    .ok_or(OAuthError::InvalidRequest)?;
+                let low = bytes
+                    .next()
+                    .and_then(hex)
+                    .ok_or(OAuthError::InvalidRequest)?;
                 out.push(high << 4 | low);
             }
             other => out.push(other),
@@ -118,7 +132,9 @@ fn decode(raw: &[u8]) -> Result<String, OAuthError> {
 }
 
 fn hex(digit: u8) -> Option<u8> {
-    char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|value| u8::try_from(value).ok())
 }
 
 fn is_form(request: &Request) -> bool {
@@ -127,7 +143,11 @@ fn is_form(request: &Request) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|essence| {
+            essence
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
@@ -166,8 +186,10 @@ mod tests {
 
     #[test]
     fn reads_a_complete_grant() {
-        let grant = PasswordGrant::parse(b"grant_type=password&username=al%69ce&password=p%26ss+word&scope=a+b&client_id=x")
-            .unwrap();
+        let grant = PasswordGrant::parse(
+            b"grant_type=password&username=al%69ce&password=p%26ss+word&scope=a+b&client_id=x",
+        )
+        .unwrap();
         assert_eq!(grant.username(), "alice");
         assert_eq!(grant.password().expose_secret(), "p&ss word");
         assert_eq!(grant.scope(), Some("a b"));
@@ -177,15 +199,38 @@ mod tests {
     fn refuses_missing_repeated_or_malformed_parameters() {
         let cases: &[(&[u8], OAuthError)] = &[
             (b"username=a&password=b", OAuthError::InvalidRequest),
-            (b"grant_type=client_credentials&username=a&password=b", OAuthError::UnsupportedGrantType),
-            (b"grant_type=password&password=b", OAuthError::InvalidRequest),
-            (b"grant_type=password&username=a&password=", OAuthError::InvalidRequest),
-            (b"grant_type=password&username=a&username=b&password=b", OAuthError::InvalidRequest),
-            (b"grant_type=password&username=%zz&password=b", OAuthError::InvalidRequest),
-            (b"grant_type=password&username=%ff&password=b", OAuthError::InvalidRequest),
+            (
+                b"grant_type=client_credentials&username=a&password=b",
+                OAuthError::UnsupportedGrantType,
+            ),
+            (
+                b"grant_type=password&password=b",
+                OAuthError::InvalidRequest,
+            ),
+            (
+                b"grant_type=password&username=a&password=",
+                OAuthError::InvalidRequest,
+            ),
+            (
+                b"grant_type=password&username=a&username=b&password=b",
+                OAuthError::InvalidRequest,
+            ),
+            (
+                b"grant_type=password&username=%zz&password=b",
+                OAuthError::InvalidRequest,
+            ),
+            (
+                b"grant_type=password&username=%ff&password=b",
+                OAuthError::InvalidRequest,
+            ),
         ];
         for (body, expected) in cases {
-            assert_eq!(PasswordGrant::parse(body).err(), Some(*expected), "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                PasswordGrant::parse(body).err(),
+                Some(*expected),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }

@@ -118,7 +118,12 @@ impl TokenIssuerBuilder {
 impl TokenIssuer {
     /// Starts an issuer that signs with `key`.
     pub fn builder(key: SigningKey) -> TokenIssuerBuilder {
-        TokenIssuerBuilder { key, lifetime: DEFAULT_TOKEN_LIFETIME, issuer: None, audience: None }
+        TokenIssuerBuilder {
+            key,
+            lifetime: DEFAULT_TOKEN_LIFETIME,
+            issuer: None,
+            audience: None,
+        }
     }
 
     /// How long issued tokens live.
@@ -130,7 +135,12 @@ impl TokenIssuer {
     ///
     /// No check is made here: use it after authenticating the subject, or
     /// in tests. [`TokenIssuer::password_grant`] authenticates and narrows.
-    pub fn issue<R, S>(&self, subject: &str, roles: R, scopes: S) -> Result<TokenResponse, OAuthError>
+    pub fn issue<R, S>(
+        &self,
+        subject: &str,
+        roles: R,
+        scopes: S,
+    ) -> Result<TokenResponse, OAuthError>
     where
         R: IntoIterator,
         R::Item: Into<String>,
@@ -151,7 +161,11 @@ impl TokenIssuer {
     /// A wrong username and a wrong password are both `invalid_grant`; a
     /// requested scope the user does not hold is `invalid_scope`; a failing
     /// user store is `server_error`, logged.
-    pub async fn password_grant(&self, users: &BasicAuth, grant: PasswordGrant) -> Result<TokenResponse, OAuthError> {
+    pub async fn password_grant(
+        &self,
+        users: &BasicAuth,
+        grant: PasswordGrant,
+    ) -> Result<TokenResponse, OAuthError> {
         let record = users
             .verify_password_of(grant.username(), grant.password().expose_secret())
             .await
@@ -180,7 +194,14 @@ impl TokenIssuer {
     }
 
     /// The claims of a token issued at `now` and expiring at `exp`.
-    pub(crate) fn claims(&self, subject: &str, roles: Vec<String>, scopes: &[String], now: u64, exp: u64) -> Claims {
+    pub(crate) fn claims(
+        &self,
+        subject: &str,
+        roles: Vec<String>,
+        scopes: &[String],
+        now: u64,
+        exp: u64,
+    ) -> Claims {
         Claims {
             sub: subject.to_owned(),
             exp,
@@ -205,7 +226,9 @@ impl TokenIssuer {
 
 /// Seconds since the Unix epoch.
 pub(crate) fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 impl fmt::Debug for TokenIssuer {

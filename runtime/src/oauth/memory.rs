@@ -124,7 +124,10 @@ impl InMemoryRevocationStore {
     fn lock(&self) -> MutexGuard<'_, State> {
         // The state stays consistent between statements, so a panic elsewhere
         // while holding the lock leaves nothing half-written.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -133,7 +136,11 @@ fn digest(jti: &str) -> [u8; 32] {
 }
 
 impl RevocationStore for InMemoryRevocationStore {
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: u64) -> BoxFuture<'a, Result<(), RevocationError>> {
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
         Box::pin(async move {
             let now = unix_now();
             let mut state = self.lock();
@@ -150,17 +157,30 @@ impl RevocationStore for InMemoryRevocationStore {
     fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, RevocationError>> {
         Box::pin(async move {
             let now = unix_now();
-            Ok(self.lock().tokens.get(&digest(jti)).is_some_and(|forget_at| *forget_at > now))
+            Ok(self
+                .lock()
+                .tokens
+                .get(&digest(jti))
+                .is_some_and(|forget_at| *forget_at > now))
         })
     }
 
-    fn revoke_all_before<'a>(&'a self, subject: &'a str, time: u64) -> BoxFuture<'a, Result<(), RevocationError>> {
+    fn revoke_all_before<'a>(
+        &'a self,
+        subject: &'a str,
+        time: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
         Box::pin(async move {
             let now = unix_now();
             let mut state = self.lock();
             state.purge_if_due(now);
-            let forget_at = time.saturating_add(self.max_token_lifetime).saturating_add(self.grace);
-            let entry = state.subjects.entry(subject.to_owned()).or_insert((time, forget_at));
+            let forget_at = time
+                .saturating_add(self.max_token_lifetime)
+                .saturating_add(self.grace);
+            let entry = state
+                .subjects
+                .entry(subject.to_owned())
+                .or_insert((time, forget_at));
             if time >= entry.0 {
                 *entry = (time, forget_at);
             }
@@ -168,7 +188,10 @@ impl RevocationStore for InMemoryRevocationStore {
         })
     }
 
-    fn revoked_before<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Result<Option<u64>, RevocationError>> {
+    fn revoked_before<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>> {
         Box::pin(async move {
             let now = unix_now();
             Ok(self
@@ -197,7 +220,10 @@ mod tests {
     use super::*;
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 
     #[test]
@@ -225,7 +251,9 @@ mod tests {
             {
                 let mut state = store.lock();
                 state.tokens.insert(digest("old"), now - 1);
-                state.subjects.insert("old-subject".into(), (now - 100, now - 1));
+                state
+                    .subjects
+                    .insert("old-subject".into(), (now - 100, now - 1));
                 // No sweep on the writes below: the explicit purge is under test.
                 state.next_purge = u64::MAX;
             }
@@ -244,7 +272,10 @@ mod tests {
         block_on(async {
             let store = InMemoryRevocationStore::new().with_grace(Duration::ZERO);
             let now = unix_now();
-            store.lock().tokens.extend((0..1000_u32).map(|i| (digest(&i.to_string()), now - 1)));
+            store
+                .lock()
+                .tokens
+                .extend((0..1000_u32).map(|i| (digest(&i.to_string()), now - 1)));
             store.lock().next_purge = 0;
             store.revoke("fresh", now + 60).await.unwrap();
             assert_eq!(store.len(), 1);

@@ -47,7 +47,12 @@ impl TokenResponse {
     pub(crate) fn new(access_token: String, claims: Claims) -> Self {
         let expires_in = claims.exp.saturating_sub(claims.iat.unwrap_or(claims.exp));
         let scope = claims.scope.clone().unwrap_or_default();
-        Self { access_token, expires_in, scope, claims }
+        Self {
+            access_token,
+            expires_in,
+            scope,
+            claims,
+        }
     }
 
     /// The signed JWT.

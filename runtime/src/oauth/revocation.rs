@@ -44,23 +44,37 @@ impl std::error::Error for RevocationError {}
 )]
 pub trait RevocationStore: Send + Sync + 'static {
     /// Refuses the token `jti` until `expires_at`, after which it may be forgotten.
-    fn revoke<'a>(&'a self, jti: &'a str, expires_at: u64) -> BoxFuture<'a, Result<(), RevocationError>>;
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>>;
 
     /// Whether the token `jti` was revoked and has not yet expired.
     fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, RevocationError>>;
 
     /// Refuses every token of `subject` issued (`iat`) before `time`. A later
     /// call with an earlier time does not move the cut-off back.
-    fn revoke_all_before<'a>(&'a self, subject: &'a str, time: u64) -> BoxFuture<'a, Result<(), RevocationError>>;
+    fn revoke_all_before<'a>(
+        &'a self,
+        subject: &'a str,
+        time: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>>;
 
     /// The cut-off set by [`RevocationStore::revoke_all_before`], if any.
-    fn revoked_before<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Result<Option<u64>, RevocationError>>;
+    fn revoked_before<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>>;
 }
 
 /// Refuses `principal` if its token was revoked: its `jti` is listed, or it
 /// was issued before its subject's cut-off (a token without `iat` counts as
 /// issued before any cut-off). A store error refuses too.
-pub(crate) async fn screen(store: Option<&dyn RevocationStore>, principal: Principal) -> Result<Principal, &'static str> {
+pub(crate) async fn screen(
+    store: Option<&dyn RevocationStore>,
+    principal: Principal,
+) -> Result<Principal, &'static str> {
     let Some(store) = store else {
         return Ok(principal);
     };
@@ -73,7 +87,10 @@ pub(crate) async fn screen(store: Option<&dyn RevocationStore>, principal: Princ
     {
         return Err("revoked");
     }
-    if let Some(cutoff) = store.revoked_before(principal.subject()).await.map_err(refused)?
+    if let Some(cutoff) = store
+        .revoked_before(principal.subject())
+        .await
+        .map_err(refused)?
         && principal.issued_at().is_none_or(|iat| iat < cutoff)
     {
         return Err("revoked");

@@ -91,7 +91,10 @@ impl TokenRevoker {
     }
 
     fn error(&self, kind: LogoutErrorKind) -> LogoutError {
-        LogoutError { kind, responder: self.responder.clone() }
+        LogoutError {
+            kind,
+            responder: self.responder.clone(),
+        }
     }
 }
 
@@ -101,7 +104,10 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenRevoker {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let security = parts.extensions.get::<Security>();
         match security.and_then(|security| Some((security.revocation()?, security.responder()))) {
-            Some((store, responder)) => Ok(Self { store: Arc::clone(store), responder: responder.clone() }),
+            Some((store, responder)) => Ok(Self {
+                store: Arc::clone(store),
+                responder: responder.clone(),
+            }),
             None => {
                 tracing::error!(
                     target: "portcullis::config",
@@ -173,7 +179,9 @@ impl LogoutError {
 
 impl fmt::Debug for LogoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogoutError").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("LogoutError")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 

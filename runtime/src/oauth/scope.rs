@@ -10,7 +10,9 @@ use super::error::OAuthError;
 /// scope the user does not hold is `invalid_scope`. Duplicates are dropped.
 pub(crate) fn narrow(requested: Option<&str>, held: &[String]) -> Result<Vec<String>, OAuthError> {
     let mut granted: Vec<String> = Vec::new();
-    let requested: Vec<&str> = requested.map(|scope| scope.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let requested: Vec<&str> = requested
+        .map(|scope| scope.split(' ').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
     if requested.is_empty() {
         for scope in held {
             if !granted.contains(scope) {
@@ -32,7 +34,10 @@ pub(crate) fn narrow(requested: Option<&str>, held: &[String]) -> Result<Vec<Str
 
 /// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty() && scope.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
 }
 
 #[cfg(test)]
@@ -52,14 +57,29 @@ mod tests {
 
     #[test]
     fn requested_scopes_narrow() {
-        assert_eq!(narrow(Some("items:read"), &held()).unwrap(), vec!["items:read"]);
-        assert_eq!(narrow(Some("items:write  items:read items:write"), &held()).unwrap(), vec!["items:write", "items:read"]);
+        assert_eq!(
+            narrow(Some("items:read"), &held()).unwrap(),
+            vec!["items:read"]
+        );
+        assert_eq!(
+            narrow(Some("items:write  items:read items:write"), &held()).unwrap(),
+            vec!["items:write", "items:read"]
+        );
     }
 
     #[test]
     fn unheld_or_malformed_scopes_are_refused() {
-        assert_eq!(narrow(Some("items:read users:delete"), &held()), Err(OAuthError::InvalidScope));
-        assert_eq!(narrow(Some("items:read\titems:write"), &held()), Err(OAuthError::InvalidScope));
-        assert_eq!(narrow(Some("\"items:read\""), &held()), Err(OAuthError::InvalidScope));
+        assert_eq!(
+            narrow(Some("items:read users:delete"), &held()),
+            Err(OAuthError::InvalidScope)
+        );
+        assert_eq!(
+            narrow(Some("items:read\titems:write"), &held()),
+            Err(OAuthError::InvalidScope)
+        );
+        assert_eq!(
+            narrow(Some("\"items:read\""), &held()),
+            Err(OAuthError::InvalidScope)
+        );
     }
 }

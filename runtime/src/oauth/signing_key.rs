@@ -30,25 +30,32 @@ pub struct SigningKey {
 impl SigningKey {
     /// An HMAC secret (HS256, HS384 or HS512) of at least 32 bytes.
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
-        let key = EncodingKey::from_secret(secret).map_err(|_| KeyError::WeakSecret { len: secret.len() })?;
+        let key = EncodingKey::from_secret(secret)
+            .map_err(|_| KeyError::WeakSecret { len: secret.len() })?;
         Self::from_encoding_key(algorithm, key)
     }
 
     /// An RSA private key in PEM (RS256/384/512 or PS256/384/512).
     pub fn rsa_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
-        let key = EncodingKey::from_rsa_pem(pem).map_err(|_| KeyError::Unreadable { expected: "RSA private key PEM" })?;
+        let key = EncodingKey::from_rsa_pem(pem).map_err(|_| KeyError::Unreadable {
+            expected: "RSA private key PEM",
+        })?;
         Self::from_encoding_key(algorithm, key)
     }
 
     /// An elliptic-curve private key in PKCS#8 PEM (ES256 or ES384).
     pub fn ec_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
-        let key = EncodingKey::from_ec_pem(pem).map_err(|_| KeyError::Unreadable { expected: "EC private key PEM" })?;
+        let key = EncodingKey::from_ec_pem(pem).map_err(|_| KeyError::Unreadable {
+            expected: "EC private key PEM",
+        })?;
         Self::from_encoding_key(algorithm, key)
     }
 
     /// An Ed25519 private key in PKCS#8 PEM (EdDSA).
     pub fn ed_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let key = EncodingKey::from_ed_pem(pem).map_err(|_| KeyError::Unreadable { expected: "Ed25519 private key PEM" })?;
+        let key = EncodingKey::from_ed_pem(pem).map_err(|_| KeyError::Unreadable {
+            expected: "Ed25519 private key PEM",
+        })?;
         Self::from_encoding_key(Algorithm::EdDSA, key)
     }
 
@@ -56,12 +63,23 @@ impl SigningKey {
     /// `algorithm`, and an HMAC secret must have at least 32 bytes.
     pub fn from_encoding_key(algorithm: Algorithm, key: EncodingKey) -> Result<Self, KeyError> {
         if key.family() != algorithm.family() {
-            return Err(KeyError::WrongAlgorithm { algorithm, expected: family_name(&key) });
+            return Err(KeyError::WrongAlgorithm {
+                algorithm,
+                expected: family_name(&key),
+            });
         }
-        if algorithm.family() == jsonwebtoken::AlgorithmFamily::Hmac && key.as_bytes().len() < MIN_HMAC_SECRET_BYTES {
-            return Err(KeyError::WeakSecret { len: key.as_bytes().len() });
+        if algorithm.family() == jsonwebtoken::AlgorithmFamily::Hmac
+            && key.as_bytes().len() < MIN_HMAC_SECRET_BYTES
+        {
+            return Err(KeyError::WeakSecret {
+                len: key.as_bytes().len(),
+            });
         }
-        Ok(Self { algorithm, kid: None, key })
+        Ok(Self {
+            algorithm,
+            kid: None,
+            key,
+        })
     }
 
     /// The same key, named `kid` in the header of every token it signs.

@@ -73,7 +73,11 @@ impl TestKeys {
         Self::build(self.key, self.iss, Some(aud.into())).expect("settings already accepted")
     }
 
-    fn build(key: SigningKey, iss: Option<String>, aud: Option<String>) -> Result<Self, ConfigError> {
+    fn build(
+        key: SigningKey,
+        iss: Option<String>,
+        aud: Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut builder = TokenIssuer::builder(key.clone());
         if let Some(iss) = &iss {
             builder = builder.issuer(iss.clone());
@@ -81,7 +85,12 @@ impl TestKeys {
         if let Some(aud) = &aud {
             builder = builder.audience(aud.clone());
         }
-        Ok(Self { issuer: builder.build()?, key, iss, aud })
+        Ok(Self {
+            issuer: builder.build()?,
+            key,
+            iss,
+            aud,
+        })
     }
 
     /// A verifier that accepts exactly these keys' tokens.
@@ -97,7 +106,9 @@ impl TestKeys {
             builder = builder.audience(aud.clone());
         }
         // The key is an HMAC key of at least 32 bytes, so the key set is valid.
-        builder.build().expect("a single HMAC key is a valid key set")
+        builder
+            .build()
+            .expect("a single HMAC key is a valid key set")
     }
 
     /// A security configuration whose bearer guard trusts these keys; add
@@ -119,7 +130,10 @@ impl TestKeys {
 
 impl fmt::Debug for TestKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestKeys").field("iss", &self.iss).field("aud", &self.aud).finish_non_exhaustive()
+        f.debug_struct("TestKeys")
+            .field("iss", &self.iss)
+            .field("aud", &self.aud)
+            .finish_non_exhaustive()
     }
 }
 
@@ -150,7 +164,13 @@ pub struct MockUser {
 impl MockUser {
     /// A user without roles or scopes, signed by `issuer`.
     pub fn new(issuer: &TokenIssuer, subject: &str) -> Self {
-        Self { issuer: issuer.clone(), subject: subject.to_owned(), roles: Vec::new(), scopes: Vec::new(), expired: false }
+        Self {
+            issuer: issuer.clone(),
+            subject: subject.to_owned(),
+            roles: Vec::new(),
+            scopes: Vec::new(),
+            expired: false,
+        }
     }
 
     /// Adds roles.
@@ -188,12 +208,19 @@ impl MockUser {
         let now = unix_now();
         let lifetime = self.issuer.lifetime().as_secs();
         let (iat, exp) = if self.expired {
-            (now.saturating_sub(3600 + lifetime), now.saturating_sub(3600))
+            (
+                now.saturating_sub(3600 + lifetime),
+                now.saturating_sub(3600),
+            )
         } else {
             (now, now + lifetime)
         };
-        let claims = self.issuer.claims(&self.subject, self.roles.clone(), &self.scopes, iat, exp);
-        self.issuer.sign(&claims).expect("the test token could not be signed")
+        let claims = self
+            .issuer
+            .claims(&self.subject, self.roles.clone(), &self.scopes, iat, exp);
+        self.issuer
+            .sign(&claims)
+            .expect("the test token could not be signed")
     }
 
     /// `Bearer <token>`, for an `Authorization` header.
@@ -203,7 +230,10 @@ impl MockUser {
 
     /// A request builder for `method` and `uri` carrying the token.
     pub fn request(&self, method: &str, uri: &str) -> http::request::Builder {
-        http::Request::builder().method(method).uri(uri).header(AUTHORIZATION, self.authorization())
+        http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(AUTHORIZATION, self.authorization())
     }
 }
 
@@ -215,5 +245,8 @@ impl MockUser {
 /// assert_eq!(token.split('.').count(), 3);
 /// ```
 pub fn mint(issuer: &TokenIssuer, subject: &str, roles: &[&str], scopes: &[&str]) -> String {
-    MockUser::new(issuer, subject).roles(roles.iter().copied()).scopes(scopes.iter().copied()).token()
+    MockUser::new(issuer, subject)
+        .roles(roles.iter().copied())
+        .scopes(scopes.iter().copied())
+        .token()
 }
