@@ -11,7 +11,7 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
-use crate::oauth::{self, CachedVerifier, RevocationStore};
+use crate::oauth::{self, BearerTokens, JwksVerifier, RevocationStore};
 use crate::policy::{Requirement, Scheme};
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
@@ -48,7 +48,7 @@ struct Inner {
     responder: ProblemResponder,
     body_limit: usize,
     revocation: Option<Arc<dyn RevocationStore>>,
-    cached: Option<CachedVerifier>,
+    tokens: Option<BearerTokens>,
 }
 
 /// The default request body limit: 64 KiB.
@@ -64,6 +64,7 @@ pub struct SecurityBuilder {
     body_limit: usize,
     revocation: Option<Arc<dyn RevocationStore>>,
     cache_capacity: Option<usize>,
+    jwks: Option<JwksVerifier>,
 }
 
 impl Default for SecurityBuilder {
@@ -76,6 +77,7 @@ impl Default for SecurityBuilder {
             body_limit: DEFAULT_BODY_LIMIT,
             revocation: None,
             cache_capacity: None,
+            jwks: None,
         }
     }
 }
@@ -119,32 +121,37 @@ impl SecurityBuilder {
     }
 
     /// Remembers up to `capacity` verified bearer tokens (see
-    /// [`CachedVerifier`]), so signatures are not checked again on every
+    /// [`crate::oauth::CachedVerifier`]), so signatures are not checked again on every
     /// request; revocation is still checked on every request.
     pub fn verified_token_cache(mut self, capacity: usize) -> Self {
         self.cache_capacity = Some(capacity);
         self
     }
 
+    /// Verifies `Authorization: Bearer` tokens with keys from a JWKS,
+    /// instead of [`SecurityBuilder::bearer`]'s fixed keys.
+    pub fn jwks(mut self, jwks: JwksVerifier) -> Self {
+        self.jwks = Some(jwks);
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
-        if self.bearer.is_none() && self.basic.is_none() {
+        if self.bearer.is_none() && self.jwks.is_none() && self.basic.is_none() {
             tracing::warn!(
                 target: "portcullis::config",
                 "no authenticator is configured: every guarded route will answer 401"
             );
         }
+        let tokens = BearerTokens::choose(self.bearer.clone(), self.cache_capacity, self.jwks)?;
         Ok(Security(Arc::new(Inner {
-            bearer: self.bearer.clone(),
+            bearer: self.bearer,
             basic: self.basic,
             hierarchy: self.hierarchy,
             responder: self.responder,
             body_limit: self.body_limit,
             revocation: self.revocation,
-            cached: self
-                .cache_capacity
-                .zip(self.bearer.clone())
-                .map(|(capacity, verifier)| CachedVerifier::new(verifier, capacity)),
+            tokens,
         })))
     }
 }
@@ -219,7 +226,7 @@ impl Security {
 
     async fn authenticate_bearer(&self, parts: &Parts) -> Result<Principal, Failure> {
         let responder = || self.0.responder.clone();
-        let Some(verifier) = &self.0.bearer else {
+        let Some(tokens) = &self.0.tokens else {
             tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
             return Err(Failure(
                 "no_bearer_verifier",
@@ -236,11 +243,7 @@ impl Security {
                 AuthRejection::invalid_token(responder()),
             )),
             Presented::Value(token) => {
-                let verified = match &self.0.cached {
-                    Some(cached) => cached.verify(token),
-                    None => verifier.verify(token),
-                };
-                let principal = verified.map_err(|error| {
+                let principal = tokens.verify(token).await.map_err(|error| {
                     tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
                     Failure(error.as_str(), AuthRejection::invalid_token(responder()))
                 })?;

@@ -7,10 +7,12 @@
 //! `/logout` route takes a [`TokenRevoker`]; the bearer guard consults the
 //! [`RevocationStore`] installed with [`crate::SecurityBuilder::revocation`].
 
+mod bearer;
 mod cache;
 mod error;
 mod grant;
 mod issuer;
+mod jwks;
 mod memory;
 mod response;
 pub(crate) mod revocation;
@@ -19,10 +21,15 @@ mod scope;
 mod signing_key;
 pub mod testing;
 
+pub(crate) use bearer::BearerTokens;
 pub use cache::{CachedVerifier, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL};
 pub use error::OAuthError;
 pub use grant::PasswordGrant;
 pub use issuer::{DEFAULT_TOKEN_LIFETIME, TokenIssuer, TokenIssuerBuilder};
+pub use jwks::{
+    DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_REFRESH, JwksError, JwksSource, JwksVerifier,
+    JwksVerifierBuilder,
+};
 pub use memory::{DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_GRACE, InMemoryRevocationStore};
 pub use response::TokenResponse;
 pub use revocation::{RevocationError, RevocationStore};
