@@ -300,3 +300,37 @@ fn settings_that_cannot_work_are_refused() {
     let both = Security::builder().bearer(verifier()).jwks(jwks).build();
     assert!(matches!(both, Err(ConfigError::Jwks(_))));
 }
+
+#[tokio::test]
+async fn a_withdrawn_key_ends_its_cached_tokens() {
+    let (a, b) = (Key::ed25519("a"), Key::p256("b"));
+    let idp = Idp::start(StatusCode::OK, set(&[&a, &b])).await;
+    let verifier = idp.verifier(Duration::from_secs(60));
+    assert_eq!(verifier.refresh().await, Ok(2));
+    let security = Security::builder()
+        .jwks(verifier.clone())
+        .verified_token_cache(100)
+        .build()
+        .unwrap();
+    let app = SecureRouter::new(security)
+        .route("/me", get(me))
+        .into_router();
+    let token = b.token("bob");
+    for _ in 0..3 {
+        assert_eq!(
+            send(&app, bearer("/me", &token)).await.status,
+            StatusCode::OK
+        );
+    }
+    // The provider withdraws `b`; once the key set is refreshed, the cached
+    // verification of `b`'s token no longer counts.
+    idp.answer(StatusCode::OK, set(&[&a]));
+    assert_eq!(verifier.refresh().await, Ok(1));
+    send(&app, bearer("/me", &token))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    assert_eq!(
+        send(&app, bearer("/me", &a.token("alice"))).await.status,
+        StatusCode::OK
+    );
+}

@@ -121,8 +121,9 @@ impl SecurityBuilder {
     }
 
     /// Remembers up to `capacity` verified bearer tokens (see
-    /// [`crate::oauth::CachedVerifier`]), so signatures are not checked again on every
-    /// request; revocation is still checked on every request.
+    /// [`crate::oauth::CachedVerifier`]), so signatures are not checked again
+    /// on every request; a JWKS refresh empties it, and revocation is still
+    /// checked on every request.
     pub fn verified_token_cache(mut self, capacity: usize) -> Self {
         self.cache_capacity = Some(capacity);
         self

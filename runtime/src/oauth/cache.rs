@@ -48,10 +48,62 @@ const SWEEP_INTERVAL: u64 = 10;
 #[derive(Clone)]
 pub struct CachedVerifier {
     verifier: JwtVerifier,
-    cache: Arc<Cache>,
+    cache: Arc<TokenCache>,
 }
 
-struct Cache {
+impl CachedVerifier {
+    /// Caches up to `capacity` tokens accepted by `verifier`, for at most
+    /// [`DEFAULT_CACHE_TTL`] each.
+    pub fn new(verifier: JwtVerifier, capacity: usize) -> Self {
+        Self::with_ttl(verifier, capacity, DEFAULT_CACHE_TTL)
+    }
+
+    /// As [`CachedVerifier::new`], trusting each token for at most `ttl`.
+    pub fn with_ttl(verifier: JwtVerifier, capacity: usize, ttl: Duration) -> Self {
+        Self {
+            verifier,
+            cache: Arc::new(TokenCache::new(capacity, ttl)),
+        }
+    }
+
+    /// Verifies `token`, or returns the caller a previous verification found.
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let (key, hit) = self.cache.get(token, 0);
+        if let Some(principal) = hit {
+            return Ok(principal);
+        }
+        let principal = self.verifier.verify(token)?;
+        self.cache.put(key, &principal, 0);
+        Ok(principal)
+    }
+
+    /// The verifier whose answers are cached.
+    pub fn verifier(&self) -> &JwtVerifier {
+        &self.verifier
+    }
+
+    /// How many tokens are cached, expired ones included.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Whether no token is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every cached token (after a key was withdrawn, for example).
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+}
+
+/// The bounded map behind [`CachedVerifier`] and the bearer guard's cache.
+///
+/// Each entry records the key-set generation it was verified under; a lookup
+/// under another generation misses, so a JWKS refresh invalidates every
+/// entry verified with the previous keys.
+pub(crate) struct TokenCache {
     entries: RwLock<Entries>,
     capacity: usize,
     ttl: u64,
@@ -66,107 +118,74 @@ struct Entries {
 struct Entry {
     principal: Principal,
     valid_until: u64,
+    generation: u64,
 }
 
-impl CachedVerifier {
-    /// Caches up to `capacity` tokens accepted by `verifier`, for at most
-    /// [`DEFAULT_CACHE_TTL`] each.
-    pub fn new(verifier: JwtVerifier, capacity: usize) -> Self {
-        Self::with_ttl(verifier, capacity, DEFAULT_CACHE_TTL)
-    }
-
-    /// As [`CachedVerifier::new`], trusting each token for at most `ttl`.
-    pub fn with_ttl(verifier: JwtVerifier, capacity: usize, ttl: Duration) -> Self {
-        let cache = Cache {
+impl TokenCache {
+    pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
+        Self {
             entries: RwLock::default(),
             capacity: capacity.max(1),
             ttl: ttl.as_secs(),
-        };
-        Self {
-            verifier,
-            cache: Arc::new(cache),
         }
     }
 
-    /// Verifies `token`, or returns the caller a previous verification found.
-    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+    /// The token's key, and the cached caller if `generation` still holds.
+    pub(crate) fn get(&self, token: &str, generation: u64) -> ([u8; 32], Option<Principal>) {
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = unix_now();
-        if let Some(principal) = self.lookup(&key, now) {
-            return Ok(principal);
-        }
-        let principal = self.verifier.verify(token)?;
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        let hit = entries
+            .map
+            .get(&key)
+            .filter(|entry| entry.valid_until > now && entry.generation == generation)
+            .map(|entry| entry.principal.clone());
+        (key, hit)
+    }
+
+    /// Remembers a verified caller until its `exp` or the TTL, whichever is first.
+    pub(crate) fn put(&self, key: [u8; 32], principal: &Principal, generation: u64) {
+        let now = unix_now();
         let valid_until = principal
             .expires_at()
-            .map_or(now, |exp| exp.min(now + self.cache.ttl));
+            .map_or(now, |exp| exp.min(now + self.ttl));
         if valid_until > now {
             self.insert(
                 key,
                 Entry {
                     principal: principal.clone(),
                     valid_until,
+                    generation,
                 },
                 now,
             );
         }
-        Ok(principal)
     }
 
-    /// The verifier whose answers are cached.
-    pub fn verifier(&self) -> &JwtVerifier {
-        &self.verifier
-    }
-
-    /// How many tokens are cached, expired ones included.
-    pub fn len(&self) -> usize {
-        self.cache
-            .entries
+    fn len(&self) -> usize {
+        self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .map
             .len()
     }
 
-    /// Whether no token is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Forgets every cached token (after a key was withdrawn, for example).
-    pub fn clear(&self) {
-        self.cache
-            .entries
+    fn clear(&self) {
+        self.entries
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .map
             .clear();
     }
 
-    fn lookup(&self, key: &[u8; 32], now: u64) -> Option<Principal> {
-        let entries = self
-            .cache
-            .entries
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        entries
-            .map
-            .get(key)
-            .filter(|entry| entry.valid_until > now)
-            .map(|entry| entry.principal.clone())
-    }
-
     fn insert(&self, key: [u8; 32], entry: Entry, now: u64) {
-        let mut entries = self
-            .cache
-            .entries
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if entries.map.len() >= self.cache.capacity && !entries.map.contains_key(&key) {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if entries.map.len() >= self.capacity && !entries.map.contains_key(&key) {
             if now >= entries.next_sweep {
                 entries.map.retain(|_, entry| entry.valid_until > now);
                 entries.next_sweep = now + SWEEP_INTERVAL;
             }
-            if entries.map.len() >= self.cache.capacity
+            if entries.map.len() >= self.capacity
                 && let Some(victim) = entries.map.keys().next().copied()
             {
                 entries.map.remove(&victim);
@@ -251,15 +270,31 @@ mod tests {
         // Plant an entry as if the token had been accepted while still valid.
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let principal = crate::Principal::new("alice", vec![], vec![], crate::Scheme::Bearer);
-        cached.insert(
-            key,
-            Entry {
-                principal,
-                valid_until: unix_now() - 1,
-            },
-            unix_now(),
-        );
+        let entry = Entry {
+            principal,
+            valid_until: unix_now() - 1,
+            generation: 0,
+        };
+        cached.cache.insert(key, entry, unix_now());
         assert_eq!(cached.verify(&token).err(), Some(TokenError::Expired));
+    }
+
+    #[test]
+    fn another_key_set_generation_misses() {
+        let cache = TokenCache::new(10, Duration::from_secs(300));
+        let token = MockUser::new(&issuer(600), "alice").token();
+        let principal = cached(1, 1).verify(&token).unwrap();
+        let (key, hit) = cache.get(&token, 1);
+        assert!(hit.is_none());
+        cache.put(key, &principal, 1);
+        assert_eq!(
+            cache.get(&token, 1).1.map(|hit| hit.subject().to_owned()),
+            Some("alice".to_owned())
+        );
+        assert!(
+            cache.get(&token, 2).1.is_none(),
+            "a refreshed key set invalidates the entry"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -113,6 +114,8 @@ struct Inner {
     client: reqwest::Client,
     settings: Settings,
     keys: RwLock<Option<KeySet>>,
+    /// Bumped on every successful load, so cached verifications end with the keys.
+    generation: AtomicU64,
     /// Single-flight refreshes: the time of the last attempt.
     refresh: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -199,6 +202,7 @@ impl JwksVerifierBuilder {
             client,
             settings: self.settings,
             keys: RwLock::new(None),
+            generation: AtomicU64::new(0),
             refresh: tokio::sync::Mutex::new(None),
         })))
     }
@@ -271,6 +275,11 @@ impl JwksVerifier {
             .unwrap_or_default()
     }
 
+    /// Changes whenever a new key set is loaded.
+    pub(crate) fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
     fn current(&self) -> Option<KeySet> {
         self.0
             .keys
@@ -300,6 +309,7 @@ impl JwksVerifier {
                 let count = keys.kids.len();
                 tracing::info!(target: "portcullis::jwks", keys = count, "JWKS key set loaded");
                 *self.0.keys.write().unwrap_or_else(PoisonError::into_inner) = Some(keys);
+                self.0.generation.fetch_add(1, Ordering::Release);
                 Ok(count)
             }
             Err(error) => {
