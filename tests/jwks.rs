@@ -1,5 +1,6 @@
 //! Keys from a JWKS: fetched on first use, rotated by `kid`, refreshed at most
-//! once per interval, kept when the provider fails, and read from a file.
+//! once per interval, kept when the provider fails, and read from a file;
+//! several issuers side by side, chosen by `iss`.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
@@ -14,9 +15,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use http::StatusCode;
 use portcullis::jwt::TokenError;
-use portcullis::oauth::{JwksError, JwksSource, JwksVerifier, SigningKey, TokenIssuer};
+use portcullis::oauth::{
+    JwksError, JwksSource, JwksVerifier, SigningKey, TokenIssuer, TrustedIssuers,
+};
 use portcullis::prelude::*;
 use portcullis::routing::get;
+use portcullis::testing::TestKeys;
 use portcullis::{ConfigError, jwt::Algorithm};
 use serde_json::{Value, json};
 
@@ -24,6 +28,7 @@ const IDP: &str = "https://idp.test/";
 
 /// A signing key and the public JWK that verifies it.
 struct Key {
+    signing: SigningKey,
     issuer: TokenIssuer,
     jwk: Value,
 }
@@ -36,10 +41,7 @@ impl Key {
             .with_kid(kid);
         let x = URL_SAFE_NO_PAD.encode(pair.public_key_raw());
         let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"});
-        Self {
-            issuer: TokenIssuer::builder(signing).issuer(IDP).build().unwrap(),
-            jwk,
-        }
+        Self::new(signing, jwk)
     }
 
     fn p256(kid: &str) -> Self {
@@ -54,10 +56,27 @@ impl Key {
         );
         // No `alg`: the curve implies ES256.
         let jwk = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid});
+        Self::new(signing, jwk)
+    }
+
+    fn new(signing: SigningKey, jwk: Value) -> Self {
+        let issuer = TokenIssuer::builder(signing.clone())
+            .issuer(IDP)
+            .build()
+            .unwrap();
         Self {
-            issuer: TokenIssuer::builder(signing).issuer(IDP).build().unwrap(),
+            signing,
+            issuer,
             jwk,
         }
+    }
+
+    fn issuer_with_audience(&self, audience: &str) -> TokenIssuer {
+        TokenIssuer::builder(self.signing.clone())
+            .issuer(IDP)
+            .audience(audience)
+            .build()
+            .unwrap()
     }
 
     fn token(&self, sub: &str) -> String {
@@ -295,10 +314,10 @@ fn settings_that_cannot_work_are_refused() {
     let hmac = JwksVerifier::builder(source.clone())
         .algorithms([Algorithm::HS256])
         .build();
-    assert!(matches!(hmac, Err(ConfigError::Jwks(_))));
+    assert!(matches!(hmac, Err(ConfigError::BearerKeys(_))));
     let jwks = JwksVerifier::builder(source).build().unwrap();
     let both = Security::builder().bearer(verifier()).jwks(jwks).build();
-    assert!(matches!(both, Err(ConfigError::Jwks(_))));
+    assert!(matches!(both, Err(ConfigError::BearerKeys(_))));
 }
 
 #[tokio::test]
@@ -333,4 +352,89 @@ async fn a_withdrawn_key_ends_its_cached_tokens() {
         send(&app, bearer("/me", &a.token("alice"))).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn several_issuers_each_with_their_own_keys_and_audience() {
+    // Issuer one: the application's own HS256 tokens.
+    let local = TestKeys::hs256().issuer("https://api.test");
+    // Issuer two: an identity provider publishing a JWKS, requiring an audience.
+    let idp_key = Key::ed25519("idp-1");
+    let idp = Idp::start(StatusCode::OK, set(&[&idp_key])).await;
+    let remote = JwksVerifier::builder(JwksSource::Url(idp.url.clone()))
+        .issuer(IDP)
+        .audience("items-api")
+        .build()
+        .unwrap();
+    let issuers = TrustedIssuers::new()
+        .issuer("https://api.test", local.verifier())
+        .issuer(IDP, remote);
+    let app = SecureRouter::new(
+        Security::builder()
+            .issuers(issuers)
+            .verified_token_cache(100)
+            .build()
+            .unwrap(),
+    )
+    .route("/me", get(me))
+    .into_router();
+
+    let mine = local.user("alice").token();
+    assert_eq!(send(&app, bearer("/me", &mine)).await.text, "alice");
+
+    // The provider's tokens need its audience: `Key` issues none, so refused.
+    send(&app, bearer("/me", &idp_key.token("bob")))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    let with_aud = idp_key
+        .issuer_with_audience("items-api")
+        .issue("bob", ["user"], [""; 0])
+        .unwrap();
+    assert_eq!(
+        send(&app, bearer("/me", with_aud.access_token()))
+            .await
+            .text,
+        "bob"
+    );
+
+    // A token naming an issuer nobody configured, or none at all.
+    let stranger = TestKeys::hs256()
+        .issuer("https://evil.test")
+        .user("eve")
+        .token();
+    send(&app, bearer("/me", &stranger))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    let anonymous = TestKeys::hs256().user("eve").token();
+    send(&app, bearer("/me", &anonymous))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    // A token naming the provider but signed with the application's key.
+    let borrowed = TestKeys::hs256()
+        .issuer(IDP)
+        .audience("items-api")
+        .user("eve")
+        .token();
+    send(&app, bearer("/me", &borrowed))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+}
+
+#[test]
+fn issuer_lists_that_cannot_work_are_refused() {
+    let keys = TestKeys::hs256();
+    let empty = Security::builder().issuers(TrustedIssuers::new()).build();
+    assert!(matches!(empty, Err(ConfigError::BearerKeys(_))));
+    let twice = TrustedIssuers::new()
+        .issuer("https://a", keys.verifier())
+        .issuer("https://a", keys.verifier());
+    assert!(matches!(
+        Security::builder().issuers(twice).build(),
+        Err(ConfigError::BearerKeys(_))
+    ));
+    let mixed = Security::builder()
+        .bearer(keys.verifier())
+        .issuers(TrustedIssuers::new().issuer("https://a", keys.verifier()))
+        .build();
+    assert!(matches!(mixed, Err(ConfigError::BearerKeys(_))));
 }

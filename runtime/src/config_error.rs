@@ -25,8 +25,9 @@ pub enum ConfigError {
     Hierarchy(HierarchyError),
     /// A token issuer whose tokens would live less than one second.
     TokenLifetime,
-    /// JWKS settings that cannot work; the text says what to change.
-    Jwks(&'static str),
+    /// Bearer key settings (JWKS, trusted issuers) that cannot work; the text
+    /// says what to change.
+    BearerKeys(&'static str),
 }
 
 impl fmt::Display for ConfigError {
@@ -41,7 +42,7 @@ impl fmt::Display for ConfigError {
             Self::DuplicateKid(kid) => write!(f, "two verification keys share the kid {kid:?}; give each a distinct kid"),
             Self::InvalidRealm => f.write_str("the Basic realm must be printable ASCII without `\"` or `\\`"),
             Self::Hierarchy(error) => error.fmt(f),
-            Self::Jwks(advice) => f.write_str(advice),
+            Self::BearerKeys(advice) => f.write_str(advice),
             Self::TokenLifetime => f.write_str("the token lifetime is under one second; set `.lifetime(..)` to at least one second"),
         }
     }

@@ -11,7 +11,7 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
-use crate::oauth::{self, BearerTokens, JwksVerifier, RevocationStore};
+use crate::oauth::{self, BearerTokens, JwksVerifier, RevocationStore, TrustedIssuers};
 use crate::policy::{Requirement, Scheme};
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
@@ -65,6 +65,7 @@ pub struct SecurityBuilder {
     revocation: Option<Arc<dyn RevocationStore>>,
     cache_capacity: Option<usize>,
     jwks: Option<JwksVerifier>,
+    issuers: Option<TrustedIssuers>,
 }
 
 impl Default for SecurityBuilder {
@@ -78,6 +79,7 @@ impl Default for SecurityBuilder {
             revocation: None,
             cache_capacity: None,
             jwks: None,
+            issuers: None,
         }
     }
 }
@@ -136,15 +138,31 @@ impl SecurityBuilder {
         self
     }
 
+    /// Verifies `Authorization: Bearer` tokens from several issuers, each
+    /// with its own keys, chosen by the token's `iss`.
+    pub fn issuers(mut self, issuers: TrustedIssuers) -> Self {
+        self.issuers = Some(issuers);
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
-        if self.bearer.is_none() && self.jwks.is_none() && self.basic.is_none() {
+        if self.bearer.is_none()
+            && self.jwks.is_none()
+            && self.issuers.is_none()
+            && self.basic.is_none()
+        {
             tracing::warn!(
                 target: "portcullis::config",
                 "no authenticator is configured: every guarded route will answer 401"
             );
         }
-        let tokens = BearerTokens::choose(self.bearer.clone(), self.cache_capacity, self.jwks)?;
+        let tokens = BearerTokens::choose(
+            self.bearer.clone(),
+            self.jwks,
+            self.issuers,
+            self.cache_capacity,
+        )?;
         Ok(Security(Arc::new(Inner {
             bearer: self.bearer,
             basic: self.basic,

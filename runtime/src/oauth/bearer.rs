@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use super::cache::{DEFAULT_CACHE_TTL, TokenCache};
+use super::issuers::{IssuerKeys, TrustedIssuers};
 use super::jwks::JwksVerifier;
 use crate::config_error::ConfigError;
 use crate::jwt::{JwtVerifier, TokenError};
 use crate::principal::Principal;
 
-/// How bearer tokens are verified: fixed keys or keys from a JWKS, optionally
-/// behind the verified-token cache.
+/// How bearer tokens are verified: fixed keys, keys from a JWKS, or several
+/// issuers, optionally behind the verified-token cache.
 #[derive(Clone)]
 pub(crate) struct BearerTokens {
     keys: Keys,
@@ -18,27 +19,41 @@ pub(crate) struct BearerTokens {
 
 #[derive(Debug, Clone)]
 enum Keys {
-    Fixed(JwtVerifier),
-    Jwks(JwksVerifier),
+    One(IssuerKeys),
+    Several(TrustedIssuers),
 }
 
 impl BearerTokens {
-    /// Chooses from the security builder's settings; fixed keys and a JWKS
-    /// together are refused rather than guessing which one a token needs.
+    /// Chooses from the security builder's settings; more than one source of
+    /// keys is refused rather than guessing which one a token needs.
     pub(crate) fn choose(
         fixed: Option<JwtVerifier>,
-        cache_capacity: Option<usize>,
         jwks: Option<JwksVerifier>,
+        issuers: Option<TrustedIssuers>,
+        cache_capacity: Option<usize>,
     ) -> Result<Option<Self>, ConfigError> {
-        let keys = match (fixed, jwks) {
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::Jwks(
-                    "configure `.bearer(..)` or `.jwks(..)`, not both",
+        let keys = match (fixed, jwks, issuers) {
+            (Some(fixed), None, None) => Keys::One(IssuerKeys::Fixed(fixed)),
+            (None, Some(jwks), None) => Keys::One(IssuerKeys::Jwks(jwks)),
+            (None, None, Some(issuers)) => {
+                if issuers.issuers.is_empty() {
+                    return Err(ConfigError::BearerKeys(
+                        "`TrustedIssuers` is empty; add an issuer with `.issuer(..)`",
+                    ));
+                }
+                if issuers.duplicate().is_some() {
+                    return Err(ConfigError::BearerKeys(
+                        "an issuer is listed twice in `TrustedIssuers`; list each once",
+                    ));
+                }
+                Keys::Several(issuers)
+            }
+            (None, None, None) => return Ok(None),
+            _ => {
+                return Err(ConfigError::BearerKeys(
+                    "configure one of `.bearer(..)`, `.jwks(..)` or `.issuers(..)`",
                 ));
             }
-            (None, Some(jwks)) => Keys::Jwks(jwks),
-            (Some(fixed), None) => Keys::Fixed(fixed),
-            (None, None) => return Ok(None),
         };
         let cache =
             cache_capacity.map(|capacity| Arc::new(TokenCache::new(capacity, DEFAULT_CACHE_TTL)));
@@ -46,11 +61,14 @@ impl BearerTokens {
     }
 
     /// Verifies `token`, from the cache when it holds the token under the
-    /// current key set.
+    /// current key sets.
     pub(crate) async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
         let generation = match &self.keys {
-            Keys::Fixed(_) => 0,
-            Keys::Jwks(jwks) => jwks.generation(),
+            Keys::One(keys) => keys.generation(),
+            Keys::Several(issuers) => issuers
+                .issuers
+                .iter()
+                .fold(0_u64, |sum, (_, keys)| sum.wrapping_add(keys.generation())),
         };
         let key = match &self.cache {
             Some(cache) => match cache.get(token, generation) {
@@ -60,8 +78,8 @@ impl BearerTokens {
             None => None,
         };
         let principal = match &self.keys {
-            Keys::Fixed(verifier) => verifier.verify(token)?,
-            Keys::Jwks(jwks) => jwks.verify(token).await?,
+            Keys::One(keys) => keys.verify(token).await?,
+            Keys::Several(issuers) => issuers.select(token)?.verify(token).await?,
         };
         if let (Some(cache), Some(key)) = (&self.cache, key) {
             cache.put(key, &principal, generation);

@@ -188,7 +188,7 @@ impl JwksVerifierBuilder {
                 .iter()
                 .any(|alg| !ASYMMETRIC.contains(alg))
         {
-            return Err(ConfigError::Jwks(
+            return Err(ConfigError::BearerKeys(
                 "a JWKS verifier accepts asymmetric algorithms only (RS*, PS*, ES256, ES384, EdDSA); list at least one",
             ));
         }
@@ -196,7 +196,9 @@ impl JwksVerifierBuilder {
             .timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|_| ConfigError::Jwks("the HTTP client for the JWKS could not be built"))?;
+            .map_err(|_| {
+                ConfigError::BearerKeys("the HTTP client for the JWKS could not be built")
+            })?;
         Ok(JwksVerifier(Arc::new(Inner {
             source: self.source,
             client,

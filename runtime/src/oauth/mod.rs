@@ -12,6 +12,7 @@ mod cache;
 mod error;
 mod grant;
 mod issuer;
+mod issuers;
 mod jwks;
 mod memory;
 mod response;
@@ -26,6 +27,7 @@ pub use cache::{CachedVerifier, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL};
 pub use error::OAuthError;
 pub use grant::PasswordGrant;
 pub use issuer::{DEFAULT_TOKEN_LIFETIME, TokenIssuer, TokenIssuerBuilder};
+pub use issuers::{IssuerKeys, TrustedIssuers};
 pub use jwks::{
     DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_REFRESH, JwksError, JwksSource, JwksVerifier,
     JwksVerifierBuilder,
