@@ -11,7 +11,9 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
-use crate::oauth::{self, BearerTokens, JwksVerifier, RevocationStore, TrustedIssuers};
+use crate::oauth::{
+    self, BearerTokens, JwksVerifier, RevocationStore, TokenSources, TrustedIssuers,
+};
 use crate::policy::{Requirement, Scheme};
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
@@ -49,6 +51,7 @@ struct Inner {
     body_limit: usize,
     revocation: Option<Arc<dyn RevocationStore>>,
     tokens: Option<BearerTokens>,
+    sources: TokenSources,
 }
 
 /// The default request body limit: 64 KiB.
@@ -66,6 +69,7 @@ pub struct SecurityBuilder {
     cache_capacity: Option<usize>,
     jwks: Option<JwksVerifier>,
     issuers: Option<TrustedIssuers>,
+    sources: TokenSources,
 }
 
 impl Default for SecurityBuilder {
@@ -80,6 +84,7 @@ impl Default for SecurityBuilder {
             cache_capacity: None,
             jwks: None,
             issuers: None,
+            sources: TokenSources::default(),
         }
     }
 }
@@ -145,6 +150,12 @@ impl SecurityBuilder {
         self
     }
 
+    /// Reads bearer tokens from `sources`; only the `Authorization` header by default.
+    pub fn token_sources(mut self, sources: TokenSources) -> Self {
+        self.sources = sources;
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
         if self.bearer.is_none()
@@ -171,6 +182,7 @@ impl SecurityBuilder {
             body_limit: self.body_limit,
             revocation: self.revocation,
             tokens,
+            sources: self.sources,
         })))
     }
 }
@@ -252,7 +264,7 @@ impl Security {
                 AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
             ));
         };
-        match credentials::presented(&parts.headers, Scheme::Bearer) {
+        match self.0.sources.find(parts) {
             Presented::Absent => Err(Failure(
                 "missing_credentials",
                 AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
@@ -307,6 +319,10 @@ impl Security {
         parts: &Parts,
     ) -> Result<Option<Principal>, AuthRejection> {
         match credentials::scheme_of(&parts.headers) {
+            None if self.0.sources.offers_token(parts) => self
+                .authenticate(parts, Scheme::Bearer, &Requirement::Public)
+                .await
+                .map(Some),
             None => Ok(None),
             Some(scheme) => self
                 .authenticate(parts, scheme, &Requirement::Public)

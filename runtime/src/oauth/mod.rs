@@ -20,6 +20,7 @@ pub(crate) mod revocation;
 mod revoker;
 mod scope;
 mod signing_key;
+mod source;
 pub mod testing;
 
 pub(crate) use bearer::BearerTokens;
@@ -37,3 +38,4 @@ pub use response::TokenResponse;
 pub use revocation::{RevocationError, RevocationStore};
 pub use revoker::{LoggedOut, LogoutError, LogoutErrorKind, TokenRevoker};
 pub use signing_key::SigningKey;
+pub use source::{CustomTokenSource, TokenSources};
