@@ -214,6 +214,16 @@ async fn a_failing_provider_keeps_the_last_good_keys() {
     assert_eq!(verifier.refresh().await, Err(JwksError::Status(500)));
     assert!(verifier.verify(&a.token("alice")).await.is_ok());
 
+    let huge = format!(
+        "{{\"keys\": [], \"padding\": \"{}\"}}",
+        "x".repeat(300 * 1024)
+    );
+    idp.answer(StatusCode::OK, huge);
+    assert_eq!(
+        verifier.refresh().await,
+        Err(JwksError::Malformed),
+        "over 256 KiB"
+    );
     idp.answer(StatusCode::OK, "<html>maintenance</html>".into());
     assert_eq!(verifier.refresh().await, Err(JwksError::Malformed));
     let symmetric =

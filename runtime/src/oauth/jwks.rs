@@ -42,7 +42,9 @@ const ASYMMETRIC: &[Algorithm] = &[
 /// Where a JWKS document comes from.
 #[derive(Debug, Clone)]
 pub enum JwksSource {
-    /// An `https://…/.well-known/jwks.json` URL, fetched with a 5 second timeout.
+    /// An `https://…/.well-known/jwks.json` URL, fetched with a 5 second
+    /// timeout and without following redirects. Plain `http` is meant for
+    /// loopback addresses only and logs a warning elsewhere.
     Url(String),
     /// A file on disk, read again on every refresh.
     File(PathBuf),
@@ -192,6 +194,16 @@ impl JwksVerifierBuilder {
                 "a JWKS verifier accepts asymmetric algorithms only (RS*, PS*, ES256, ES384, EdDSA); list at least one",
             ));
         }
+        if let JwksSource::Url(url) = &self.source
+            && !url.starts_with("https://")
+            && !is_loopback(url)
+        {
+            tracing::warn!(
+                target: "portcullis::config",
+                url = %url,
+                "the JWKS URL is not https: anyone on the network path could substitute keys"
+            );
+        }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
@@ -324,27 +336,21 @@ impl JwksVerifier {
     async fn fetch(&self) -> Result<JwkSet, JwksError> {
         let bytes = match &self.0.source {
             JwksSource::Url(url) => {
-                let response = self
-                    .0
-                    .client
-                    .get(url)
-                    .send()
-                    .await
-                    .map_err(|error| JwksError::Unreachable(error.without_url().to_string()))?;
+                let unreachable =
+                    |error: reqwest::Error| JwksError::Unreachable(error.without_url().to_string());
+                let mut response = self.0.client.get(url).send().await.map_err(unreachable)?;
                 if !response.status().is_success() {
                     return Err(JwksError::Status(response.status().as_u16()));
                 }
-                if response
-                    .content_length()
-                    .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
-                {
-                    return Err(JwksError::Malformed);
+                // Read chunk by chunk, so a huge answer is refused before it is held.
+                let mut bytes = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+                    if bytes.len() + chunk.len() > MAX_JWKS_BYTES {
+                        return Err(JwksError::Malformed);
+                    }
+                    bytes.extend_from_slice(&chunk);
                 }
-                response
-                    .bytes()
-                    .await
-                    .map_err(|error| JwksError::Unreachable(error.without_url().to_string()))?
-                    .to_vec()
+                bytes
             }
             JwksSource::File(path) => {
                 let path = path.clone();
@@ -390,6 +396,21 @@ impl JwksVerifier {
             kids: kids.into(),
         })
     }
+}
+
+/// Whether `url` points at this machine, where plain HTTP is acceptable.
+fn is_loopback(url: &str) -> bool {
+    let rest = url.strip_prefix("http://").unwrap_or(url);
+    [
+        "127.0.0.1:",
+        "127.0.0.1/",
+        "localhost:",
+        "localhost/",
+        "[::1]:",
+        "[::1]/",
+    ]
+    .iter()
+    .any(|host| rest.starts_with(host))
 }
 
 /// The key of `jwk`, bound to its algorithm, when it is a signing key with a
