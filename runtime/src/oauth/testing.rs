@@ -15,6 +15,10 @@
 //! Against an application's own issuer, [`MockUser::new`] or [`mint`] sign
 //! with its key, so the application's verifier accepts the tokens.
 
+// These helpers run inside tests, where a broken random source or signer
+// should fail the test on the spot.
+#![allow(clippy::expect_used)]
+
 use std::fmt;
 
 use http::header::AUTHORIZATION;
