@@ -91,10 +91,7 @@ impl Requirement {
                 }
             }
             Self::AnyRole(roles) => {
-                if roles
-                    .iter()
-                    .any(|role| hierarchy.grants(principal.roles(), role))
-                {
+                if roles.iter().any(|role| hierarchy.grants(principal.roles(), role)) {
                     Ok(())
                 } else {
                     Err(Denial::Role)
@@ -133,10 +130,7 @@ impl Requirement {
     }
 }
 
-fn write_list(
-    f: &mut fmt::Formatter<'_>,
-    items: impl Iterator<Item = impl fmt::Display>,
-) -> fmt::Result {
+fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::Display>) -> fmt::Result {
     for (index, item) in items.enumerate() {
         if index > 0 {
             f.write_str(", ")?;

@@ -11,9 +11,7 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
-use crate::oauth::{
-    self, BearerTokens, JwksVerifier, RevocationStore, TokenSources, TrustedIssuers,
-};
+use crate::oauth::{self, BearerTokens, JwksVerifier, RevocationStore, TokenSources, TrustedIssuers};
 use crate::policy::{Requirement, Scheme};
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
@@ -158,22 +156,13 @@ impl SecurityBuilder {
 
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
-        if self.bearer.is_none()
-            && self.jwks.is_none()
-            && self.issuers.is_none()
-            && self.basic.is_none()
-        {
+        if self.bearer.is_none() && self.jwks.is_none() && self.issuers.is_none() && self.basic.is_none() {
             tracing::warn!(
                 target: "portcullis::config",
                 "no authenticator is configured: every guarded route will answer 401"
             );
         }
-        let tokens = BearerTokens::choose(
-            self.bearer.clone(),
-            self.jwks,
-            self.issuers,
-            self.cache_capacity,
-        )?;
+        let tokens = BearerTokens::choose(self.bearer.clone(), self.jwks, self.issuers, self.cache_capacity)?;
         Ok(Security(Arc::new(Inner {
             bearer: self.bearer,
             basic: self.basic,
@@ -259,20 +248,14 @@ impl Security {
         let responder = || self.0.responder.clone();
         let Some(tokens) = &self.0.tokens else {
             tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
-            return Err(Failure(
-                "no_bearer_verifier",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
-            ));
+            return Err(Failure("no_bearer_verifier", AuthRejection::missing_credentials(BEARER_CHALLENGE, responder())));
         };
         match self.0.sources.find(parts) {
             Presented::Absent => Err(Failure(
                 "missing_credentials",
                 AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
             )),
-            Presented::Malformed => Err(Failure(
-                "malformed",
-                AuthRejection::invalid_token(responder()),
-            )),
+            Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_token(responder()))),
             Presented::Value(token) => {
                 let principal = tokens.verify(token).await.map_err(|error| {
                     tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
@@ -289,10 +272,7 @@ impl Security {
         let responder = self.0.responder.clone();
         let Some(basic) = &self.0.basic else {
             tracing::error!(target: "portcullis::config", "a Basic route was called but no Basic authenticator is configured; refusing");
-            return Err(Failure(
-                "no_basic_authenticator",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder),
-            ));
+            return Err(Failure("no_basic_authenticator", AuthRejection::missing_credentials(BEARER_CHALLENGE, responder)));
         };
         let challenge = basic.challenge().clone();
         match credentials::presented(&parts.headers, Scheme::Basic) {
@@ -314,15 +294,11 @@ impl Security {
 
     /// For `Option<Principal>` on public routes: `None` without credentials,
     /// the verified caller with valid ones, and 401 with invalid ones.
-    pub(crate) async fn authenticate_optional(
-        &self,
-        parts: &Parts,
-    ) -> Result<Option<Principal>, AuthRejection> {
+    pub(crate) async fn authenticate_optional(&self, parts: &Parts) -> Result<Option<Principal>, AuthRejection> {
         match credentials::scheme_of(&parts.headers) {
-            None if self.0.sources.offers_token(parts) => self
-                .authenticate(parts, Scheme::Bearer, &Requirement::Public)
-                .await
-                .map(Some),
+            None if self.0.sources.offers_token(parts) => {
+                self.authenticate(parts, Scheme::Bearer, &Requirement::Public).await.map(Some)
+            }
             None => Ok(None),
             Some(scheme) => self
                 .authenticate(parts, scheme, &Requirement::Public)
