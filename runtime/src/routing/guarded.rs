@@ -13,9 +13,17 @@ use crate::policy::Policy;
 )]
 pub trait GuardedHandler {}
 
+/// Never an extractor. Its impls give every arity a second candidate, so the
+/// compiler infers a handler's extractor list from the handler itself (and
+/// then reports the missing policy) instead of from the one guarded impl.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum NotAnExtractor {}
+
 macro_rules! guarded_tuples {
     ($($ty:ident),*) => {
         impl<M, P: Policy, $($ty,)*> GuardedHandler for (M, Guard<P>, $($ty,)*) {}
+        impl<M, $($ty,)*> GuardedHandler for (M, NotAnExtractor, $($ty,)*) {}
     };
 }
 
