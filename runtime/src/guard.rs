@@ -8,6 +8,7 @@ use http::request::Parts;
 
 use crate::audit::{self, Outcome};
 use crate::policy::{Policy, Scheme};
+use crate::principal::Principal;
 use crate::rejection::AuthRejection;
 use crate::security::Security;
 
@@ -16,8 +17,8 @@ use crate::security::Security;
 /// The policy is a type, so the check reads constants: no allocation, no
 /// configuration lookup beyond the [`Security`] the router installed. The
 /// guard runs before every other extractor, so a refused request never has
-/// its body read. On success the verified [`crate::Principal`] is stored in
-/// the request for handlers that ask for it.
+/// its body read. On success the verified [`Principal`] is kept in the
+/// request when the handler asks for it.
 pub struct Guard<P: Policy> {
     _policy: PhantomData<fn() -> P>,
 }
@@ -36,7 +37,7 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
         if P::REQUIREMENT.is_public() {
             return Ok(granted);
         }
-        let Some(security) = parts.extensions.get::<Security>().cloned() else {
+        let Some(security) = parts.extensions.get::<Security>() else {
             tracing::error!(
                 target: "portcullis::config",
                 policy = %P::REQUIREMENT,
@@ -44,17 +45,34 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
             );
             return Err(AuthRejection::misconfigured(Default::default()));
         };
-        let principal = security
-            .authenticate(parts, P::SCHEME, &P::REQUIREMENT)
-            .await?;
-        match P::REQUIREMENT.evaluate(&principal, security.role_hierarchy()) {
+        let (identity, security) = match P::SCHEME {
+            // Bearer verification is synchronous: borrow the configuration
+            // instead of cloning it.
+            Scheme::Bearer => (security.authenticate_bearer_now(parts, &P::REQUIREMENT)?, None),
+            Scheme::Basic => {
+                let security = security.clone();
+                let identity = security.authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT).await?;
+                (identity, Some(security))
+            }
+        };
+        let security = match &security {
+            Some(security) => security,
+            None => parts
+                .extensions
+                .get::<Security>()
+                .ok_or_else(|| AuthRejection::misconfigured(Default::default()))?,
+        };
+        let subject = Some(identity.subject.as_str());
+        match P::REQUIREMENT.evaluate_for(&identity.roles, &identity.scopes, security.role_hierarchy()) {
             Ok(()) => {
-                audit::decision(Some(&principal), &P::REQUIREMENT, Outcome::Allow, "granted");
-                parts.extensions.insert(principal);
+                audit::decision(subject, &P::REQUIREMENT, Outcome::Allow, "granted");
+                if P::SHARES_PRINCIPAL {
+                    parts.extensions.insert(Principal::from(identity));
+                }
                 Ok(granted)
             }
             Err(denial) => {
-                audit::decision(Some(&principal), &P::REQUIREMENT, Outcome::Deny, denial.code());
+                audit::decision(subject, &P::REQUIREMENT, Outcome::Deny, denial.code());
                 Err(AuthRejection::forbidden(
                     denial,
                     P::SCHEME == Scheme::Bearer,

@@ -81,24 +81,29 @@ impl Requirement {
     /// When several checks fail, the first failing one (in declaration order)
     /// names the denial.
     pub fn evaluate(&self, principal: &Principal, hierarchy: &RoleHierarchy) -> Result<(), Denial> {
+        self.evaluate_for(principal.roles(), principal.scopes(), hierarchy)
+    }
+
+    /// Checks a caller holding `roles` and `scopes` against the requirement.
+    pub fn evaluate_for(&self, roles: &[String], scopes: &[String], hierarchy: &RoleHierarchy) -> Result<(), Denial> {
         match *self {
             Self::Public | Self::Authenticated => Ok(()),
             Self::Role(role) => {
-                if hierarchy.grants(principal.roles(), role) {
+                if hierarchy.grants(roles, role) {
                     Ok(())
                 } else {
                     Err(Denial::Role)
                 }
             }
-            Self::AnyRole(roles) => {
-                if roles.iter().any(|role| hierarchy.grants(principal.roles(), role)) {
+            Self::AnyRole(wanted) => {
+                if wanted.iter().any(|role| hierarchy.grants(roles, role)) {
                     Ok(())
                 } else {
                     Err(Denial::Role)
                 }
             }
-            Self::Scopes(scopes) => {
-                if scopes.iter().all(|scope| principal.has_scope(scope)) {
+            Self::Scopes(wanted) => {
+                if wanted.iter().all(|scope| scopes.iter().any(|held| held == scope)) {
                     Ok(())
                 } else {
                     Err(Denial::Scope)
@@ -106,11 +111,11 @@ impl Requirement {
             }
             Self::All(parts) => parts
                 .iter()
-                .try_for_each(|part| part.evaluate(principal, hierarchy)),
+                .try_for_each(|part| part.evaluate_for(roles, scopes, hierarchy)),
             Self::Any(parts) => {
                 let mut first = None;
                 for part in parts {
-                    match part.evaluate(principal, hierarchy) {
+                    match part.evaluate_for(roles, scopes, hierarchy) {
                         Ok(()) => return Ok(()),
                         Err(denial) => {
                             first.get_or_insert(denial);
@@ -186,6 +191,11 @@ pub trait Policy: Send + Sync + 'static {
     const REQUIREMENT: Requirement;
     /// How the caller authenticates.
     const SCHEME: Scheme = Scheme::Bearer;
+    /// Whether the handler asks for the [`Principal`], so the guard keeps the
+    /// verified identity in the request for it. The attributes set it from
+    /// the handler's parameters; when it is `false` and a `Principal` is asked
+    /// for anyway (say through a type alias), the credential is verified again.
+    const SHARES_PRINCIPAL: bool = true;
 }
 
 /// The policy an attribute with errors falls back to, so the compiler reports

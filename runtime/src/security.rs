@@ -12,7 +12,7 @@ use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
 use crate::policy::{Requirement, Scheme};
-use crate::principal::Principal;
+use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
 use crate::rejection::{AuthRejection, BEARER_CHALLENGE};
 
@@ -175,6 +175,15 @@ impl Security {
         scheme: Scheme,
         policy: &Requirement,
     ) -> Result<Principal, AuthRejection> {
+        self.authenticate_identity(parts, scheme, policy).await.map(Principal::from)
+    }
+
+    pub(crate) async fn authenticate_identity(
+        &self,
+        parts: &Parts,
+        scheme: Scheme,
+        policy: &Requirement,
+    ) -> Result<Identity, AuthRejection> {
         let result = match scheme {
             Scheme::Bearer => self.authenticate_bearer(parts),
             Scheme::Basic => self.authenticate_basic(parts).await,
@@ -185,7 +194,15 @@ impl Security {
         result.map_err(|failure| failure.1)
     }
 
-    fn authenticate_bearer(&self, parts: &Parts) -> Result<Principal, Failure> {
+    /// Verifies a bearer caller without awaiting; on failure, the 401 to send.
+    pub(crate) fn authenticate_bearer_now(&self, parts: &Parts, policy: &Requirement) -> Result<Identity, AuthRejection> {
+        self.authenticate_bearer(parts).map_err(|Failure(reason, rejection)| {
+            audit::decision(None, policy, Outcome::Deny, reason);
+            rejection
+        })
+    }
+
+    fn authenticate_bearer(&self, parts: &Parts) -> Result<Identity, Failure> {
         let responder = || self.0.responder.clone();
         let Some(verifier) = &self.0.bearer else {
             tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
@@ -197,14 +214,14 @@ impl Security {
                 AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
             )),
             Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_token(responder()))),
-            Presented::Value(token) => verifier.verify(token).map_err(|error| {
+            Presented::Value(token) => verifier.verify_identity(token).map_err(|error| {
                 tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
                 Failure(error.as_str(), AuthRejection::invalid_token(responder()))
             }),
         }
     }
 
-    async fn authenticate_basic(&self, parts: &Parts) -> Result<Principal, Failure> {
+    async fn authenticate_basic(&self, parts: &Parts) -> Result<Identity, Failure> {
         let responder = self.0.responder.clone();
         let Some(basic) = &self.0.basic else {
             tracing::error!(target: "portcullis::config", "a Basic route was called but no Basic authenticator is configured; refusing");
@@ -214,7 +231,7 @@ impl Security {
         match credentials::presented(&parts.headers, Scheme::Basic) {
             Presented::Absent => Err(Failure("missing_credentials", AuthRejection::missing_credentials(challenge, responder))),
             Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_credentials(challenge, responder))),
-            Presented::Value(encoded) => basic.verify(encoded).await.map_err(|error| {
+            Presented::Value(encoded) => basic.verify_identity(encoded).await.map_err(|error| {
                 let reason = match error {
                     BasicError::Malformed => "malformed",
                     BasicError::BadCredentials => "bad_credentials",

@@ -30,6 +30,8 @@ pub(crate) enum Req {
 pub(crate) struct CheckedPolicy {
     pub(crate) requirement: Req,
     pub(crate) basic: bool,
+    /// Whether a parameter names `Principal`, so the guard keeps the identity.
+    pub(crate) shares_principal: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -111,7 +113,11 @@ pub(crate) fn check(raw: RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPoli
             }
         }
     };
-    errors.finish(CheckedPolicy { requirement, basic })
+    let shares_principal = handler.sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => mentions(&typed.ty, "Principal"),
+        syn::FnArg::Receiver(_) => false,
+    });
+    errors.finish(CheckedPolicy { requirement, basic, shares_principal })
 }
 
 /// The handler must be a free `async fn` with no second policy attribute.
@@ -149,6 +155,19 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
             }
         }
     }
+}
+
+/// Whether `wanted` appears as a path segment anywhere in `ty` (so
+/// `Option<Principal>` and `portcullis::Principal` both count).
+fn mentions(ty: &syn::Type, wanted: &str) -> bool {
+    fn in_tokens(tokens: proc_macro2::TokenStream, wanted: &str) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => ident == wanted,
+            proc_macro2::TokenTree::Group(group) => in_tokens(group.stream(), wanted),
+            _ => false,
+        })
+    }
+    in_tokens(ty.to_token_stream(), wanted)
 }
 
 fn last_ident_is(ty: &syn::Type, wanted: &str) -> bool {

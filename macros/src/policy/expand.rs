@@ -21,6 +21,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     let mut bounds = Vec::new();
     vocabulary_bounds(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
+    let shares = policy.shares_principal;
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -32,6 +33,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
         impl #private::Policy for #policy_ty {
             const REQUIREMENT: #private::Requirement = #requirement;
             const SCHEME: #private::Scheme = #scheme;
+            const SHARES_PRINCIPAL: bool = #shares;
         }
 
         #guarded

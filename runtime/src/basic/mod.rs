@@ -15,7 +15,7 @@ pub use store::{BoxFuture, InMemoryUserStore, StoreError, UserRecord, UserStore}
 
 use crate::config_error::ConfigError;
 use crate::policy::Scheme;
-use crate::principal::Principal;
+use crate::principal::{Identity, Principal};
 
 /// Verifies `Authorization: Basic` credentials against a [`UserStore`].
 ///
@@ -69,10 +69,21 @@ impl BasicAuth {
 
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
+        self.verify_identity(encoded).await.map(Principal::from)
+    }
+
+    pub(crate) async fn verify_identity(&self, encoded: &str) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
-        self.verify_password_of(&username, &password)
-            .await
-            .map(|record| Principal::new(record.username, record.roles, record.scopes, Scheme::Basic))
+        let record = self.verify_password_of(&username, &password).await?;
+        Ok(Identity {
+            subject: record.username,
+            roles: record.roles,
+            scopes: record.scopes,
+            scheme: Scheme::Basic,
+            token_id: None,
+            issued_at: None,
+            expires_at: None,
+        })
     }
 
     /// Checks `username` and `password`; the same Argon2 work either way.

@@ -10,7 +10,8 @@ use jsonwebtoken::{Validation, decode, decode_header};
 use super::claims::Claims;
 use super::keys::VerificationKey;
 use crate::config_error::ConfigError;
-use crate::principal::Principal;
+use crate::policy::Scheme;
+use crate::principal::{Identity, Principal};
 
 /// Verifies JWT access tokens: signature, algorithm, `exp`, `nbf`, `iss`, `aud`.
 ///
@@ -206,13 +207,25 @@ impl JwtVerifier {
 
     /// Verifies `token` and returns the caller it speaks for.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_identity(token).map(Principal::from)
+    }
+
+    pub(crate) fn verify_identity(&self, token: &str) -> Result<Identity, TokenError> {
         let claims = self.verify_claims(token)?;
         let scopes = claims
             .scope
             .as_deref()
             .map(|scope| scope.split_ascii_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Principal::from_token(claims.sub, claims.roles, scopes, claims.jti, claims.iat, claims.exp))
+        Ok(Identity {
+            subject: claims.sub,
+            roles: claims.roles,
+            scopes,
+            scheme: Scheme::Bearer,
+            token_id: claims.jti,
+            issued_at: claims.iat,
+            expires_at: Some(claims.exp),
+        })
     }
 
     /// Chooses the key: the only one, or the one whose `kid` the header names.

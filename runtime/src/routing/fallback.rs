@@ -2,21 +2,19 @@
 
 use axum::response::Response;
 use http::StatusCode;
-use http::request::Parts;
 
-use crate::problem::Problem;
-use crate::security::Security;
+use crate::problem::{Problem, ProblemResponder};
 
-pub(crate) async fn not_found(parts: Parts) -> Response {
-    Security::responder_of(&parts).respond(Problem::new(
+pub(crate) async fn not_found(responder: ProblemResponder) -> Response {
+    responder.respond(Problem::new(
         StatusCode::NOT_FOUND,
         "not_found",
         "no resource at this path",
     ))
 }
 
-pub(crate) async fn method_not_allowed(parts: Parts) -> Response {
-    Security::responder_of(&parts).respond(Problem::new(
+pub(crate) async fn method_not_allowed(responder: ProblemResponder) -> Response {
+    responder.respond(Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "this resource does not accept the request method",
