@@ -45,14 +45,21 @@ struct ExpertAdmin;
 impl FromRequestParts<Arc<ExpertKeys>> for ExpertAdmin {
     type Rejection = StatusCode;
 
-    async fn from_request_parts(parts: &mut Parts, keys: &Arc<ExpertKeys>) -> Result<Self, StatusCode> {
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or(StatusCode::UNAUTHORIZED)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        keys: &Arc<ExpertKeys>,
+    ) -> Result<Self, StatusCode> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(StatusCode::UNAUTHORIZED)?;
         let token = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(StatusCode::UNAUTHORIZED)?;
-        let data = decode::<ExpertClaims>(token, &keys.key, &keys.validation).map_err(|_| StatusCode::UNAUTHORIZED)?;
+        let data = decode::<ExpertClaims>(token, &keys.key, &keys.validation)
+            .map_err(|_| StatusCode::UNAUTHORIZED)?;
         if data.claims.roles.iter().any(|role| role == "admin") {
             Ok(Self)
         } else {
@@ -66,9 +73,17 @@ async fn hand_written(_: ExpertAdmin, State(_): State<Arc<ExpertKeys>>) -> &'sta
 }
 
 fn token() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let claims = serde_json::json!({"sub": "root", "roles": ["admin"], "exp": now + 3600});
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET).unwrap()).unwrap()
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET).unwrap(),
+    )
+    .unwrap()
 }
 
 fn portcullis_app() -> Router {
@@ -85,14 +100,19 @@ fn portcullis_app() -> Router {
 fn expert_app() -> Router {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_required_spec_claims(&["exp", "sub"]);
-    let keys = Arc::new(ExpertKeys { key: DecodingKey::from_secret(SECRET).unwrap(), validation });
+    let keys = Arc::new(ExpertKeys {
+        key: DecodingKey::from_secret(SECRET).unwrap(),
+        validation,
+    });
     Router::new()
         .route("/admin/stats", axum::routing::get(hand_written))
         .with_state(keys)
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let bearer = format!("Bearer {}", token());
     let request = || {
         Request::get("/admin/stats")
@@ -101,10 +121,19 @@ fn bench(c: &mut Criterion) {
             .unwrap()
     };
     let mut group = c.benchmark_group("guarded_route");
-    group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
-    for (name, app) in [("hand_written", expert_app()), ("portcullis", portcullis_app())] {
+    group
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    for (name, app) in [
+        ("hand_written", expert_app()),
+        ("portcullis", portcullis_app()),
+    ] {
         let check = runtime.block_on(app.clone().oneshot(request())).unwrap();
-        assert_eq!(check.status(), StatusCode::OK, "{name} must accept the token");
+        assert_eq!(
+            check.status(),
+            StatusCode::OK,
+            "{name} must accept the token"
+        );
         group.bench_function(name, |b| {
             b.iter(|| runtime.block_on(app.clone().oneshot(request())).unwrap());
         });
@@ -118,10 +147,18 @@ criterion_group!(benches, bench);
 /// instruction counts under `valgrind --tool=callgrind` (see the README).
 fn main() {
     if let Ok(spec) = std::env::var("GUARD_COUNT") {
-        let (name, count) = spec.split_once(':').expect("GUARD_COUNT=<hand_written|portcullis>:<n>");
+        let (name, count) = spec
+            .split_once(':')
+            .expect("GUARD_COUNT=<hand_written|portcullis>:<n>");
         let count: usize = count.parse().expect("a request count");
-        let app = if name == "portcullis" { portcullis_app() } else { expert_app() };
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let app = if name == "portcullis" {
+            portcullis_app()
+        } else {
+            expert_app()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let bearer = format!("Bearer {}", token());
         for _ in 0..count {
             let request = Request::get("/admin/stats")

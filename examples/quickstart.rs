@@ -48,7 +48,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut secret = [0_u8; 32];
     getrandom_fill(&mut secret);
     let security = Security::builder()
-        .bearer(JwtVerifier::builder().key(VerificationKey::hmac(Algorithm::HS256, &secret)?).build()?)
+        .bearer(
+            JwtVerifier::builder()
+                .key(VerificationKey::hmac(Algorithm::HS256, &secret)?)
+                .build()?,
+        )
         .role_hierarchy(RoleHierarchy::from_vocabulary::<Role>())
         .build()?;
     let app: axum::Router = SecureRouter::new(security)
@@ -67,23 +71,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::stdout().lock();
     use std::io::Write as _;
     writeln!(out, "quickstart listening on http://{addr}")?;
-    writeln!(out, "a token for alice (role user, scope items:read), valid 60 minutes:\n  TOKEN={token}")?;
+    writeln!(
+        out,
+        "a token for alice (role user, scope items:read), valid 60 minutes:\n  TOKEN={token}"
+    )?;
     writeln!(out, "try:")?;
     writeln!(out, "  curl http://{addr}/health")?;
-    writeln!(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/users/me")?;
-    writeln!(out, "  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/items/7")?;
-    writeln!(out, "  curl -i -H \"Authorization: Bearer $TOKEN\" http://{addr}/admin/stats   # 403: alice is no admin")?;
-    writeln!(out, "  curl -i http://{addr}/users/me                                        # 401")?;
+    writeln!(
+        out,
+        "  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/users/me"
+    )?;
+    writeln!(
+        out,
+        "  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/items/7"
+    )?;
+    writeln!(
+        out,
+        "  curl -i -H \"Authorization: Bearer $TOKEN\" http://{addr}/admin/stats   # 403: alice is no admin"
+    )?;
+    writeln!(
+        out,
+        "  curl -i http://{addr}/users/me                                        # 401"
+    )?;
     drop(out);
     axum::serve(listener, app).await?;
     Ok(())
 }
 
 /// Signs a one-hour HS256 token, as an identity provider would.
-fn mint(secret: &[u8], sub: &str, roles: &[&str], scope: &str) -> Result<String, Box<dyn std::error::Error>> {
+fn mint(
+    secret: &[u8],
+    sub: &str,
+    roles: &[&str],
+    scope: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
     let claims = json!({"sub": sub, "roles": roles, "scope": scope, "iat": now, "exp": now + 3600});
-    Ok(encode(&Header::default(), &claims, &EncodingKey::from_secret(secret)?)?)
+    Ok(encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret)?,
+    )?)
 }
 
 fn getrandom_fill(buffer: &mut [u8]) {

@@ -1,6 +1,9 @@
 //! Procedural macros of Portcullis. Use them through the `portcullis` facade,
 //! where each one is documented with examples.
 
+// Library code handles every failure; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 use proc_macro::TokenStream;
 
 mod diagnostics;

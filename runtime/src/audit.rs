@@ -4,11 +4,20 @@
 pub const AUDIT_TARGET: &str = "portcullis::audit";
 
 /// Records an authorization decision. Credentials never appear in it.
-pub(crate) fn decision(subject: Option<&str>, policy: &dyn std::fmt::Display, outcome: Outcome, reason: &str) {
+pub(crate) fn decision(
+    subject: Option<&str>,
+    policy: &dyn std::fmt::Display,
+    outcome: Outcome,
+    reason: &str,
+) {
     let subject = subject.unwrap_or("-");
     match outcome {
-        Outcome::Allow => tracing::info!(target: AUDIT_TARGET, subject, %policy, outcome = "allow", reason, "authorization decision"),
-        Outcome::Deny => tracing::warn!(target: AUDIT_TARGET, subject, %policy, outcome = "deny", reason, "authorization decision"),
+        Outcome::Allow => {
+            tracing::info!(target: AUDIT_TARGET, subject, %policy, outcome = "allow", reason, "authorization decision")
+        }
+        Outcome::Deny => {
+            tracing::warn!(target: AUDIT_TARGET, subject, %policy, outcome = "deny", reason, "authorization decision")
+        }
     }
 }
 

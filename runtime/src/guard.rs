@@ -33,7 +33,9 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let granted = Self { _policy: PhantomData };
+        let granted = Self {
+            _policy: PhantomData,
+        };
         if P::REQUIREMENT.is_public() {
             return Ok(granted);
         }
@@ -48,10 +50,15 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
         let (identity, security) = match P::SCHEME {
             // Bearer verification is synchronous: borrow the configuration
             // instead of cloning it.
-            Scheme::Bearer => (security.authenticate_bearer_now(parts, &P::REQUIREMENT)?, None),
+            Scheme::Bearer => (
+                security.authenticate_bearer_now(parts, &P::REQUIREMENT)?,
+                None,
+            ),
             Scheme::Basic => {
                 let security = security.clone();
-                let identity = security.authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT).await?;
+                let identity = security
+                    .authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT)
+                    .await?;
                 (identity, Some(security))
             }
         };
@@ -63,7 +70,11 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
                 .ok_or_else(|| AuthRejection::misconfigured(Default::default()))?,
         };
         let subject = Some(identity.subject.as_str());
-        match P::REQUIREMENT.evaluate_for(&identity.roles, &identity.scopes, security.role_hierarchy()) {
+        match P::REQUIREMENT.evaluate_for(
+            &identity.roles,
+            &identity.scopes,
+            security.role_hierarchy(),
+        ) {
             Ok(()) => {
                 audit::decision(subject, &P::REQUIREMENT, Outcome::Allow, "granted");
                 if P::SHARES_PRINCIPAL {

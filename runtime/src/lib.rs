@@ -2,6 +2,9 @@
 //! secure router. Users depend on the `portcullis` facade, which re-exports
 //! this crate together with the macros.
 
+// Library code handles every failure; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
@@ -21,8 +24,8 @@ mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
 pub use basic::{
-    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord, UserStore,
-    hash_password, verify_password,
+    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord,
+    UserStore, hash_password, verify_password,
 };
 pub use config_error::ConfigError;
 pub use guard::Guard;

@@ -85,7 +85,12 @@ impl Requirement {
     }
 
     /// Checks a caller holding `roles` and `scopes` against the requirement.
-    pub fn evaluate_for(&self, roles: &[String], scopes: &[String], hierarchy: &RoleHierarchy) -> Result<(), Denial> {
+    pub fn evaluate_for(
+        &self,
+        roles: &[String],
+        scopes: &[String],
+        hierarchy: &RoleHierarchy,
+    ) -> Result<(), Denial> {
         match *self {
             Self::Public | Self::Authenticated => Ok(()),
             Self::Role(role) => {
@@ -103,7 +108,10 @@ impl Requirement {
                 }
             }
             Self::Scopes(wanted) => {
-                if wanted.iter().all(|scope| scopes.iter().any(|held| held == scope)) {
+                if wanted
+                    .iter()
+                    .all(|scope| scopes.iter().any(|held| held == scope))
+                {
                     Ok(())
                 } else {
                     Err(Denial::Scope)
@@ -135,7 +143,10 @@ impl Requirement {
     }
 }
 
-fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::Display>) -> fmt::Result {
+fn write_list(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = impl fmt::Display>,
+) -> fmt::Result {
     for (index, item) in items.enumerate() {
         if index > 0 {
             f.write_str(", ")?;
@@ -147,23 +158,27 @@ fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::
 
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, list): (&str, Option<&dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result>) = match self {
-            Self::Public => ("public", None),
-            Self::Authenticated => ("authenticated", None),
-            Self::Role(role) => return write!(f, "role({role})"),
-            Self::AnyRole(roles) => ("any_role", Some(&|f| write_list(f, roles.iter()))),
-            Self::Scopes(scopes) => ("scope", Some(&|f| write_list(f, scopes.iter()))),
-            Self::All(parts) => ("all", Some(&|f| write_list(f, parts.iter()))),
-            Self::Any(parts) => ("any", Some(&|f| write_list(f, parts.iter()))),
-        };
-        f.write_str(name)?;
-        if let Some(list) = list {
-            f.write_str("(")?;
-            list(f)?;
-            f.write_str(")")?;
+        match self {
+            Self::Public => f.write_str("public"),
+            Self::Authenticated => f.write_str("authenticated"),
+            Self::Role(role) => write!(f, "role({role})"),
+            Self::AnyRole(roles) => write_call(f, "any_role", roles.iter()),
+            Self::Scopes(scopes) => write_call(f, "scope", scopes.iter()),
+            Self::All(parts) => write_call(f, "all", parts.iter()),
+            Self::Any(parts) => write_call(f, "any", parts.iter()),
         }
-        Ok(())
     }
+}
+
+fn write_call(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    items: impl Iterator<Item = impl fmt::Display>,
+) -> fmt::Result {
+    f.write_str(name)?;
+    f.write_str("(")?;
+    write_list(f, items)?;
+    f.write_str(")")
 }
 
 /// A handler's policy: its requirement and the scheme its callers use.

@@ -121,16 +121,24 @@ fn vocabulary_bounds(req: &Req, out: &mut Vec<TokenStream>) {
         Req::Role(name) => out.extend(bound(name, false)),
         Req::AnyRole(names) => out.extend(names.iter().filter_map(|name| bound(name, false))),
         Req::Scopes(names) => out.extend(names.iter().filter_map(|name| bound(name, true))),
-        Req::All(parts) | Req::Any(parts) => parts.iter().for_each(|part| vocabulary_bounds(part, out)),
+        Req::All(parts) | Req::Any(parts) => {
+            parts.iter().for_each(|part| vocabulary_bounds(part, out))
+        }
     }
 }
 
 fn bound(name: &CheckedName, scope: bool) -> Option<TokenStream> {
-    let CheckedName::Variant { owner: Some(owner), .. } = name else {
+    let CheckedName::Variant {
+        owner: Some(owner), ..
+    } = name
+    else {
         return None;
     };
     let private = paths::private();
-    let span = owner.segments.first().map_or_else(|| name.span(), |segment| segment.ident.span());
+    let span = owner
+        .segments
+        .first()
+        .map_or_else(|| name.span(), |segment| segment.ident.span());
     let vocabulary = if scope {
         quote_spanned!(span=> #private::ScopeVocabulary)
     } else {

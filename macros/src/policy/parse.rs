@@ -191,7 +191,14 @@ pub(crate) struct RawPolicy {
 
 pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPolicy> {
     let span = Span::call_site();
-    let mut raw = RawPolicy { kind, names: Vec::new(), terms: Vec::new(), schemes: Vec::new(), span, stray: None };
+    let mut raw = RawPolicy {
+        kind,
+        names: Vec::new(),
+        terms: Vec::new(),
+        schemes: Vec::new(),
+        span,
+        stray: None,
+    };
     match kind {
         AttrKind::Public | AttrKind::Authenticated => {
             let parser = |input: ParseStream<'_>| {

@@ -22,7 +22,9 @@ pub struct SecureMethodRouter<S = ()> {
 
 impl<S> std::fmt::Debug for SecureMethodRouter<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecureMethodRouter").field("handlers", &self.entries.len()).finish()
+        f.debug_struct("SecureMethodRouter")
+            .field("handlers", &self.entries.len())
+            .finish()
     }
 }
 
@@ -32,9 +34,17 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
         H: Handler<T, S>,
         T: GuardedHandler + 'static,
     {
-        self.entries.push(Box::new(move |router: MethodRouter<S>, security: &Security| {
-            router.on(filter, Secured { handler, security: security.clone() })
-        }));
+        self.entries.push(Box::new(
+            move |router: MethodRouter<S>, security: &Security| {
+                router.on(
+                    filter,
+                    Secured {
+                        handler,
+                        security: security.clone(),
+                    },
+                )
+            },
+        ));
         self
     }
 
