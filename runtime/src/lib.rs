@@ -4,7 +4,6 @@
 
 // Library code handles every failure; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
-
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;

@@ -222,3 +222,71 @@ pub struct Unchecked;
 impl Policy for Unchecked {
     const REQUIREMENT: Requirement = Requirement::Any(&[]);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    fn check(requirement: Requirement, roles: &[&str], scopes: &[&str]) -> Result<(), Denial> {
+        let hierarchy = RoleHierarchy::builder()
+            .role("admin", ["user"])
+            .build()
+            .unwrap();
+        requirement.evaluate_for(&owned(roles), &owned(scopes), &hierarchy)
+    }
+
+    #[test]
+    fn leaves() {
+        assert_eq!(check(Requirement::Authenticated, &[], &[]), Ok(()));
+        assert_eq!(check(Requirement::Role("user"), &["admin"], &[]), Ok(()));
+        assert_eq!(
+            check(Requirement::Role("admin"), &["user"], &[]),
+            Err(Denial::Role)
+        );
+        assert_eq!(
+            check(Requirement::AnyRole(&["x", "user"]), &["user"], &[]),
+            Ok(())
+        );
+        assert_eq!(
+            check(Requirement::AnyRole(&["x", "y"]), &["user"], &[]),
+            Err(Denial::Role)
+        );
+        assert_eq!(
+            check(Requirement::Scopes(&["a", "b"]), &[], &["b", "a"]),
+            Ok(())
+        );
+        assert_eq!(
+            check(Requirement::Scopes(&["a", "b"]), &[], &["a"]),
+            Err(Denial::Scope)
+        );
+    }
+
+    #[test]
+    fn combinations_report_the_first_failing_kind() {
+        const WRITE: Requirement =
+            Requirement::All(&[Requirement::Role("user"), Requirement::Scopes(&["w"])]);
+        assert_eq!(check(WRITE, &["user"], &["w"]), Ok(()));
+        assert_eq!(check(WRITE, &["guest"], &[]), Err(Denial::Role));
+        assert_eq!(check(WRITE, &["user"], &[]), Err(Denial::Scope));
+        const EITHER: Requirement =
+            Requirement::Any(&[Requirement::Scopes(&["s"]), Requirement::Role("admin")]);
+        assert_eq!(check(EITHER, &["admin"], &[]), Ok(()));
+        assert_eq!(check(EITHER, &[], &["s"]), Ok(()));
+        assert_eq!(check(EITHER, &["user"], &[]), Err(Denial::Scope));
+        assert_eq!(
+            check(Requirement::Any(&[]), &["admin"], &["s"]),
+            Err(Denial::Role)
+        );
+    }
+
+    #[test]
+    fn display_names_the_policy() {
+        const P: Requirement =
+            Requirement::Any(&[Requirement::Role("admin"), Requirement::Authenticated]);
+        assert_eq!(P.to_string(), "any(role(admin), authenticated)");
+    }
+}
