@@ -80,28 +80,36 @@ async fn token_signed_with_another_algorithm_is_refused() {
     refused(&app(), &hs512).await;
 }
 
+const RSA_PRIVATE: &str = include_str!("fixtures/rsa_private.pem");
+const RSA_PUBLIC: &str = include_str!("fixtures/rsa_public.pem");
+
+fn rs256_app() -> axum::Router {
+    let key = VerificationKey::rsa_pem(Algorithm::RS256, RSA_PUBLIC.as_bytes()).unwrap();
+    app_with(Security::builder().bearer(JwtVerifier::builder().key(key).build().unwrap()).build().unwrap())
+}
+
+#[tokio::test]
+async fn rs256_token_is_accepted_and_rs512_refused() {
+    let key = EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).unwrap();
+    let claims = json!({"sub": "alice", "exp": now() + 60});
+    let app = rs256_app();
+    let answer = send(&app, bearer("/me", &sign_with(Algorithm::RS256, &claims, &key))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    // same key, another algorithm of its family: still refused
+    refused(&app, &sign_with(Algorithm::RS512, &claims, &key)).await;
+    refused(&app, &sign_with(Algorithm::PS256, &claims, &key)).await;
+}
+
 #[tokio::test]
 async fn public_key_used_as_hmac_secret_is_refused() {
-    // The classic confusion attack: an RS256 verifier must not accept an HS256
-    // token whose HMAC key is the public key's PEM.
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
-        .unwrap_or_else(|_| rcgen::KeyPair::generate().unwrap());
-    let public_pem = key.public_key_pem();
-    let verifier = match VerificationKey::rsa_pem(Algorithm::RS256, public_pem.as_bytes()) {
-        Ok(rsa) => JwtVerifier::builder().key(rsa).build().unwrap(),
-        // rcgen may not generate RSA keys with this backend; an EC key shows the same.
-        Err(_) => JwtVerifier::builder()
-            .key(VerificationKey::ec_pem(Algorithm::ES256, public_pem.as_bytes()).unwrap())
-            .build()
-            .unwrap(),
-    };
+    // The classic confusion attack: an RS256 verifier must not accept an
+    // HS256 token whose HMAC key is the public key's PEM.
     let forged = sign_with(
         Algorithm::HS256,
         &claims("alice", &["admin"], ""),
-        &EncodingKey::from_secret(public_pem.as_bytes()).unwrap(),
+        &EncodingKey::from_secret(RSA_PUBLIC.as_bytes()).unwrap(),
     );
-    let security = Security::builder().bearer(verifier).build().unwrap();
-    refused(&app_with(security), &forged).await;
+    refused(&rs256_app(), &forged).await;
 }
 
 #[tokio::test]
