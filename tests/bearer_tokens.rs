@@ -85,7 +85,12 @@ const RSA_PUBLIC: &str = include_str!("fixtures/rsa_public.pem");
 
 fn rs256_app() -> axum::Router {
     let key = VerificationKey::rsa_pem(Algorithm::RS256, RSA_PUBLIC.as_bytes()).unwrap();
-    app_with(Security::builder().bearer(JwtVerifier::builder().key(key).build().unwrap()).build().unwrap())
+    app_with(
+        Security::builder()
+            .bearer(JwtVerifier::builder().key(key).build().unwrap())
+            .build()
+            .unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -93,7 +98,11 @@ async fn rs256_token_is_accepted_and_rs512_refused() {
     let key = EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).unwrap();
     let claims = json!({"sub": "alice", "exp": now() + 60});
     let app = rs256_app();
-    let answer = send(&app, bearer("/me", &sign_with(Algorithm::RS256, &claims, &key))).await;
+    let answer = send(
+        &app,
+        bearer("/me", &sign_with(Algorithm::RS256, &claims, &key)),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     // same key, another algorithm of its family: still refused
     refused(&app, &sign_with(Algorithm::RS512, &claims, &key)).await;

@@ -86,7 +86,7 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
                 audit::decision(subject, &P::REQUIREMENT, Outcome::Deny, denial.code());
                 Err(AuthRejection::forbidden(
                     denial,
-                    P::SCHEME == Scheme::Bearer,
+                    P::SCHEME,
                     security.responder().clone(),
                 ))
             }

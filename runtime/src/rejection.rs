@@ -5,7 +5,7 @@ use std::fmt;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-use crate::policy::Denial;
+use crate::policy::{Denial, Scheme};
 use crate::problem::{Problem, ProblemResponder};
 
 /// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
@@ -68,14 +68,15 @@ impl AuthRejection {
         )
     }
 
-    pub(crate) fn forbidden(denial: Denial, bearer: bool, responder: ProblemResponder) -> Self {
+    pub(crate) fn forbidden(denial: Denial, scheme: Scheme, responder: ProblemResponder) -> Self {
         let detail = match denial {
             Denial::Role => "the caller lacks a role this resource requires",
             Denial::Scope => "the credential lacks a scope this resource requires",
         };
         Self::new(
             Problem::new(StatusCode::FORBIDDEN, denial.code(), detail),
-            (bearer && denial == Denial::Scope).then_some(BEARER_INSUFFICIENT_SCOPE),
+            (scheme == Scheme::Bearer && denial == Denial::Scope)
+                .then_some(BEARER_INSUFFICIENT_SCOPE),
             responder,
         )
     }

@@ -5,7 +5,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{ItemFn, Path};
 
-use super::parse::{AttrKind, Name, RawPolicy, Term};
+use super::parse::{AttrKind, Name, RawPolicy, SchemeKind, Term};
 use crate::diagnostics::Errors;
 
 /// A role or scope that passed the checks.
@@ -32,7 +32,7 @@ pub(crate) enum Req {
 /// A checked policy, ready to expand.
 pub(crate) struct CheckedPolicy {
     pub(crate) requirement: Req,
-    pub(crate) basic: bool,
+    pub(crate) scheme: SchemeKind,
     /// Whether a parameter names `Principal`, so the guard keeps the identity.
     pub(crate) shares_principal: bool,
 }
@@ -71,7 +71,10 @@ pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPol
             format!("`{name}` takes `scheme` once; remove this one"),
         );
     }
-    let basic = raw.schemes.first().is_some_and(|scheme| scheme.basic);
+    let scheme = raw
+        .schemes
+        .first()
+        .map_or(SchemeKind::Bearer, |arg| arg.scheme);
     let requirement = match raw.kind {
         AttrKind::Public => Req::Public,
         AttrKind::Authenticated => Req::Authenticated,

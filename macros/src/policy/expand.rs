@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ItemFn, parse_quote};
 
 use super::check::{CheckedName, CheckedPolicy, Req};
-use super::parse::AttrKind;
+use super::parse::{AttrKind, SchemeKind};
 use crate::paths;
 
 pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
@@ -13,10 +13,9 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     let policy_ty = format_ident!("__portcullis_policy_{}", handler.sig.ident);
     let vis = &handler.vis;
     let requirement = requirement(&policy.requirement);
-    let scheme = if policy.basic {
-        quote!(#private::Scheme::Basic)
-    } else {
-        quote!(#private::Scheme::Bearer)
+    let scheme = match policy.scheme {
+        SchemeKind::Basic => quote!(#private::Scheme::Basic),
+        SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
     };
     let mut bounds = Vec::new();
     vocabulary_bounds(&policy.requirement, &mut bounds);
