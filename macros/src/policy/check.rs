@@ -136,7 +136,7 @@ pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPol
     });
     errors.finish(CheckedPolicy {
         requirement,
-        basic,
+        scheme,
         shares_principal,
     })
 }
