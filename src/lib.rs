@@ -1,13 +1,9 @@
 #![doc = include_str!("../README.md")]
 
-pub use portcullis_macros::{Roles, Scopes, authenticated, public, requires, requires_any_role, requires_role, requires_scope};
 pub use portcullis_runtime::*;
 
 /// The names most applications need: `use portcullis::prelude::*;`.
 pub mod prelude {
-    pub use portcullis_macros::{
-        Roles, Scopes, authenticated, public, requires, requires_any_role, requires_role, requires_scope,
-    };
     pub use portcullis_runtime::{Principal, Problem, RoleHierarchy, SecureRouter, Security};
 }
 
