@@ -12,24 +12,42 @@ use portcullis::{FieldError, Problem};
 use tower::ServiceExt;
 
 const CONTRACT_HEADERS: [(&str, &str); 5] = [
-    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    ),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
     ("referrer-policy", "no-referrer"),
 ];
 
 async fn unauthorized() -> axum::response::Response {
-    let mut response = Problem::new(StatusCode::UNAUTHORIZED, "missing_credentials", "this resource requires authentication")
-        .to_response();
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
+    let mut response = Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "missing_credentials",
+        "this resource requires authentication",
+    )
+    .to_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
     response
 }
 
 async fn invalid() -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "the body is not valid").with_errors(vec![
-        FieldError { pointer: "#/name".into(), detail: "must be 3 to 50 characters".into() },
-    ])
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        "the body is not valid",
+    )
+    .with_errors(vec![FieldError {
+        pointer: "#/name".into(),
+        detail: "must be 3 to 50 characters".into(),
+    }])
 }
 
 async fn boom() -> &'static str {
@@ -46,22 +64,43 @@ fn app() -> Router {
 }
 
 async fn call(app: &Router, uri: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let (parts, body) = response.into_parts();
-    (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
+    (
+        parts.status,
+        parts.headers,
+        body.collect().await.unwrap().to_bytes().to_vec(),
+    )
 }
 
 fn assert_contract_headers(headers: &HeaderMap, uri: &str) {
     for (name, value) in CONTRACT_HEADERS {
-        assert_eq!(headers.get(name).map(|v| v.to_str().unwrap()), Some(value), "{name} on {uri}");
+        assert_eq!(
+            headers.get(name).map(|v| v.to_str().unwrap()),
+            Some(value),
+            "{name} on {uri}"
+        );
     }
-    assert_eq!(headers.get("x-xss-protection").unwrap(), "0", "x-xss-protection on {uri}");
-    let id = headers.get(X_REQUEST_ID).unwrap_or_else(|| panic!("x-request-id on {uri}"));
+    assert_eq!(
+        headers.get("x-xss-protection").unwrap(),
+        "0",
+        "x-xss-protection on {uri}"
+    );
+    let id = headers
+        .get(X_REQUEST_ID)
+        .unwrap_or_else(|| panic!("x-request-id on {uri}"));
     assert_eq!(id.len(), 36, "generated request id on {uri}");
 }
 
 fn assert_problem(headers: &HeaderMap, body: &[u8], status: StatusCode, code: &str) {
-    assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
+    assert_eq!(
+        headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/problem+json"
+    );
     let document: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(document["status"], status.as_u16());
     assert_eq!(document["code"], code);
@@ -75,10 +114,22 @@ async fn every_answer_carries_the_contract_headers() {
     let app = app();
     let cases = [
         ("/ok", StatusCode::OK, None),
-        ("/unauthorized", StatusCode::UNAUTHORIZED, Some("missing_credentials")),
+        (
+            "/unauthorized",
+            StatusCode::UNAUTHORIZED,
+            Some("missing_credentials"),
+        ),
         ("/nowhere", StatusCode::NOT_FOUND, Some("not_found")),
-        ("/invalid", StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
-        ("/boom", StatusCode::INTERNAL_SERVER_ERROR, Some("internal_error")),
+        (
+            "/invalid",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("validation_failed"),
+        ),
+        (
+            "/boom",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some("internal_error"),
+        ),
     ];
     for (uri, status, code) in cases {
         let (got, headers, body) = call(&app, uri).await;
@@ -105,15 +156,30 @@ async fn a_sane_client_request_id_is_echoed_and_a_forged_one_replaced() {
     let app = app();
     let response = app
         .clone()
-        .oneshot(Request::get("/ok").header("x-request-id", "abc-123").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/ok")
+                .header("x-request-id", "abc-123")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.headers().get(X_REQUEST_ID).unwrap(), "abc-123");
     let response = app
-        .oneshot(Request::get("/ok").header("x-request-id", "{\"level\":\"ERROR\"}").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/ok")
+                .header("x-request-id", "{\"level\":\"ERROR\"}")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
-    let id = response.headers().get(X_REQUEST_ID).unwrap().to_str().unwrap();
+    let id = response
+        .headers()
+        .get(X_REQUEST_ID)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert_eq!(id.len(), 36);
     assert!(!id.contains('{'));
 }
@@ -122,15 +188,27 @@ async fn a_sane_client_request_id_is_echoed_and_a_forged_one_replaced() {
 async fn headers_are_configurable_and_a_handler_may_set_its_own() {
     let router = Router::new().route(
         "/page",
-        get(|| async { ([(header::CONTENT_SECURITY_POLICY, "default-src 'self'")], "<p>hi</p>") }),
+        get(|| async {
+            (
+                [(header::CONTENT_SECURITY_POLICY, "default-src 'self'")],
+                "<p>hi</p>",
+            )
+        }),
     );
     let app = Hardening::new()
-        .security_headers(SecurityHeaders::recommended().without("strict-transport-security").referrer_policy("same-origin"))
+        .security_headers(
+            SecurityHeaders::recommended()
+                .without("strict-transport-security")
+                .referrer_policy("same-origin"),
+        )
         .apply(router)
         .unwrap();
     let (status, headers, _) = call(&app, "/page").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(headers.get(header::CONTENT_SECURITY_POLICY).unwrap(), "default-src 'self'");
+    assert_eq!(
+        headers.get(header::CONTENT_SECURITY_POLICY).unwrap(),
+        "default-src 'self'"
+    );
     assert_eq!(headers.get(header::REFERRER_POLICY).unwrap(), "same-origin");
     assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
     assert_eq!(headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");

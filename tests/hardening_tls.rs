@@ -24,8 +24,12 @@ struct TempPem {
 
 impl TempPem {
     fn write(cert: &str, key: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-        let dir = std::env::temp_dir().join(format!("portcullis-tls-{}-{nanos}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("portcullis-tls-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("cert.pem"), cert).unwrap();
         std::fs::write(dir.join("key.pem"), key).unwrap();
@@ -50,10 +54,13 @@ async fn start_https() -> Https {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = certified.cert.pem();
     let files = TempPem::write(&cert_pem, &certified.signing_key.serialize_pem());
-    let tls = TlsConfig::from_pem_files(files.dir.join("cert.pem"), files.dir.join("key.pem")).unwrap();
+    let tls =
+        TlsConfig::from_pem_files(files.dir.join("cert.pem"), files.dir.join("key.pem")).unwrap();
     drop(files);
 
-    let app = Hardening::new().apply(Router::new().route("/health", get(|| async { "ok" }))).unwrap();
+    let app = Hardening::new()
+        .apply(Router::new().route("/health", get(|| async { "ok" })))
+        .unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -63,11 +70,19 @@ async fn start_https() -> Https {
         })
         .await
     });
-    Https { addr, cert_pem, stop: Some(stop), task }
+    Https {
+        addr,
+        cert_pem,
+        stop: Some(stop),
+        task,
+    }
 }
 
 impl Https {
-    fn client(&self, configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder) -> reqwest::Client {
+    fn client(
+        &self,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> reqwest::Client {
         let builder = reqwest::Client::builder()
             .tls_certs_only([reqwest::Certificate::from_pem(self.cert_pem.as_bytes()).unwrap()])
             .resolve("localhost", self.addr)
@@ -79,7 +94,11 @@ impl Https {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        tokio::time::timeout(LIMIT, self.task).await.unwrap().unwrap().unwrap();
+        tokio::time::timeout(LIMIT, self.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 }
 
@@ -95,7 +114,10 @@ async fn https_answers_with_tls_1_3_and_1_2() {
         ] {
             let response = client.get(&url).send().await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
-            assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+            assert_eq!(
+                response.headers()["strict-transport-security"],
+                "max-age=63072000; includeSubDomains"
+            );
             assert_eq!(response.text().await.unwrap(), "ok");
         }
     };
@@ -112,16 +134,24 @@ fn client_hello(version: [u8; 2]) -> Vec<u8> {
     body.extend_from_slice(&[0x00, 0x02, 0xc0, 0x2b]); // ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
     body.extend_from_slice(&[0x01, 0x00]); // null compression
     let extensions: &[u8] = &[
-        0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17, // supported_groups: x25519, P-256
+        0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00,
+        0x17, // supported_groups: x25519, P-256
         0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
-        0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03, // signature_algorithms: ecdsa_secp256r1_sha256
+        0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04,
+        0x03, // signature_algorithms: ecdsa_secp256r1_sha256
         0x00, 0x17, 0x00, 0x00, // extended_master_secret
     ];
     body.extend_from_slice(&u16::try_from(extensions.len()).unwrap().to_be_bytes());
     body.extend_from_slice(extensions);
     let mut handshake = vec![0x01, 0x00, 0x00, u8::try_from(body.len()).unwrap()];
     handshake.extend_from_slice(&body);
-    let mut record = vec![0x16, 0x03, 0x01, 0x00, u8::try_from(handshake.len()).unwrap()];
+    let mut record = vec![
+        0x16,
+        0x03,
+        0x01,
+        0x00,
+        u8::try_from(handshake.len()).unwrap(),
+    ];
     record.extend_from_slice(&handshake);
     record
 }
@@ -151,8 +181,17 @@ async fn tls_below_1_2_is_refused() {
     server.stop().await;
 }
 
-async fn start_redirect(https_port: u16) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
-    let redirect = HttpsRedirect::to_hosts(["localhost"]).https_port(https_port).build().unwrap();
+async fn start_redirect(
+    https_port: u16,
+) -> (
+    SocketAddr,
+    oneshot::Sender<()>,
+    JoinHandle<std::io::Result<()>>,
+) {
+    let redirect = HttpsRedirect::to_hosts(["localhost"])
+        .https_port(https_port)
+        .build()
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -184,7 +223,11 @@ async fn plain_http_redirects_to_https_for_known_hosts_only() {
     let run = async {
         // a browser following the redirect ends on the HTTPS listener
         let client = server.client(|b| b.resolve("localhost", http));
-        let response = client.get(format!("http://localhost:{}/health", http.port())).send().await.unwrap();
+        let response = client
+            .get(format!("http://localhost:{}/health", http.port()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.url().scheme(), "https");
         assert_eq!(response.url().port(), Some(https_port));
@@ -192,7 +235,8 @@ async fn plain_http_redirects_to_https_for_known_hosts_only() {
         // 308 keeps path and query; the port in Host is not copied
         let answer = raw_request(http, "LOCALHOST:9999", "/items/7?sort=asc&page=2").await;
         assert!(answer.starts_with("HTTP/1.1 308"), "{answer}");
-        let location = format!("location: https://localhost:{https_port}/items/7?sort=asc&page=2\r\n");
+        let location =
+            format!("location: https://localhost:{https_port}/items/7?sort=asc&page=2\r\n");
         assert!(answer.to_ascii_lowercase().contains(&location), "{answer}");
 
         // a forged Host gets no redirect at all
@@ -202,27 +246,56 @@ async fn plain_http_redirects_to_https_for_known_hosts_only() {
             ("localhost", "http://evil.example/"),
         ] {
             let answer = raw_request(http, host, target).await;
-            assert!(answer.starts_with("HTTP/1.1 421"), "{host} {target}: {answer}");
-            assert!(!answer.to_ascii_lowercase().contains("location:"), "{answer}");
+            assert!(
+                answer.starts_with("HTTP/1.1 421"),
+                "{host} {target}: {answer}"
+            );
+            assert!(
+                !answer.to_ascii_lowercase().contains("location:"),
+                "{answer}"
+            );
             assert!(answer.contains("\"code\":\"unknown_host\""), "{answer}");
         }
     };
     tokio::time::timeout(LIMIT, run).await.unwrap();
 
     let _ = stop.send(());
-    tokio::time::timeout(LIMIT, task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(LIMIT, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     server.stop().await;
 }
 
 #[test]
 fn unusable_key_material_is_a_config_error() {
-    assert!(matches!(TlsConfig::from_pem(b"", b""), Err(ConfigError::Tls(_))));
+    assert!(matches!(
+        TlsConfig::from_pem(b"", b""),
+        Err(ConfigError::Tls(_))
+    ));
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let mismatched = TlsConfig::from_pem(certified.cert.pem().as_bytes(), other.signing_key.serialize_pem().as_bytes());
+    let mismatched = TlsConfig::from_pem(
+        certified.cert.pem().as_bytes(),
+        other.signing_key.serialize_pem().as_bytes(),
+    );
     assert!(matches!(mismatched, Err(ConfigError::Tls(_))));
-    let missing = TlsConfig::from_pem_files("/nonexistent/cert.pem", "/nonexistent/key.pem").unwrap_err();
-    assert!(missing.to_string().contains("cannot read the certificate file"), "{missing}");
-    let debug = format!("{:?}", TlsConfig::from_pem(certified.cert.pem().as_bytes(), certified.signing_key.serialize_pem().as_bytes()).unwrap());
+    let missing =
+        TlsConfig::from_pem_files("/nonexistent/cert.pem", "/nonexistent/key.pem").unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("cannot read the certificate file"),
+        "{missing}"
+    );
+    let debug = format!(
+        "{:?}",
+        TlsConfig::from_pem(
+            certified.cert.pem().as_bytes(),
+            certified.signing_key.serialize_pem().as_bytes()
+        )
+        .unwrap()
+    );
     assert!(!debug.contains("PRIVATE"), "{debug}");
 }

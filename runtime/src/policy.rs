@@ -91,7 +91,10 @@ impl Requirement {
                 }
             }
             Self::AnyRole(roles) => {
-                if roles.iter().any(|role| hierarchy.grants(principal.roles(), role)) {
+                if roles
+                    .iter()
+                    .any(|role| hierarchy.grants(principal.roles(), role))
+                {
                     Ok(())
                 } else {
                     Err(Denial::Role)
@@ -130,7 +133,10 @@ impl Requirement {
     }
 }
 
-fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::Display>) -> fmt::Result {
+fn write_list(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = impl fmt::Display>,
+) -> fmt::Result {
     for (index, item) in items.enumerate() {
         if index > 0 {
             f.write_str(", ")?;
@@ -142,7 +148,10 @@ fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::
 
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, list): (&str, Option<&dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result>) = match self {
+        let (name, list): (
+            &str,
+            Option<&dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result>,
+        ) = match self {
             Self::Public => ("public", None),
             Self::Authenticated => ("authenticated", None),
             Self::Role(role) => return write!(f, "role({role})"),

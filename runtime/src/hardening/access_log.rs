@@ -59,13 +59,17 @@ impl Default for AccessLogLayer {
 impl AccessLogLayer {
     /// Logs each request and runs it in a `request` span.
     pub fn new() -> Self {
-        Self { span: SpanMode::WithSpan }
+        Self {
+            span: SpanMode::WithSpan,
+        }
     }
 
     /// Logs each request without the span (cheaper; audit events then carry
     /// no request id).
     pub fn event_only() -> Self {
-        Self { span: SpanMode::EventOnly }
+        Self {
+            span: SpanMode::EventOnly,
+        }
     }
 }
 
@@ -73,7 +77,10 @@ impl<S> Layer<S> for AccessLogLayer {
     type Service = AccessLog<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AccessLog { inner, span: self.span }
+        AccessLog {
+            inner,
+            span: self.span,
+        }
     }
 }
 
@@ -142,7 +149,14 @@ where
             let _entered = span.enter();
             self.inner.call(request)
         };
-        AccessLogFuture { inner, span, start, method, path, request_id }
+        AccessLogFuture {
+            inner,
+            span,
+            start,
+            method,
+            path,
+            request_id,
+        }
     }
 }
 

@@ -41,7 +41,12 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     /// A session cookie called `name`: `Path=/; HttpOnly; Secure; SameSite=Strict`.
     pub fn session(name: impl Into<Cow<'static, str>>) -> Self {
-        Self { name: name.into(), secure: true, same_site: SameSite::Strict, max_age: None }
+        Self {
+            name: name.into(),
+            secure: true,
+            same_site: SameSite::Strict,
+            max_age: None,
+        }
     }
 
     /// Drops `Secure`, for a local plain-HTTP run only.
@@ -86,9 +91,14 @@ impl CookiePolicy {
     fn render(&self, value: &str, max_age: Option<Duration>) -> Option<HeaderValue> {
         let token = |text: &str| {
             !text.is_empty()
-                && text.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
         };
-        let cookie_octets = |text: &str| text.bytes().all(|b| b.is_ascii_graphic() && !b"\",;\\".contains(&b));
+        let cookie_octets = |text: &str| {
+            text.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"\",;\\".contains(&b))
+        };
         if !token(&self.name) || !cookie_octets(value) {
             return None;
         }
@@ -109,6 +119,7 @@ impl CookiePolicy {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

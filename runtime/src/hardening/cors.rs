@@ -75,7 +75,13 @@ impl CorsPolicy {
         Self {
             origins,
             credentials: false,
-            methods: vec![Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
+            methods: vec![
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ],
             headers: vec![AUTHORIZATION, CONTENT_TYPE],
             expose: vec![X_REQUEST_ID],
             max_age: DEFAULT_CORS_MAX_AGE,
@@ -97,13 +103,19 @@ impl CorsPolicy {
 
     /// The request headers a cross-origin request may send (`Authorization`
     /// and `Content-Type` by default).
-    pub fn allow_headers(mut self, headers: impl IntoIterator<Item = impl Into<HeaderName>>) -> Self {
+    pub fn allow_headers(
+        mut self,
+        headers: impl IntoIterator<Item = impl Into<HeaderName>>,
+    ) -> Self {
         self.headers = headers.into_iter().map(Into::into).collect();
         self
     }
 
     /// The response headers the calling page may read (`X-Request-Id` by default).
-    pub fn expose_headers(mut self, headers: impl IntoIterator<Item = impl Into<HeaderName>>) -> Self {
+    pub fn expose_headers(
+        mut self,
+        headers: impl IntoIterator<Item = impl Into<HeaderName>>,
+    ) -> Self {
         self.expose = headers.into_iter().map(Into::into).collect();
         self
     }
@@ -117,16 +129,22 @@ impl CorsPolicy {
     /// Checks the policy and builds tower-http's layer.
     pub fn build(self) -> Result<CorsLayer, ConfigError> {
         let allow_origin = match self.origins {
-            Origins::Any if self.credentials => return Err(ConfigError::CorsWildcardWithCredentials),
+            Origins::Any if self.credentials => {
+                return Err(ConfigError::CorsWildcardWithCredentials);
+            }
             Origins::Any => AllowOrigin::any(),
             Origins::List(origins) => {
                 let mut values = Vec::with_capacity(origins.len());
                 for origin in origins {
                     match origin.as_str() {
-                        "*" if self.credentials => return Err(ConfigError::CorsWildcardWithCredentials),
-                        "*" => return Err(ConfigError::MalformedOrigin(
-                            "* (use `CorsPolicy::any_origin()` for every origin)".to_owned(),
-                        )),
+                        "*" if self.credentials => {
+                            return Err(ConfigError::CorsWildcardWithCredentials);
+                        }
+                        "*" => {
+                            return Err(ConfigError::MalformedOrigin(
+                                "* (use `CorsPolicy::any_origin()` for every origin)".to_owned(),
+                            ));
+                        }
                         _ => values.push(check_origin(&origin)?),
                     }
                 }
@@ -161,6 +179,7 @@ fn check_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -179,7 +198,11 @@ mod tests {
             "https://example.com?x",
             "",
         ] {
-            assert_eq!(check_origin(bad), Err(ConfigError::MalformedOrigin(bad.to_owned())), "{bad}");
+            assert_eq!(
+                check_origin(bad),
+                Err(ConfigError::MalformedOrigin(bad.to_owned())),
+                "{bad}"
+            );
         }
         assert_eq!(check_origin("null"), Err(ConfigError::NullOrigin));
     }
@@ -187,7 +210,10 @@ mod tests {
     #[test]
     fn wildcard_with_credentials_is_refused() {
         assert_eq!(
-            CorsPolicy::allow_origins(["*"]).allow_credentials().build().err(),
+            CorsPolicy::allow_origins(["*"])
+                .allow_credentials()
+                .build()
+                .err(),
             Some(ConfigError::CorsWildcardWithCredentials)
         );
         assert!(CorsPolicy::any_origin().build().is_ok());

@@ -39,22 +39,56 @@ pub fn problem_for_status(status: StatusCode) -> Problem {
         StatusCode::UNAUTHORIZED => ("unauthorized", "this resource requires authentication"),
         StatusCode::FORBIDDEN => ("forbidden", "the caller may not access this resource"),
         StatusCode::NOT_FOUND => ("not_found", "no resource at this path"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this resource does not accept the request method"),
-        StatusCode::NOT_ACCEPTABLE => ("not_acceptable", "no representation matches the Accept header"),
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request took too long and was abandoned"),
-        StatusCode::CONFLICT => ("conflict", "the request conflicts with the resource's state"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this resource does not accept the request method",
+        ),
+        StatusCode::NOT_ACCEPTABLE => (
+            "not_acceptable",
+            "no representation matches the Accept header",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "request_timeout",
+            "the request took too long and was abandoned",
+        ),
+        StatusCode::CONFLICT => (
+            "conflict",
+            "the request conflicts with the resource's state",
+        ),
         StatusCode::LENGTH_REQUIRED => ("length_required", "the request needs a Content-Length"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is larger than this server accepts"),
-        StatusCode::URI_TOO_LONG => ("uri_too_long", "the request URI is longer than this server accepts"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "the request body has a content type this resource does not accept"),
-        StatusCode::UNPROCESSABLE_ENTITY => ("unprocessable_content", "the request body could not be processed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the request body is larger than this server accepts",
+        ),
+        StatusCode::URI_TOO_LONG => (
+            "uri_too_long",
+            "the request URI is longer than this server accepts",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "the request body has a content type this resource does not accept",
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => (
+            "unprocessable_content",
+            "the request body could not be processed",
+        ),
         StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests; retry later"),
-        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ("headers_too_large", "the request headers are larger than this server accepts"),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+            "headers_too_large",
+            "the request headers are larger than this server accepts",
+        ),
         StatusCode::INTERNAL_SERVER_ERROR => return Problem::internal(),
         StatusCode::BAD_GATEWAY => ("bad_gateway", "an upstream service answered badly"),
-        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "the service is unavailable; retry later"),
-        StatusCode::GATEWAY_TIMEOUT => ("gateway_timeout", "an upstream service did not answer in time"),
-        status if status.is_server_error() => ("server_error", "the server could not complete the request"),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("unavailable", "the service is unavailable; retry later")
+        }
+        StatusCode::GATEWAY_TIMEOUT => (
+            "gateway_timeout",
+            "an upstream service did not answer in time",
+        ),
+        status if status.is_server_error() => {
+            ("server_error", "the server could not complete the request")
+        }
         _ => ("client_error", "the request was refused"),
     };
     Problem::new(status, code, detail)
@@ -69,7 +103,10 @@ fn needs_problem<B>(response: &Response<B>) -> bool {
     }
     match response.headers().get(CONTENT_TYPE) {
         None => true,
-        Some(value) => value.as_bytes().get(..5).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"text/")),
+        Some(value) => value
+            .as_bytes()
+            .get(..5)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"text/")),
     }
 }
 
@@ -101,7 +138,9 @@ impl ProblemLayer {
 
     /// Renders with `responder` unless the request carries a [`Security`].
     pub fn with_responder(responder: impl Into<ProblemResponder>) -> Self {
-        Self { responder: responder.into() }
+        Self {
+            responder: responder.into(),
+        }
     }
 }
 
@@ -109,7 +148,10 @@ impl<S> Layer<S> for ProblemLayer {
     type Service = ProblemErrors<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ProblemErrors { inner, responder: self.responder.clone() }
+        ProblemErrors {
+            inner,
+            responder: self.responder.clone(),
+        }
     }
 }
 
@@ -139,7 +181,10 @@ where
             Some(security) => security.responder().clone(),
             None => self.responder.clone(),
         };
-        ProblemFuture { inner: self.inner.call(request), responder: Some(responder) }
+        ProblemFuture {
+            inner: self.inner.call(request),
+            responder: Some(responder),
+        }
     }
 }
 
@@ -185,6 +230,7 @@ pub(crate) fn to_problem<B>(response: Response<B>, responder: &ProblemResponder)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -200,11 +246,19 @@ mod tests {
 
     #[test]
     fn only_status_only_and_text_errors_are_rewritten() {
-        let plain = Response::builder().status(415).header(CONTENT_TYPE, "text/plain; charset=utf-8").body(()).unwrap();
+        let plain = Response::builder()
+            .status(415)
+            .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(())
+            .unwrap();
         assert!(needs_problem(&plain));
         let bare = Response::builder().status(408).body(()).unwrap();
         assert!(needs_problem(&bare));
-        let json = Response::builder().status(400).header(CONTENT_TYPE, "application/json").body(()).unwrap();
+        let json = Response::builder()
+            .status(400)
+            .header(CONTENT_TYPE, "application/json")
+            .body(())
+            .unwrap();
         assert!(!needs_problem(&json));
         let ok = Response::builder().status(200).body(()).unwrap();
         assert!(!needs_problem(&ok));

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-    X_XSS_PROTECTION,
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS, X_XSS_PROTECTION,
 };
 use http::{HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
@@ -72,13 +72,20 @@ impl SecurityHeaders {
 
     /// No header at all; add them one by one with [`SecurityHeaders::header`].
     pub fn none() -> Self {
-        Self { headers: Vec::new() }
+        Self {
+            headers: Vec::new(),
+        }
     }
 
     /// Sets `name` to `value`, replacing an earlier value of the same header.
-    pub fn header(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
+    pub fn header(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Self {
         let name = name.into();
-        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+        self.headers
+            .retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
         self.headers.push((name, value.into()));
         self
     }
@@ -86,7 +93,8 @@ impl SecurityHeaders {
     /// Stops sending `name` (for example HSTS on a plain-HTTP development run).
     pub fn without(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         let name = name.into();
-        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+        self.headers
+            .retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
         self
     }
 
@@ -115,21 +123,30 @@ impl SecurityHeaders {
     pub fn build(self) -> Result<SecurityHeadersLayer, ConfigError> {
         let mut headers = Vec::with_capacity(self.headers.len());
         for (name, value) in self.headers {
-            let header = HeaderName::try_from(name.as_ref())
-                .map_err(|_| ConfigError::SecurityHeader(format!("{name:?} is not a header name")))?;
+            let header = HeaderName::try_from(name.as_ref()).map_err(|_| {
+                ConfigError::SecurityHeader(format!("{name:?} is not a header name"))
+            })?;
             if header == X_XSS_PROTECTION && value != "0" {
                 return Err(ConfigError::SecurityHeader(
                     "`X-XSS-Protection` may only be `0`: the legacy filter it enables can be abused; rely on the Content-Security-Policy".into(),
                 ));
             }
             let value = match value {
-                Cow::Borrowed(text) => HeaderValue::from_str(text).map(|_| HeaderValue::from_static(text)),
+                Cow::Borrowed(text) => {
+                    HeaderValue::from_str(text).map(|_| HeaderValue::from_static(text))
+                }
                 Cow::Owned(text) => HeaderValue::try_from(text),
             }
-            .map_err(|_| ConfigError::SecurityHeader(format!("the value of `{header}` is not a valid header value")))?;
+            .map_err(|_| {
+                ConfigError::SecurityHeader(format!(
+                    "the value of `{header}` is not a valid header value"
+                ))
+            })?;
             headers.push((header, value));
         }
-        Ok(SecurityHeadersLayer { headers: headers.into() })
+        Ok(SecurityHeadersLayer {
+            headers: headers.into(),
+        })
     }
 }
 
@@ -150,7 +167,11 @@ impl SecurityHeadersLayer {
             (REFERRER_POLICY, DEFAULT_REFERRER_POLICY),
             (X_XSS_PROTECTION, "0"),
         ];
-        Self { headers: headers.map(|(name, value)| (name, HeaderValue::from_static(value))).into() }
+        Self {
+            headers: headers
+                .map(|(name, value)| (name, HeaderValue::from_static(value)))
+                .into(),
+        }
     }
 
     /// The headers this layer sets, in order.
@@ -163,7 +184,10 @@ impl<S> Layer<S> for SecurityHeadersLayer {
     type Service = SetSecurityHeaders<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SetSecurityHeaders { inner, headers: Arc::clone(&self.headers) }
+        SetSecurityHeaders {
+            inner,
+            headers: Arc::clone(&self.headers),
+        }
     }
 }
 
@@ -187,7 +211,10 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        SecurityHeadersFuture { inner: self.inner.call(request), headers: Arc::clone(&self.headers) }
+        SecurityHeadersFuture {
+            inner: self.inner.call(request),
+            headers: Arc::clone(&self.headers),
+        }
     }
 }
 
@@ -221,6 +248,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -235,14 +263,25 @@ mod tests {
 
     #[test]
     fn xss_filter_may_only_be_off() {
-        let error = SecurityHeaders::recommended().header("X-XSS-Protection", "1; mode=block").build().unwrap_err();
+        let error = SecurityHeaders::recommended()
+            .header("X-XSS-Protection", "1; mode=block")
+            .build()
+            .unwrap_err();
         assert!(matches!(error, ConfigError::SecurityHeader(_)));
     }
 
     #[test]
     fn bad_values_are_refused_at_build() {
-        let error = SecurityHeaders::recommended().content_security_policy("a\nb").build().unwrap_err();
+        let error = SecurityHeaders::recommended()
+            .content_security_policy("a\nb")
+            .build()
+            .unwrap_err();
         assert!(error.to_string().contains("content-security-policy"));
-        assert!(SecurityHeaders::none().header("bad name", "x").build().is_err());
+        assert!(
+            SecurityHeaders::none()
+                .header("bad name", "x")
+                .build()
+                .is_err()
+        );
     }
 }

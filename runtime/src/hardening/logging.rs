@@ -58,7 +58,11 @@ impl JsonLogs {
 
     /// Lines into `writer` (a file, a socket, a test buffer).
     pub fn to_writer(writer: impl Write + Send + 'static) -> Self {
-        Self { writer: Box::new(writer), audit: None, filter: DEFAULT_LOG_FILTER.to_owned() }
+        Self {
+            writer: Box::new(writer),
+            audit: None,
+            filter: DEFAULT_LOG_FILTER.to_owned(),
+        }
     }
 
     /// Keeps the events `directives` enable, in `RUST_LOG` syntax
@@ -88,12 +92,15 @@ impl JsonLogs {
         guards.push(guard);
         let routed = self.audit.is_some();
         let main = json_layer(main)
-            .with_filter(filter_fn(move |metadata| !(routed && metadata.target() == AUDIT_TARGET)))
+            .with_filter(filter_fn(move |metadata| {
+                !(routed && metadata.target() == AUDIT_TARGET)
+            }))
             .with_filter(filter);
         let audit = self.audit.map(|writer| {
             let (audit, guard) = non_blocking(writer);
             guards.push(guard);
-            json_layer(audit).with_filter(Targets::new().with_target(AUDIT_TARGET, LevelFilter::TRACE))
+            json_layer(audit)
+                .with_filter(Targets::new().with_target(AUDIT_TARGET, LevelFilter::TRACE))
         });
         let subscriber = Registry::default().with(main).with(audit);
         Ok((Dispatch::new(subscriber), LogGuard { _guards: guards }))
@@ -102,7 +109,8 @@ impl JsonLogs {
     /// Builds the pipeline and installs it for the whole process.
     pub fn init(self) -> Result<LogGuard, ConfigError> {
         let (dispatch, guard) = self.build()?;
-        tracing::dispatcher::set_global_default(dispatch).map_err(|_| ConfigError::LoggingAlreadyInstalled)?;
+        tracing::dispatcher::set_global_default(dispatch)
+            .map_err(|_| ConfigError::LoggingAlreadyInstalled)?;
         Ok(guard)
     }
 }
@@ -135,17 +143,23 @@ pub struct LogGuard {
 
 impl fmt::Debug for LogGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogGuard").field("writers", &self._guards.len()).finish()
+        f.debug_struct("LogGuard")
+            .field("writers", &self._guards.len())
+            .finish()
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_bad_filter_is_refused_at_build() {
-        let error = JsonLogs::to_writer(std::io::sink()).filter("info,[=").build().unwrap_err();
+        let error = JsonLogs::to_writer(std::io::sink())
+            .filter("info,[=")
+            .build()
+            .unwrap_err();
         assert!(matches!(error, ConfigError::LogFilter(_)));
     }
 }

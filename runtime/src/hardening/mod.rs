@@ -46,8 +46,12 @@ pub use headers::{
     SecurityHeadersFuture, SecurityHeadersLayer, SetSecurityHeaders,
 };
 pub use logging::{DEFAULT_LOG_FILTER, JsonLogs, LogGuard};
-pub use panic::{CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET};
-pub use request_id::{MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID};
+pub use panic::{
+    CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
+};
+pub use request_id::{
+    MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,
+};
 pub use tls::{HttpsRedirect, TlsConfig, serve_https};
 /// tower-http's CORS layer, as [`CorsPolicy::build`] returns it.
 pub use tower_http::cors::CorsLayer;
@@ -162,7 +166,8 @@ impl Hardening {
     /// layers answer like the guards.
     pub fn security(self, security: &Security) -> Self {
         let limit = security.body_limit();
-        self.problem_responder(security.responder().clone()).body_limit(limit)
+        self.problem_responder(security.responder().clone())
+            .body_limit(limit)
     }
 
     /// Logs requests without the per-request span (see [`AccessLogLayer::event_only`]).
@@ -193,10 +198,11 @@ impl Hardening {
         if self.body_limit == 0 {
             return Err(ConfigError::ZeroBodyLimit);
         }
-        if let Some(cookie) = &self.cookie {
-            if !cookie.is_secure() && self.mode != Mode::Development {
-                return Err(ConfigError::InsecureCookie);
-            }
+        if let Some(cookie) = &self.cookie
+            && !cookie.is_secure()
+            && self.mode != Mode::Development
+        {
+            return Err(ConfigError::InsecureCookie);
         }
         let headers = self.headers.build()?;
         let cors = self.cors.map(CorsPolicy::build).transpose()?;
@@ -210,11 +216,17 @@ impl Hardening {
             .layer(headers)
             .layer(cors)
             .layer(ProblemLayer::with_responder(self.responder.clone()))
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, self.timeout))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                self.timeout,
+            ))
             .layer(CatchPanicLayer::with_responder(self.responder))
             .layer(DefaultBodyLimit::max(self.body_limit))
             .into_inner();
-        Ok(HardeningLayer { stack, cookie: self.cookie })
+        Ok(HardeningLayer {
+            stack,
+            cookie: self.cookie,
+        })
     }
 
     /// Builds the stack and wraps every route (and the fallback) of `router` in it.
@@ -234,7 +246,13 @@ type Layers = Stack<
             TimeoutLayer,
             Stack<
                 ProblemLayer,
-                Stack<Either<CorsLayer, Identity>, Stack<SecurityHeadersLayer, Stack<AccessLogLayer, Stack<RequestIdLayer, Identity>>>>,
+                Stack<
+                    Either<CorsLayer, Identity>,
+                    Stack<
+                        SecurityHeadersLayer,
+                        Stack<AccessLogLayer, Stack<RequestIdLayer, Identity>>,
+                    >,
+                >,
             >,
         >,
     >,
@@ -268,7 +286,9 @@ impl HardeningLayer {
 
 impl fmt::Debug for HardeningLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HardeningLayer").field("cookie", &self.cookie).finish_non_exhaustive()
+        f.debug_struct("HardeningLayer")
+            .field("cookie", &self.cookie)
+            .finish_non_exhaustive()
     }
 }
 
@@ -284,22 +304,38 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn zero_settings_are_refused() {
-        assert_eq!(Hardening::new().timeout(Duration::ZERO).build().err(), Some(ConfigError::ZeroTimeout));
-        assert_eq!(Hardening::new().body_limit(0_usize).build().err(), Some(ConfigError::ZeroBodyLimit));
+        assert_eq!(
+            Hardening::new().timeout(Duration::ZERO).build().err(),
+            Some(ConfigError::ZeroTimeout)
+        );
+        assert_eq!(
+            Hardening::new().body_limit(0_usize).build().err(),
+            Some(ConfigError::ZeroBodyLimit)
+        );
     }
 
     #[test]
     fn insecure_cookies_need_development_mode() {
         let cookie = CookiePolicy::session("sid").insecure();
         assert_eq!(
-            Hardening::new().session_cookie(cookie.clone()).build().err(),
+            Hardening::new()
+                .session_cookie(cookie.clone())
+                .build()
+                .err(),
             Some(ConfigError::InsecureCookie)
         );
-        assert!(Hardening::new().session_cookie(cookie).development_mode().build().is_ok());
+        assert!(
+            Hardening::new()
+                .session_cookie(cookie)
+                .development_mode()
+                .build()
+                .is_ok()
+        );
     }
 }

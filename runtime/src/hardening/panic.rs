@@ -48,7 +48,9 @@ impl CatchPanicLayer {
 
     /// Answers panics with `responder`.
     pub fn with_responder(responder: impl Into<ProblemResponder>) -> Self {
-        Self { responder: responder.into() }
+        Self {
+            responder: responder.into(),
+        }
     }
 }
 
@@ -56,7 +58,10 @@ impl<S> Layer<S> for CatchPanicLayer {
     type Service = CatchPanic<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        CatchPanic { inner, responder: self.responder.clone() }
+        CatchPanic {
+            inner,
+            responder: self.responder.clone(),
+        }
     }
 }
 
@@ -83,9 +88,17 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
-            Ok(future) => CatchPanicFuture { state: State::Running { future, responder: self.responder.clone() } },
+            Ok(future) => CatchPanicFuture {
+                state: State::Running {
+                    future,
+                    responder: self.responder.clone(),
+                },
+            },
             Err(payload) => CatchPanicFuture {
-                state: State::Panicked { responder: Some(self.responder.clone()), payload: Some(payload) },
+                state: State::Panicked {
+                    responder: Some(self.responder.clone()),
+                    payload: Some(payload),
+                },
             },
         }
     }
@@ -117,11 +130,15 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
-            StateProj::Running { future, responder } => match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(result)) => Poll::Ready(result.map(|response| response.map(Body::new))),
-                Err(payload) => Poll::Ready(Ok(answer_panic(payload, responder))),
-            },
+            StateProj::Running { future, responder } => {
+                match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Ok(Poll::Ready(result)) => {
+                        Poll::Ready(result.map(|response| response.map(Body::new)))
+                    }
+                    Err(payload) => Poll::Ready(Ok(answer_panic(payload, responder))),
+                }
+            }
             StateProj::Panicked { responder, payload } => {
                 let responder = responder.take().unwrap_or_default();
                 let payload = payload.take().unwrap_or_else(|| Box::new(()));
@@ -137,4 +154,27 @@ fn answer_panic(payload: Box<dyn Any + Send>, responder: &ProblemResponder) -> R
     // contain that too rather than tear down the connection.
     let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
     responder.respond(Problem::internal())
+}
+
+/// Replaces the process's panic hook with one that logs an `error` event on
+/// [`PANIC_TARGET`] with the panic's location and thread, but not its
+/// message: a message such as `called unwrap() on Err(..)` can carry a token
+/// or a password, and the default hook prints it to stderr.
+///
+/// ```no_run
+/// portcullis::hardening::install_quiet_panic_hook();
+/// ```
+pub fn install_quiet_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        let thread = std::thread::current();
+        tracing::error!(
+            target: PANIC_TARGET,
+            location = location.as_deref().unwrap_or("-"),
+            thread = thread.name().unwrap_or("-"),
+            "panic"
+        );
+    }));
 }

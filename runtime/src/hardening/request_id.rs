@@ -72,7 +72,9 @@ impl RequestId {
         let bytes = value.as_bytes();
         let sane = !bytes.is_empty()
             && bytes.len() <= MAX_REQUEST_ID_LEN
-            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
         sane.then(|| Self(value.clone()))
     }
 }
@@ -136,7 +138,10 @@ where
         request.headers_mut().insert(X_REQUEST_ID, id.0.clone());
         let header = id.0.clone();
         request.extensions_mut().insert(id);
-        RequestIdFuture { inner: self.inner.call(request), id: Some(header) }
+        RequestIdFuture {
+            inner: self.inner.call(request),
+            id: Some(header),
+        }
     }
 }
 
@@ -166,6 +171,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

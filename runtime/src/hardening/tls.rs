@@ -42,7 +42,9 @@ pub struct TlsConfig {
 impl fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The configuration holds the private key: print nothing of it.
-        f.debug_struct("TlsConfig").field("alpn", &self.config.alpn_protocols).finish_non_exhaustive()
+        f.debug_struct("TlsConfig")
+            .field("alpn", &self.config.alpn_protocols)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,25 +56,42 @@ impl TlsConfig {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| ConfigError::Tls("the certificate chain is not valid PEM".into()))?;
         if certs.is_empty() {
-            return Err(ConfigError::Tls("the certificate file holds no certificate".into()));
+            return Err(ConfigError::Tls(
+                "the certificate file holds no certificate".into(),
+            ));
         }
-        let key = PrivateKeyDer::from_pem_slice(private_key)
-            .map_err(|_| ConfigError::Tls("the private key file holds no PEM private key".into()))?;
+        let key = PrivateKeyDer::from_pem_slice(private_key).map_err(|_| {
+            ConfigError::Tls("the private key file holds no PEM private key".into())
+        })?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
             .map_err(|error| ConfigError::Tls(error.to_string()))?
             .with_no_client_auth()
             .with_single_cert(certs, key)
-            .map_err(|_| ConfigError::Tls("the private key does not match the certificate, or is not supported".into()))?;
+            .map_err(|_| {
+                ConfigError::Tls(
+                    "the private key does not match the certificate, or is not supported".into(),
+                )
+            })?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(Self { config: Arc::new(config) })
+        Ok(Self {
+            config: Arc::new(config),
+        })
     }
 
     /// From PEM files, as [`TlsConfig::from_pem`].
-    pub fn from_pem_files(cert_chain: impl AsRef<Path>, private_key: impl AsRef<Path>) -> Result<Self, ConfigError> {
+    pub fn from_pem_files(
+        cert_chain: impl AsRef<Path>,
+        private_key: impl AsRef<Path>,
+    ) -> Result<Self, ConfigError> {
         let read = |path: &Path, what: &str| {
-            std::fs::read(path).map_err(|error| ConfigError::Tls(format!("cannot read the {what} {}: {error}", path.display())))
+            std::fs::read(path).map_err(|error| {
+                ConfigError::Tls(format!(
+                    "cannot read the {what} {}: {error}",
+                    path.display()
+                ))
+            })
         };
         let cert = read(cert_chain.as_ref(), "certificate file")?;
         let key = read(private_key.as_ref(), "private key file")?;
@@ -97,7 +116,12 @@ impl TlsConfig {
 /// serve_https(listener, &tls, app, std::future::pending()).await
 /// # }
 /// ```
-pub async fn serve_https<F>(listener: std::net::TcpListener, tls: &TlsConfig, app: Router, shutdown: F) -> io::Result<()>
+pub async fn serve_https<F>(
+    listener: std::net::TcpListener,
+    tls: &TlsConfig,
+    app: Router,
+    shutdown: F,
+) -> io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
@@ -108,10 +132,11 @@ where
         shutdown.await;
         trigger.graceful_shutdown(Some(Duration::from_secs(10)));
     });
-    let served = axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.server_config()))?
-        .handle(handle)
-        .serve(app.into_make_service())
-        .await;
+    let served =
+        axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.server_config()))?
+            .handle(handle)
+            .serve(app.into_make_service())
+            .await;
     watcher.abort();
     served
 }
@@ -152,7 +177,10 @@ impl HttpsRedirect {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        Self { hosts: hosts.into_iter().map(Into::into).collect(), https_port: 443 }
+        Self {
+            hosts: hosts.into_iter().map(Into::into).collect(),
+            https_port: 443,
+        }
     }
 
     /// The port HTTPS listens on (443 by default).
@@ -178,7 +206,9 @@ impl HttpsRedirect {
             443 => String::new(),
             port => format!(":{port}"),
         };
-        Ok(Router::new().fallback(redirect).with_state(Arc::new(Target { hosts, port_suffix })))
+        Ok(Router::new()
+            .fallback(redirect)
+            .with_state(Arc::new(Target { hosts, port_suffix })))
     }
 }
 
@@ -188,16 +218,26 @@ fn requested_host(parts: &Parts) -> Option<&str> {
         Some(authority) => authority.as_str(),
         None => parts.headers.get(HOST)?.to_str().ok()?,
     };
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     if authority.starts_with('[') {
         return authority.find(']').map(|end| &authority[..=end]);
     }
-    Some(authority.split_once(':').map_or(authority, |(host, _)| host))
+    Some(
+        authority
+            .split_once(':')
+            .map_or(authority, |(host, _)| host),
+    )
 }
 
 async fn redirect(State(target): State<Arc<Target>>, parts: Parts) -> Response {
-    let host = requested_host(&parts)
-        .and_then(|host| target.hosts.iter().find(|known| known.eq_ignore_ascii_case(host)));
+    let host = requested_host(&parts).and_then(|host| {
+        target
+            .hosts
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(host))
+    });
     let Some(host) = host else {
         return Problem::new(
             StatusCode::MISDIRECTED_REQUEST,
@@ -209,11 +249,17 @@ async fn redirect(State(target): State<Arc<Target>>, parts: Parts) -> Response {
     let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
     match HeaderValue::try_from(format!("https://{host}{}{path}", target.port_suffix)) {
         Ok(location) => (StatusCode::PERMANENT_REDIRECT, [(LOCATION, location)]).into_response(),
-        Err(_) => Problem::new(StatusCode::BAD_REQUEST, "bad_request", "the request could not be read").into_response(),
+        Err(_) => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the request could not be read",
+        )
+        .into_response(),
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -227,21 +273,42 @@ mod tests {
 
     #[test]
     fn the_host_is_read_without_port() {
-        assert_eq!(requested_host(&parts("/x", Some("example.com:8080"))), Some("example.com"));
-        assert_eq!(requested_host(&parts("/x", Some("[::1]:80"))), Some("[::1]"));
-        assert_eq!(requested_host(&parts("http://evil.test/x", Some("example.com"))), Some("evil.test"));
+        assert_eq!(
+            requested_host(&parts("/x", Some("example.com:8080"))),
+            Some("example.com")
+        );
+        assert_eq!(
+            requested_host(&parts("/x", Some("[::1]:80"))),
+            Some("[::1]")
+        );
+        assert_eq!(
+            requested_host(&parts("http://evil.test/x", Some("example.com"))),
+            Some("evil.test")
+        );
         assert_eq!(requested_host(&parts("/x", None)), None);
     }
 
     #[test]
     fn hosts_are_checked_at_build() {
-        assert_eq!(HttpsRedirect::to_hosts([""; 0]).build().err(), Some(ConfigError::RedirectWithoutHosts));
-        for bad in ["example.com:443", "https://example.com", "exa mple.com", "example.com/x"] {
+        assert_eq!(
+            HttpsRedirect::to_hosts([""; 0]).build().err(),
+            Some(ConfigError::RedirectWithoutHosts)
+        );
+        for bad in [
+            "example.com:443",
+            "https://example.com",
+            "exa mple.com",
+            "example.com/x",
+        ] {
             assert_eq!(
                 HttpsRedirect::to_hosts([bad]).build().err(),
                 Some(ConfigError::MalformedHost(bad.to_owned()))
             );
         }
-        assert!(HttpsRedirect::to_hosts(["Example.COM", "127.0.0.1"]).build().is_ok());
+        assert!(
+            HttpsRedirect::to_hosts(["Example.COM", "127.0.0.1"])
+                .build()
+                .is_ok()
+        );
     }
 }
