@@ -23,6 +23,7 @@ mod errors;
 mod headers;
 mod logging;
 mod panic;
+mod proxy;
 mod request_id;
 mod tls;
 
@@ -49,6 +50,7 @@ pub use logging::{DEFAULT_LOG_FILTER, JsonLogs, LogGuard};
 pub use panic::{
     CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
 };
+pub use proxy::{ForwardedHeaders, TrustedProxies};
 pub use request_id::{
     MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,
 };
@@ -101,6 +103,7 @@ pub struct Hardening {
     access_log: AccessLogLayer,
     mode: Mode,
     cookie: Option<CookiePolicy>,
+    forwarded: ForwardedHeaders,
 }
 
 /// Whether settings meant only for a local plain-HTTP run are allowed.
@@ -129,6 +132,7 @@ impl Hardening {
             access_log: AccessLogLayer::new(),
             mode: Mode::Production,
             cookie: None,
+            forwarded: ForwardedHeaders::ignore(),
         }
     }
 
@@ -183,6 +187,13 @@ impl Hardening {
         self
     }
 
+    /// Which proxies' `X-Forwarded-For` to believe (none by default); see
+    /// [`HardeningLayer::trusted_proxies`].
+    pub fn forwarded_headers(mut self, forwarded: impl Into<ForwardedHeaders>) -> Self {
+        self.forwarded = forwarded.into();
+        self
+    }
+
     /// Allows settings meant only for a local plain-HTTP run (a cookie
     /// without `Secure`). Never use it in production.
     pub fn development_mode(mut self) -> Self {
@@ -204,6 +215,7 @@ impl Hardening {
         {
             return Err(ConfigError::InsecureCookie);
         }
+        let proxies = self.forwarded.build()?;
         let headers = self.headers.build()?;
         let cors = self.cors.map(CorsPolicy::build).transpose()?;
         let cors = match cors {
@@ -226,6 +238,7 @@ impl Hardening {
         Ok(HardeningLayer {
             stack,
             cookie: self.cookie,
+            proxies,
         })
     }
 
@@ -267,6 +280,7 @@ type Layers = Stack<
 pub struct HardeningLayer {
     stack: Layers,
     cookie: Option<CookiePolicy>,
+    proxies: TrustedProxies,
 }
 
 impl HardeningLayer {
@@ -281,6 +295,12 @@ impl HardeningLayer {
     /// The checked session cookie policy, when one was configured.
     pub fn cookie_policy(&self) -> Option<&CookiePolicy> {
         self.cookie.as_ref()
+    }
+
+    /// The checked forwarded-header trust, for finding a client's address
+    /// (rate limits, logs) with [`TrustedProxies::client_ip`].
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.proxies
     }
 }
 
