@@ -239,8 +239,8 @@ where
         let map = response.headers_mut();
         map.reserve(this.headers.len());
         for (name, value) in this.headers.iter() {
-            if !map.contains_key(name) {
-                map.insert(name.clone(), value.clone());
+            if let http::header::Entry::Vacant(slot) = map.entry(name.clone()) {
+                slot.insert(value.clone());
             }
         }
         Poll::Ready(Ok(response))

@@ -10,6 +10,7 @@ use tracing_subscriber::filter::{EnvFilter, Targets, filter_fn};
 use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
 use tracing_subscriber::{Registry, fmt as tfmt};
 
+use super::json_line::{JsonFields, JsonLine};
 use crate::audit::AUDIT_TARGET;
 use crate::config_error::ConfigError;
 
@@ -127,10 +128,8 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     tfmt::layer()
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
+        .event_format(JsonLine)
+        .fmt_fields(JsonFields)
         .with_writer(writer)
 }
 

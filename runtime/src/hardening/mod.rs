@@ -21,6 +21,7 @@ mod cookies;
 mod cors;
 mod errors;
 mod headers;
+mod json_line;
 mod logging;
 mod panic;
 mod proxy;

@@ -13,6 +13,8 @@ use tower::{Layer, Service};
 /// The header that carries the request id.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// The longest request id accepted from a client; longer ones are replaced.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
 
@@ -43,25 +45,30 @@ impl RequestId {
     /// A fresh id: a random per-process prefix and a counter, 32 hex digits
     /// in the 8-4-4-4-12 layout of a UUID. Unique, not secret.
     pub fn generate() -> Self {
-        static PREFIX: OnceLock<u64> = OnceLock::new();
+        // The prefix is fixed per process, so its text is formatted once.
+        static PREFIX: OnceLock<[u8; 19]> = OnceLock::new();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let prefix = *PREFIX.get_or_init(|| {
+        let prefix = PREFIX.get_or_init(|| {
             let mut bytes = [0_u8; 8];
             // Without randomness the ids stay unique within the process.
             let _ = getrandom::fill(&mut bytes);
-            u64::from_ne_bytes(bytes)
+            let mut text = [b'-'; 19];
+            let mut value = u64::from_ne_bytes(bytes);
+            for index in (0..19).rev() {
+                if !matches!(index, 8 | 13 | 18) {
+                    text[index] = HEX[(value & 0xf) as usize];
+                    value >>= 4;
+                }
+            }
+            text
         });
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let value = (u128::from(prefix) << 64) | u128::from(count);
-        let mut text = [0_u8; 36];
-        let mut digit = 0;
-        for (index, slot) in text.iter_mut().enumerate() {
-            if matches!(index, 8 | 13 | 18 | 23) {
-                *slot = b'-';
-            } else {
-                let nibble = (value >> (124 - 4 * digit)) & 0xf;
-                *slot = b"0123456789abcdef"[nibble as usize];
-                digit += 1;
+        let mut count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut text = [b'-'; 36];
+        text[..19].copy_from_slice(prefix);
+        for index in (19..36).rev() {
+            if index != 23 {
+                text[index] = HEX[(count & 0xf) as usize];
+                count >>= 4;
             }
         }
         Self(HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("-")))
@@ -182,6 +189,17 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.as_str().len(), 36);
         assert_eq!(a.as_str().matches('-').count(), 4);
+        assert_eq!(a.as_str()[..19], b.as_str()[..19]);
+        assert!(
+            a.as_str()
+                .bytes()
+                .enumerate()
+                .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) {
+                    c == b'-'
+                } else {
+                    c.is_ascii_hexdigit()
+                })
+        );
     }
 
     #[test]
