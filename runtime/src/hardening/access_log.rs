@@ -93,11 +93,14 @@ pub struct AccessLog<S> {
 
 /// Marks the credential-bearing headers of `headers` sensitive.
 pub(crate) fn redact(headers: &mut HeaderMap) {
-    for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE, SET_COOKIE] {
-        if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
+    // one pass over the (few) headers beats four hashed lookups
+    for (name, value) in headers.iter_mut() {
+        if name == AUTHORIZATION
+            || name == COOKIE
+            || name == SET_COOKIE
+            || name == PROXY_AUTHORIZATION
+        {
+            value.set_sensitive(true);
         }
     }
 }

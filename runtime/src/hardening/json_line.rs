@@ -170,6 +170,13 @@ struct Escaping<'a, W>(&'a mut W);
 impl<W: Write> Write for Escaping<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let bytes = text.as_bytes();
+        // most text needs no escape: one cheap scan, one write
+        if !bytes
+            .iter()
+            .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f)
+        {
+            return self.0.write_str(text);
+        }
         let mut start = 0;
         for (index, &byte) in bytes.iter().enumerate() {
             let escape = match byte {
