@@ -54,11 +54,11 @@ where
             writer.write_str(",\"span\":{\"name\":")?;
             write_string(&mut writer, span.name())?;
             let extensions = span.extensions();
-            if let Some(fields) = extensions.get::<FormattedFields<N>>() {
-                if !fields.is_empty() {
-                    writer.write_char(',')?;
-                    writer.write_str(&fields.fields)?;
-                }
+            if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                && !fields.is_empty()
+            {
+                writer.write_char(',')?;
+                writer.write_str(&fields.fields)?;
             }
             writer.write_char('}')?;
         }
