@@ -178,3 +178,43 @@ pub fn install_quiet_panic_hook() {
         );
     }));
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::convert::Infallible;
+
+    use http::StatusCode;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A service that panics in `call` itself, before any future exists.
+    #[derive(Clone)]
+    struct PanicsInCall;
+
+    impl Service<Request<Body>> for PanicsInCall {
+        type Response = Response;
+        type Error = Infallible;
+        type Future = std::future::Ready<Result<Response, Infallible>>;
+
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _request: Request<Body>) -> Self::Future {
+            panic!("synchronous bug")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_call_is_contained_too() {
+        let service = CatchPanicLayer::new().layer(PanicsInCall);
+        let response = service.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[http::header::CONTENT_TYPE],
+            crate::problem::PROBLEM_JSON
+        );
+    }
+}
