@@ -29,7 +29,7 @@ impl Write for Captured {
 }
 
 async fn leaky() -> &'static str {
-    let parsed: Result<u32, String> = Err(format!("cannot parse {SECRET}"));
+    let parsed: Result<u32, String> = std::hint::black_box(Err(format!("cannot parse {SECRET}")));
     let value = parsed.unwrap();
     if value > 0 { "positive" } else { "zero" }
 }
