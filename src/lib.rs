@@ -10,11 +10,9 @@ pub mod prelude {
 /// What macro expansions name. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use portcullis_runtime::{
-        Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary,
-    };
+    pub use portcullis_runtime::{Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary};
 
-    pub use ::core::marker::Send;
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};
+    pub use ::core::marker::Send;
 }

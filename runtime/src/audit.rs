@@ -6,20 +6,11 @@ use crate::principal::Principal;
 pub const AUDIT_TARGET: &str = "portcullis::audit";
 
 /// Records an authorization decision. Credentials never appear in it.
-pub(crate) fn decision(
-    principal: Option<&Principal>,
-    policy: &dyn std::fmt::Display,
-    outcome: Outcome,
-    reason: &str,
-) {
+pub(crate) fn decision(principal: Option<&Principal>, policy: &dyn std::fmt::Display, outcome: Outcome, reason: &str) {
     let subject = principal.map_or("-", Principal::subject);
     match outcome {
-        Outcome::Allow => {
-            tracing::info!(target: AUDIT_TARGET, subject, %policy, outcome = "allow", reason, "authorization decision")
-        }
-        Outcome::Deny => {
-            tracing::warn!(target: AUDIT_TARGET, subject, %policy, outcome = "deny", reason, "authorization decision")
-        }
+        Outcome::Allow => tracing::info!(target: AUDIT_TARGET, subject, %policy, outcome = "allow", reason, "authorization decision"),
+        Outcome::Deny => tracing::warn!(target: AUDIT_TARGET, subject, %policy, outcome = "deny", reason, "authorization decision"),
     }
 }
 

@@ -61,30 +61,12 @@ mod tests {
 
     #[test]
     fn bearer_forms() {
-        assert_eq!(
-            presented(&headers("Bearer abc"), Scheme::Bearer),
-            Presented::Value("abc")
-        );
-        assert_eq!(
-            presented(&headers("bearer abc"), Scheme::Bearer),
-            Presented::Value("abc")
-        );
-        assert_eq!(
-            presented(&headers("Bearer"), Scheme::Bearer),
-            Presented::Malformed
-        );
-        assert_eq!(
-            presented(&headers("Bearer a b"), Scheme::Bearer),
-            Presented::Malformed
-        );
-        assert_eq!(
-            presented(&headers("Basic abc"), Scheme::Bearer),
-            Presented::Absent
-        );
-        assert_eq!(
-            presented(&HeaderMap::new(), Scheme::Bearer),
-            Presented::Absent
-        );
+        assert_eq!(presented(&headers("Bearer abc"), Scheme::Bearer), Presented::Value("abc"));
+        assert_eq!(presented(&headers("bearer abc"), Scheme::Bearer), Presented::Value("abc"));
+        assert_eq!(presented(&headers("Bearer"), Scheme::Bearer), Presented::Malformed);
+        assert_eq!(presented(&headers("Bearer a b"), Scheme::Bearer), Presented::Malformed);
+        assert_eq!(presented(&headers("Basic abc"), Scheme::Bearer), Presented::Absent);
+        assert_eq!(presented(&HeaderMap::new(), Scheme::Bearer), Presented::Absent);
         assert_eq!(scheme_of(&headers("basic xyz")), Some(Scheme::Basic));
         assert_eq!(scheme_of(&headers("Digest xyz")), None);
     }

@@ -32,9 +32,7 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let granted = Self {
-            _policy: PhantomData,
-        };
+        let granted = Self { _policy: PhantomData };
         if P::REQUIREMENT.is_public() {
             return Ok(granted);
         }
@@ -56,12 +54,7 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
                 Ok(granted)
             }
             Err(denial) => {
-                audit::decision(
-                    Some(&principal),
-                    &P::REQUIREMENT,
-                    Outcome::Deny,
-                    denial.code(),
-                );
+                audit::decision(Some(&principal), &P::REQUIREMENT, Outcome::Deny, denial.code());
                 Err(AuthRejection::forbidden(
                     denial,
                     P::SCHEME == Scheme::Bearer,

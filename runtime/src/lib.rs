@@ -22,8 +22,8 @@ mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
 pub use basic::{
-    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord,
-    UserStore, hash_password, verify_password,
+    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord, UserStore,
+    hash_password, verify_password,
 };
 pub use config_error::ConfigError;
 pub use guard::Guard;

@@ -91,10 +91,7 @@ impl Requirement {
                 }
             }
             Self::AnyRole(roles) => {
-                if roles
-                    .iter()
-                    .any(|role| hierarchy.grants(principal.roles(), role))
-                {
+                if roles.iter().any(|role| hierarchy.grants(principal.roles(), role)) {
                     Ok(())
                 } else {
                     Err(Denial::Role)
@@ -133,10 +130,7 @@ impl Requirement {
     }
 }
 
-fn write_list(
-    f: &mut fmt::Formatter<'_>,
-    items: impl Iterator<Item = impl fmt::Display>,
-) -> fmt::Result {
+fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::Display>) -> fmt::Result {
     for (index, item) in items.enumerate() {
         if index > 0 {
             f.write_str(", ")?;
@@ -148,10 +142,7 @@ fn write_list(
 
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, list): (
-            &str,
-            Option<&dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result>,
-        ) = match self {
+        let (name, list): (&str, Option<&dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result>) = match self {
             Self::Public => ("public", None),
             Self::Authenticated => ("authenticated", None),
             Self::Role(role) => return write!(f, "role({role})"),

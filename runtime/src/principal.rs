@@ -40,12 +40,7 @@ struct Identity {
 
 impl Principal {
     /// A principal with the given subject, roles and scopes.
-    pub fn new(
-        subject: impl Into<String>,
-        roles: Vec<String>,
-        scopes: Vec<String>,
-        scheme: Scheme,
-    ) -> Self {
+    pub fn new(subject: impl Into<String>, roles: Vec<String>, scopes: Vec<String>, scheme: Scheme) -> Self {
         Self(Arc::new(Identity {
             subject: subject.into(),
             roles,
@@ -155,10 +150,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Some(principal.clone()));
         }

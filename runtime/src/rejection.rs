@@ -11,8 +11,7 @@ use crate::problem::{Problem, ProblemResponder};
 /// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
 pub(crate) const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
 /// `WWW-Authenticate` for a bearer token that failed verification (RFC 6750 3.1).
-pub(crate) const BEARER_INVALID_TOKEN: HeaderValue =
-    HeaderValue::from_static("Bearer error=\"invalid_token\"");
+pub(crate) const BEARER_INVALID_TOKEN: HeaderValue = HeaderValue::from_static("Bearer error=\"invalid_token\"");
 /// `WWW-Authenticate` for a valid token without a required scope (RFC 6750 3.1).
 pub(crate) const BEARER_INSUFFICIENT_SCOPE: HeaderValue =
     HeaderValue::from_static("Bearer error=\"insufficient_scope\"");
@@ -79,11 +78,7 @@ impl AuthRejection {
     /// The server is wired wrongly (no security configuration reached the
     /// guard); refuse rather than run the handler unchecked.
     pub(crate) fn misconfigured(responder: ProblemResponder) -> Self {
-        Self {
-            problem: Problem::internal(),
-            challenge: None,
-            responder,
-        }
+        Self { problem: Problem::internal(), challenge: None, responder }
     }
 
     /// The problem document the client will see.
@@ -110,9 +105,7 @@ impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         let mut response = self.responder.respond(self.problem);
         if let Some(challenge) = self.challenge {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }

@@ -189,10 +189,7 @@ impl Security {
         let responder = || self.0.responder.clone();
         let Some(verifier) = &self.0.bearer else {
             tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
-            return Err(Failure(
-                "no_bearer_verifier",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
-            ));
+            return Err(Failure("no_bearer_verifier", AuthRejection::missing_credentials(BEARER_CHALLENGE, responder())));
         };
         match credentials::presented(&parts.headers, Scheme::Bearer) {
             Presented::Absent => Err(Failure(
@@ -211,10 +208,7 @@ impl Security {
         let responder = self.0.responder.clone();
         let Some(basic) = &self.0.basic else {
             tracing::error!(target: "portcullis::config", "a Basic route was called but no Basic authenticator is configured; refusing");
-            return Err(Failure(
-                "no_basic_authenticator",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder),
-            ));
+            return Err(Failure("no_basic_authenticator", AuthRejection::missing_credentials(BEARER_CHALLENGE, responder)));
         };
         let challenge = basic.challenge().clone();
         match credentials::presented(&parts.headers, Scheme::Basic) {
@@ -236,10 +230,7 @@ impl Security {
 
     /// For `Option<Principal>` on public routes: `None` without credentials,
     /// the verified caller with valid ones, and 401 with invalid ones.
-    pub(crate) async fn authenticate_optional(
-        &self,
-        parts: &Parts,
-    ) -> Result<Option<Principal>, AuthRejection> {
+    pub(crate) async fn authenticate_optional(&self, parts: &Parts) -> Result<Option<Principal>, AuthRejection> {
         match credentials::scheme_of(&parts.headers) {
             None => Ok(None),
             Some(scheme) => self

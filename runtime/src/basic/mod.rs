@@ -50,26 +50,16 @@ pub enum BasicError {
 impl BasicAuth {
     /// Basic authentication in `realm` against `store`.
     pub fn new(realm: &str, store: impl UserStore) -> Result<Self, ConfigError> {
-        if realm.is_empty()
-            || !realm
-                .bytes()
-                .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-        {
+        if realm.is_empty() || !realm.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
             return Err(ConfigError::InvalidRealm);
         }
-        let challenge =
-            HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
-                .map_err(|_| ConfigError::InvalidRealm)?;
+        let challenge = HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
+            .map_err(|_| ConfigError::InvalidRealm)?;
         // A hash of a random password, verified when the user is unknown.
         let mut random = [0_u8; 24];
         getrandom::fill(&mut random).map_err(|_| ConfigError::InvalidRealm)?;
-        let decoy =
-            hash_password(&STANDARD.encode(random)).map_err(|_| ConfigError::InvalidRealm)?;
-        Ok(Self {
-            store: Arc::new(store),
-            challenge,
-            decoy_hash: decoy.into(),
-        })
+        let decoy = hash_password(&STANDARD.encode(random)).map_err(|_| ConfigError::InvalidRealm)?;
+        Ok(Self { store: Arc::new(store), challenge, decoy_hash: decoy.into() })
     }
 
     /// The `WWW-Authenticate` value sent with a 401.
@@ -82,26 +72,16 @@ impl BasicAuth {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
         self.verify_password_of(&username, &password)
             .await
-            .map(|record| {
-                Principal::new(record.username, record.roles, record.scopes, Scheme::Basic)
-            })
+            .map(|record| Principal::new(record.username, record.roles, record.scopes, Scheme::Basic))
     }
 
     /// Checks `username` and `password`; the same Argon2 work either way.
-    pub async fn verify_password_of(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<UserRecord, BasicError> {
+    pub async fn verify_password_of(&self, username: &str, password: &str) -> Result<UserRecord, BasicError> {
         let record = self.store.find(username).await.map_err(BasicError::Store)?;
         let decoy = Arc::clone(&self.decoy_hash);
         let password = password.to_owned();
         let (record, ok) = tokio::task::spawn_blocking(move || {
-            let ok = password::verify_or_decoy(
-                record.as_ref().map(|r| &r.password_hash),
-                &decoy,
-                &password,
-            );
+            let ok = password::verify_or_decoy(record.as_ref().map(|r| &r.password_hash), &decoy, &password);
             (record, ok)
         })
         .await
@@ -126,9 +106,7 @@ fn decode_credentials(encoded: &str) -> Option<(String, String)> {
 
 impl fmt::Debug for BasicAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BasicAuth")
-            .field("challenge", &self.challenge)
-            .finish_non_exhaustive()
+        f.debug_struct("BasicAuth").field("challenge", &self.challenge).finish_non_exhaustive()
     }
 }
 

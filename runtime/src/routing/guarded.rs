@@ -34,6 +34,4 @@ guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
 guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
 guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
 guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
-guarded_tuples!(
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
-);
+guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15);

@@ -47,43 +47,29 @@ pub struct SecureRouter<S = ()> {
 
 impl<S> std::fmt::Debug for SecureRouter<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecureRouter")
-            .field("security", &self.security)
-            .finish_non_exhaustive()
+        f.debug_struct("SecureRouter").field("security", &self.security).finish_non_exhaustive()
     }
 }
 
 impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// An empty router whose guards use `security`.
     pub fn new(security: Security) -> Self {
-        Self {
-            inner: Router::new(),
-            security,
-        }
+        Self { inner: Router::new(), security }
     }
 
     /// Routes `path` to guarded handlers, as [`axum::Router::route`].
     pub fn route(self, path: &str, method_router: SecureMethodRouter<S>) -> Self {
-        Self {
-            inner: self.inner.route(path, method_router.inner),
-            security: self.security,
-        }
+        Self { inner: self.inner.route(path, method_router.inner), security: self.security }
     }
 
     /// Adds another secure router's routes; they keep their own configuration.
     pub fn merge(self, other: SecureRouter<S>) -> Self {
-        Self {
-            inner: self.inner.merge(other.scoped()),
-            security: self.security,
-        }
+        Self { inner: self.inner.merge(other.scoped()), security: self.security }
     }
 
     /// Mounts another secure router under `path`; it keeps its own configuration.
     pub fn nest(self, path: &str, other: SecureRouter<S>) -> Self {
-        Self {
-            inner: self.inner.nest(path, other.scoped()),
-            security: self.security,
-        }
+        Self { inner: self.inner.nest(path, other.scoped()), security: self.security }
     }
 
     /// Wraps every route in `layer`, as [`axum::Router::layer`].
@@ -95,18 +81,12 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
-        Self {
-            inner: self.inner.layer(layer),
-            security: self.security,
-        }
+        Self { inner: self.inner.layer(layer), security: self.security }
     }
 
     /// Provides the state, as [`axum::Router::with_state`].
     pub fn with_state<S2>(self, state: S) -> SecureRouter<S2> {
-        SecureRouter {
-            inner: self.inner.with_state(state),
-            security: self.security,
-        }
+        SecureRouter { inner: self.inner.with_state(state), security: self.security }
     }
 
     /// The security configuration the guards use.
