@@ -175,7 +175,8 @@ impl Hardening {
             .body_limit(limit)
     }
 
-    /// Logs requests without the per-request span (see [`AccessLogLayer::event_only`]).
+    /// Logs requests with `layer`; [`AccessLogLayer::event_only`] drops the
+    /// per-request span (cheaper, but audit events then carry no request id).
     pub fn access_log(mut self, layer: impl Into<AccessLogLayer>) -> Self {
         self.access_log = layer.into();
         self
