@@ -4,7 +4,7 @@ pub use portcullis_runtime::*;
 
 /// The names most applications need: `use portcullis::prelude::*;`.
 pub mod prelude {
-    pub use portcullis_runtime::{Principal, Problem, RoleHierarchy, SecureRouter, Security};
+    pub use portcullis_runtime::{Hardening, Principal, Problem, RoleHierarchy, SecureRouter, Security};
 }
 
 /// What macro expansions name. Not public API: it may change in any release.
