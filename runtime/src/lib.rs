@@ -11,6 +11,7 @@ mod basic;
 mod config_error;
 mod credentials;
 mod guard;
+pub mod hardening;
 mod hierarchy;
 pub mod jwt;
 mod policy;
@@ -28,6 +29,7 @@ pub use basic::{
 };
 pub use config_error::ConfigError;
 pub use guard::Guard;
+pub use hardening::{Hardening, HardeningLayer, JsonLogs};
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};
 pub use policy::{Denial, Policy, Requirement, Scheme, Unchecked};
 pub use principal::Principal;
