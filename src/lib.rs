@@ -31,7 +31,9 @@ pub mod prelude {
         Roles, Scopes, authenticated, public, requires, requires_any_role, requires_role,
         requires_scope,
     };
-    pub use portcullis_runtime::{Hardening, Principal, Problem, RoleHierarchy, SecureRouter, Security};
+    pub use portcullis_runtime::{
+        Hardening, Principal, Problem, RoleHierarchy, SecureRouter, Security,
+    };
 }
 
 /// What macro expansions name. Not public API: it may change in any release.
