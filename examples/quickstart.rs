@@ -55,12 +55,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .role_hierarchy(RoleHierarchy::from_vocabulary::<Role>())
         .build()?;
-    let app: axum::Router = SecureRouter::new(security)
+    let router = SecureRouter::new(security.clone())
         .route("/health", get(health))
         .route("/users/me", get(me))
         .route("/admin/stats", get(stats))
         .route("/items/{id}", get(item))
         .into_router();
+    // Security headers, request ids, JSON access log, timeouts, panics as 500s.
+    let app = Hardening::new().security(&security).apply(router)?;
 
     let addr: SocketAddr = std::env::var("QUICKSTART_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())

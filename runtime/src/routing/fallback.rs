@@ -3,20 +3,13 @@
 use axum::response::Response;
 use http::StatusCode;
 
-use crate::problem::{Problem, ProblemResponder};
+use crate::hardening::problem_for_status;
+use crate::problem::ProblemResponder;
 
 pub(crate) async fn not_found(responder: ProblemResponder) -> Response {
-    responder.respond(Problem::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no resource at this path",
-    ))
+    responder.respond(problem_for_status(StatusCode::NOT_FOUND))
 }
 
 pub(crate) async fn method_not_allowed(responder: ProblemResponder) -> Response {
-    responder.respond(Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this resource does not accept the request method",
-    ))
+    responder.respond(problem_for_status(StatusCode::METHOD_NOT_ALLOWED))
 }
