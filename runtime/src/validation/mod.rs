@@ -1,7 +1,7 @@
 //! Declarative input validation: `#[derive(Validate)]`, the [`Valid`]
 //! extractor and `#[validated]` handlers.
 //!
-//! A request body is first decoded, then sanitized (`#[sanitize(...)]`), then
+//! A request body is first decoded, then sanitized (`#[validate(sanitize(...))]`), then
 //! checked against its rules (`#[validate(...)]`). A handler only runs with a
 //! value that passed; otherwise the client gets one of the problem documents
 //! of [`ValidationRejection`].

@@ -1,12 +1,12 @@
-//! The steps behind `#[sanitize(...)]`: they rewrite a value in place before
+//! The steps behind `#[validate(sanitize(...))]`: they rewrite a value in place before
 //! the rules check it.
 
 use std::borrow::Cow;
 
-/// A value whose text `#[sanitize(...)]` can rewrite: a `String`, or an
+/// A value whose text `#[validate(sanitize(...))]` can rewrite: a `String`, or an
 /// `Option` or `Vec` of them (each present item is rewritten).
 #[diagnostic::on_unimplemented(
-    message = "`#[sanitize]` cannot rewrite `{Self}`",
+    message = "`sanitize(...)` cannot rewrite `{Self}`",
     label = "not a string field",
     note = "sanitizers apply to `String`, `Option<String>` and `Vec<String>` fields"
 )]

@@ -5,7 +5,7 @@ use super::errors::{Path, ValidationErrors};
 /// A value that can clean itself up and check itself against declared rules.
 ///
 /// Derive it with `#[derive(Validate)]` rather than implementing it by hand:
-/// the derive reads `#[validate(...)]` and `#[sanitize(...)]` on each field.
+/// the derive reads `#[validate(...)]` on each field.
 /// Handlers receive only validated values through [`crate::validation::Valid`]
 /// or `#[validated]`.
 ///
@@ -14,8 +14,7 @@ use super::errors::{Path, ValidationErrors};
 ///
 /// #[derive(Validate)]
 /// struct Signup {
-///     #[sanitize(trim)]
-///     #[validate(length(min = 3, max = 50))]
+///     #[validate(sanitize(trim), length(min = 3, max = 50))]
 ///     name: String,
 ///     #[validate(email)]
 ///     email: String,
@@ -33,7 +32,7 @@ use super::errors::{Path, ValidationErrors};
     note = "add `#[derive(portcullis::Validate)]` to `{Self}` and describe its rules with `#[validate(...)]`"
 )]
 pub trait Validate {
-    /// Applies the `#[sanitize(...)]` steps in place, nested values included.
+    /// Applies the `#[validate(sanitize(...))]` steps in place, nested values included.
     fn sanitize(&mut self);
 
     /// Checks every rule, recording each failing value under `path` in
