@@ -28,6 +28,8 @@ pub(crate) struct Field {
     pub(crate) sanitizers: Vec<Ident>,
     /// The type to sanitize and validate as a nested value, if `nested` was asked.
     pub(crate) nested: Option<Type>,
+    /// Whether `each(nested)` validates every item as a nested value.
+    pub(crate) each_nested: bool,
     /// Whether `nested` (for the field or its items) needs sanitizing the field.
     pub(crate) sanitize_nested: bool,
 }
@@ -89,6 +91,7 @@ impl Field {
             each: None,
             sanitizers: Vec::new(),
             nested: None,
+            each_nested: false,
             sanitize_nested: false,
         };
         let mut seen: Vec<String> = Vec::new();
@@ -131,6 +134,7 @@ impl Field {
                     let item_shape = item.as_ref().map_or(Shape::Other, |item| Shape::of(item));
                     let (rules, nested) = item_rules(rules, &item_shape, &name, errors);
                     checked.sanitize_nested |= nested;
+                    checked.each_nested = nested;
                     checked.each = Some(rules);
                 }
                 other => {

@@ -118,10 +118,15 @@ fn checks(field: &Field) -> TokenStream {
         let index = Ident::new("__portcullis_index", Span::mixed_site());
         let item_at = Ident::new("__portcullis_item_at", Span::mixed_site());
         let item_chain = chain(rules, &item, &item_at);
+        let item_nested = field.each_nested.then(|| {
+            let ty = &field.ty;
+            quote_spanned!(ty.span()=> #p::validate_nested(#item, &#item_at, #errors);)
+        });
         tokens.extend(quote! {
             for (#index, #item) in #p::Iterator::enumerate(#p::IntoIterator::into_iter(#value)) {
                 let #item_at = #p::Path::index(&#at, #index);
                 #item_chain
+                #item_nested
             }
         });
     }
