@@ -30,6 +30,9 @@ pub(crate) struct Field {
     pub(crate) nested: Option<Type>,
     /// Whether `each(nested)` validates every item as a nested value.
     pub(crate) each_nested: bool,
+    /// The types that must implement `Validate` for `nested` to work: the
+    /// field's value type, or the item type for `each(nested)`.
+    pub(crate) nested_bounds: Vec<Type>,
     /// Whether `nested` (for the field or its items) needs sanitizing the field.
     pub(crate) sanitize_nested: bool,
 }
@@ -92,6 +95,7 @@ impl Field {
             sanitizers: Vec::new(),
             nested: None,
             each_nested: false,
+            nested_bounds: Vec::new(),
             sanitize_nested: false,
         };
         let mut seen: Vec<String> = Vec::new();
@@ -113,6 +117,7 @@ impl Field {
                 parse::Rule::Nested(keyword) => {
                     if fits_nested(&target, &keyword, &name, errors) {
                         checked.nested = Some(target_ty.clone());
+                        checked.nested_bounds.push(target_ty.clone());
                         checked.sanitize_nested = true;
                     }
                 }
@@ -135,6 +140,9 @@ impl Field {
                     let (rules, nested) = item_rules(rules, &item_shape, &name, errors);
                     checked.sanitize_nested |= nested;
                     checked.each_nested = nested;
+                    if nested {
+                        checked.nested_bounds.push(item.unwrap_or_else(|| target_ty.clone()));
+                    }
                     checked.each = Some(rules);
                 }
                 other => {

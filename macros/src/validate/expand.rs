@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned as _;
-use syn::{Ident, parse_quote};
+use syn::{Ident, parse_quote_spanned};
 
 use super::check::{Container, Field, Presence, Rule, RuleKind};
 use crate::paths::private;
@@ -12,11 +12,15 @@ use crate::paths::private;
 pub(crate) fn implementation(container: &Container) -> TokenStream {
     let p = private();
     let ident = &container.ident;
+    // `nested` types are bounds of the impl, spanned on the user's type: a
+    // type without `Validate` gets one error there, and generic fields work.
     let mut generics = container.generics.clone();
-    if generics.type_params().next().is_some() {
+    let bounds: Vec<_> = container.fields.iter().flat_map(|field| &field.nested_bounds).collect();
+    if !bounds.is_empty() {
         let predicates = &mut generics.make_where_clause().predicates;
-        for ty in container.fields.iter().filter_map(|field| field.nested.as_ref()) {
-            predicates.push(parse_quote!(#ty: #p::Validate));
+        for ty in bounds {
+            let validate = respan(quote!(#p::Validate), ty.span());
+            predicates.push(parse_quote_spanned!(ty.span()=> #ty: #validate));
         }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
@@ -49,6 +53,23 @@ pub(crate) fn fallback(input: &syn::DeriveInput) -> TokenStream {
             fn validate_into(&self, _: &#p::Path<'_>, _: &mut #p::ValidationErrors) {}
         }
     }
+}
+
+/// `tokens` with every span set to `span`, so the compiler reports on the user's token.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 fn path_ident() -> Ident {
