@@ -51,26 +51,27 @@ impl<'a> Path<'a> {
 
     /// This path as a URI fragment JSON pointer, such as `#/address/city`.
     pub fn to_pointer(&self) -> String {
-        let mut segments = Vec::new();
-        let mut at = Some(self);
-        while let Some(path) = at {
-            segments.push(path.segment);
-            at = path.parent;
+        let mut pointer = String::with_capacity(16);
+        pointer.push('#');
+        self.write_segments(&mut pointer);
+        pointer
+    }
+
+    /// Appends the segments from the root down to this one.
+    fn write_segments(&self, pointer: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.write_segments(pointer);
         }
-        let mut pointer = String::from("#");
-        for segment in segments.iter().rev() {
-            match segment {
-                Segment::Root => {}
-                Segment::Key(name) => {
-                    pointer.push('/');
-                    push_escaped(&mut pointer, name);
-                }
-                Segment::Index(index) => {
-                    let _ = write!(pointer, "/{index}");
-                }
+        match self.segment {
+            Segment::Root => {}
+            Segment::Key(name) => {
+                pointer.push('/');
+                push_escaped(pointer, name);
+            }
+            Segment::Index(index) => {
+                let _ = write!(pointer, "/{index}");
             }
         }
-        pointer
     }
 }
 
