@@ -63,26 +63,46 @@ fn valid() -> Input {
     Input {
         name: "Widget deluxe",
         email: "ada.lovelace@example.com",
-        tags: Some(["tools", "hardware", "sale", "new"].map(String::from).to_vec()),
+        tags: Some(
+            ["tools", "hardware", "sale", "new"]
+                .map(String::from)
+                .to_vec(),
+        ),
     }
 }
 
 fn invalid() -> Input {
     let mut tags: Vec<String> = (0..11).map(|n| format!("tag{n}")).collect();
     tags[3] = String::new();
-    Input { name: "ab", email: "not an email", tags: Some(tags) }
+    Input {
+        name: "ab",
+        email: "not an email",
+        tags: Some(tags),
+    }
 }
 
 fn portcullis_item(input: &Input) -> PortcullisItem {
-    PortcullisItem { name: input.name.into(), email: input.email.into(), tags: input.tags.clone() }
+    PortcullisItem {
+        name: input.name.into(),
+        email: input.email.into(),
+        tags: input.tags.clone(),
+    }
 }
 
 fn validator_item(input: &Input) -> ValidatorItem {
-    ValidatorItem { name: input.name.into(), email: input.email.into(), tags: input.tags.clone() }
+    ValidatorItem {
+        name: input.name.into(),
+        email: input.email.into(),
+        tags: input.tags.clone(),
+    }
 }
 
 fn garde_item(input: &Input) -> GardeItem {
-    GardeItem { name: input.name.into(), email: input.email.into(), tags: input.tags.clone() }
+    GardeItem {
+        name: input.name.into(),
+        email: input.email.into(),
+        tags: input.tags.clone(),
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -91,14 +111,23 @@ fn bench(c: &mut Criterion) {
         let validator = validator_item(&input);
         let garde = garde_item(&input);
         let expect_ok = case == "valid";
-        assert_eq!(portcullis::Validate::validate(&portcullis).is_ok(), expect_ok);
+        assert_eq!(
+            portcullis::Validate::validate(&portcullis).is_ok(),
+            expect_ok
+        );
         assert_eq!(validator::Validate::validate(&validator).is_ok(), expect_ok);
         assert_eq!(garde::Validate::validate(&garde).is_ok(), expect_ok);
 
         let mut group = c.benchmark_group(format!("items_{case}"));
-        group.bench_function("portcullis", |b| b.iter(|| portcullis::Validate::validate(black_box(&portcullis))));
-        group.bench_function("validator", |b| b.iter(|| validator::Validate::validate(black_box(&validator))));
-        group.bench_function("garde", |b| b.iter(|| garde::Validate::validate(black_box(&garde))));
+        group.bench_function("portcullis", |b| {
+            b.iter(|| portcullis::Validate::validate(black_box(&portcullis)))
+        });
+        group.bench_function("validator", |b| {
+            b.iter(|| validator::Validate::validate(black_box(&validator)))
+        });
+        group.bench_function("garde", |b| {
+            b.iter(|| garde::Validate::validate(black_box(&garde)))
+        });
         group.finish();
     }
 }

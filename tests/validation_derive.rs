@@ -8,7 +8,11 @@ use portcullis::Validate;
 use serde::Deserialize;
 
 fn pointers(errors: &portcullis::ValidationErrors) -> Vec<(&str, &str)> {
-    errors.as_slice().iter().map(|e| (e.pointer.as_str(), e.detail.as_ref())).collect()
+    errors
+        .as_slice()
+        .iter()
+        .map(|e| (e.pointer.as_str(), e.detail.as_ref()))
+        .collect()
 }
 
 /// The contract's `POST /items` body.
@@ -23,7 +27,11 @@ struct NewItem {
 }
 
 fn item(name: &str) -> NewItem {
-    NewItem { name: name.to_owned(), email: "ada@example.com".to_owned(), tags: None }
+    NewItem {
+        name: name.to_owned(),
+        email: "ada@example.com".to_owned(),
+        tags: None,
+    }
 }
 
 #[test]
@@ -40,21 +48,39 @@ fn name_length_boundaries_count_characters() {
         ("😀".repeat(3), true),
     ] {
         let result = item(&name).validate();
-        assert_eq!(result.is_ok(), ok, "{} characters: {name:?}", name.chars().count());
+        assert_eq!(
+            result.is_ok(),
+            ok,
+            "{} characters: {name:?}",
+            name.chars().count()
+        );
         if let Err(errors) = result {
-            assert_eq!(pointers(&errors), [("#/name", "must be between 3 and 50 characters long")]);
+            assert_eq!(
+                pointers(&errors),
+                [("#/name", "must be between 3 and 50 characters long")]
+            );
         }
     }
 }
 
 #[test]
 fn sanitizers_run_before_rules() {
-    let mut padded = NewItem { name: "   ab   ".into(), email: "  Ada@Example.COM ".into(), tags: None };
+    let mut padded = NewItem {
+        name: "   ab   ".into(),
+        email: "  Ada@Example.COM ".into(),
+        tags: None,
+    };
     let errors = padded.sanitize_and_validate().unwrap_err();
     assert_eq!(padded.name, "ab");
     assert_eq!(padded.email, "ada@example.com");
-    assert_eq!(pointers(&errors), [("#/name", "must be between 3 and 50 characters long")]);
-    let mut fine = NewItem { name: "  abc ".into(), ..padded };
+    assert_eq!(
+        pointers(&errors),
+        [("#/name", "must be between 3 and 50 characters long")]
+    );
+    let mut fine = NewItem {
+        name: "  abc ".into(),
+        ..padded
+    };
     assert!(fine.sanitize_and_validate().is_ok());
     assert_eq!(fine.name, "abc");
 }
@@ -64,7 +90,11 @@ fn every_failing_field_is_reported_at_once() {
     let mut tags: Vec<String> = (0..11).map(|n| format!("t{n}")).collect();
     tags[3] = String::new();
     tags[5] = "x".repeat(31);
-    let body = NewItem { name: "ab".into(), email: "not-an-email".into(), tags: Some(tags) };
+    let body = NewItem {
+        name: "ab".into(),
+        email: "not-an-email".into(),
+        tags: Some(tags),
+    };
     let errors = body.validate().unwrap_err();
     assert_eq!(
         pointers(&errors),
@@ -80,7 +110,10 @@ fn every_failing_field_is_reported_at_once() {
 
 #[test]
 fn tag_boundaries() {
-    let with_tags = |tags: Vec<String>| NewItem { tags: Some(tags), ..item("abc") };
+    let with_tags = |tags: Vec<String>| NewItem {
+        tags: Some(tags),
+        ..item("abc")
+    };
     assert!(with_tags(vec![]).validate().is_ok());
     assert!(with_tags(vec!["t".into(); 10]).validate().is_ok());
     assert!(with_tags(vec!["t".into(); 11]).validate().is_err());
@@ -105,11 +138,26 @@ struct Numbers {
 
 #[test]
 fn range_and_one_of_on_numbers() {
-    let ok = Numbers { age: 18, ratio: -1.5, count: None, level: 3 };
+    let ok = Numbers {
+        age: 18,
+        ratio: -1.5,
+        count: None,
+        level: 3,
+    };
     assert!(ok.validate().is_ok());
-    let edge = Numbers { age: 130, ratio: 1.5, count: Some(1), level: 1 };
+    let edge = Numbers {
+        age: 130,
+        ratio: 1.5,
+        count: Some(1),
+        level: 1,
+    };
     assert!(edge.validate().is_ok());
-    let bad = Numbers { age: 17, ratio: 1.6, count: Some(0), level: 4 };
+    let bad = Numbers {
+        age: 17,
+        ratio: 1.6,
+        count: Some(0),
+        level: 4,
+    };
     assert_eq!(
         pointers(&bad.validate().unwrap_err()),
         [
@@ -119,16 +167,30 @@ fn range_and_one_of_on_numbers() {
             ("#/level", "must be one of: 1, 2, 3"),
         ]
     );
-    let nan = Numbers { ratio: f64::NAN, ..ok };
-    assert_eq!(pointers(&nan.validate().unwrap_err()), [("#/ratio", "must be between -1.5 and 1.5")]);
+    let nan = Numbers {
+        ratio: f64::NAN,
+        ..ok
+    };
+    assert_eq!(
+        pointers(&nan.validate().unwrap_err()),
+        [("#/ratio", "must be between -1.5 and 1.5")]
+    );
 }
 
 fn no_admin(name: &str) -> Result<(), &'static str> {
-    if name.eq_ignore_ascii_case("admin") { Err("is reserved") } else { Ok(()) }
+    if name.eq_ignore_ascii_case("admin") {
+        Err("is reserved")
+    } else {
+        Ok(())
+    }
 }
 
 fn even(value: &u32) -> Result<(), String> {
-    if value % 2 == 0 { Ok(()) } else { Err(String::from("must be even")) }
+    if value % 2 == 0 {
+        Ok(())
+    } else {
+        Err(String::from("must be even"))
+    }
 }
 
 #[derive(Debug, Validate)]
@@ -180,14 +242,27 @@ fn text_rules_custom_and_required() {
             ("#/contact", "is required"),
         ]
     );
-    let bad_contact = Profile { contact: Some("nope".into()), homepage: None, ..profile() };
-    assert_eq!(pointers(&bad_contact.validate().unwrap_err()), [("#/contact", "must be a valid email address")]);
+    let bad_contact = Profile {
+        contact: Some("nope".into()),
+        homepage: None,
+        ..profile()
+    };
+    assert_eq!(
+        pointers(&bad_contact.validate().unwrap_err()),
+        [("#/contact", "must be a valid email address")]
+    );
 }
 
 #[test]
 fn the_first_failing_rule_of_a_field_is_reported() {
-    let short_admin = Profile { handle: "a".into(), ..profile() };
-    assert_eq!(pointers(&short_admin.validate().unwrap_err()), [("#/handle", "must be at least 2 characters long")]);
+    let short_admin = Profile {
+        handle: "a".into(),
+        ..profile()
+    };
+    assert_eq!(
+        pointers(&short_admin.validate().unwrap_err()),
+        [("#/handle", "must be at least 2 characters long")]
+    );
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -217,7 +292,10 @@ struct Customer {
 }
 
 fn address(street: &str, zip: &str) -> Address {
-    Address { street_name: street.into(), postal_code: zip.into() }
+    Address {
+        street_name: street.into(),
+        postal_code: zip.into(),
+    }
 }
 
 #[test]
@@ -225,20 +303,38 @@ fn nested_values_and_renames_give_exact_pointers() {
     let mut customer = Customer {
         home_address: address("  ", "12345"),
         billing_address: Some(address("Main", "1234")),
-        other_addresses: vec![address("A", "11111"), address("B", "x"), address("C", "22222")],
+        other_addresses: vec![
+            address("A", "11111"),
+            address("B", "x"),
+            address("C", "22222"),
+        ],
         r#type: "robot".into(),
-        bio: Some(r#"<b>hi</b><script>alert(1)</script><a href="javascript:x" onclick="y">l</a>"#.into()),
+        bio: Some(
+            r#"<b>hi</b><script>alert(1)</script><a href="javascript:x" onclick="y">l</a>"#.into(),
+        ),
     };
     let errors = customer.sanitize_and_validate().unwrap_err();
-    assert_eq!(customer.home_address.street_name, "", "nested values are sanitized");
-    assert_eq!(customer.bio.as_deref(), Some(r#"<b>hi</b><a rel="noopener noreferrer">l</a>"#));
+    assert_eq!(
+        customer.home_address.street_name, "",
+        "nested values are sanitized"
+    );
+    assert_eq!(
+        customer.bio.as_deref(),
+        Some(r#"<b>hi</b><a rel="noopener noreferrer">l</a>"#)
+    );
     assert_eq!(
         pointers(&errors),
         [
-            ("#/home-address/streetName", "must be at least 1 characters long"),
+            (
+                "#/home-address/streetName",
+                "must be at least 1 characters long"
+            ),
             ("#/billing-address/zip", "does not have the expected format"),
             ("#/other-addresses", "must contain at most 2 items"),
-            ("#/other-addresses/1/zip", "does not have the expected format"),
+            (
+                "#/other-addresses/1/zip",
+                "does not have the expected format"
+            ),
             ("#/kind", "must be one of: person, company"),
         ]
     );
@@ -255,10 +351,16 @@ struct Flattened {
 
 #[test]
 fn flattened_fields_sit_at_the_parent_level() {
-    let value = Flattened { address: address("x", "bad"), note: String::new() };
+    let value = Flattened {
+        address: address("x", "bad"),
+        note: String::new(),
+    };
     assert_eq!(
         pointers(&value.validate().unwrap_err()),
-        [("#/zip", "does not have the expected format"), ("#/note", "must be at least 1 characters long")]
+        [
+            ("#/zip", "does not have the expected format"),
+            ("#/note", "must be at least 1 characters long")
+        ]
     );
 }
 
@@ -305,8 +407,14 @@ struct Generic<T> {
 
 #[test]
 fn generic_structs_bound_their_nested_types() {
-    let value = Generic { inner: address("a", "nope"), label: "x".into() };
-    assert_eq!(pointers(&value.validate().unwrap_err()), [("#/inner/zip", "does not have the expected format")]);
+    let value = Generic {
+        inner: address("a", "nope"),
+        label: "x".into(),
+    };
+    assert_eq!(
+        pointers(&value.validate().unwrap_err()),
+        [("#/inner/zip", "does not have the expected format")]
+    );
 }
 
 #[derive(Debug, Validate)]
@@ -318,7 +426,10 @@ struct Plain {
 
 #[test]
 fn fields_without_rules_always_pass() {
-    let mut plain = Plain { _unchecked: 7, only_sanitized: " x ".into() };
+    let mut plain = Plain {
+        _unchecked: 7,
+        only_sanitized: " x ".into(),
+    };
     assert!(plain.sanitize_and_validate().is_ok());
     assert_eq!(plain.only_sanitized, "x");
 }
@@ -331,6 +442,10 @@ fn errors_render_as_json_pointers_with_escaping() {
         #[validate(length(min = 1))]
         field: String,
     }
-    let errors = Odd { field: String::new() }.validate().unwrap_err();
+    let errors = Odd {
+        field: String::new(),
+    }
+    .validate()
+    .unwrap_err();
     assert_eq!(errors.as_slice()[0].pointer, "#/a~1b~0c");
 }

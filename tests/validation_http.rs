@@ -57,8 +57,15 @@ async fn create_plain(item: Valid<Json<NewItem>>) -> impl IntoResponse {
 /// Other parameters stay as they are; a plain binding stays a plain binding.
 #[validated]
 async fn create_with_headers(headers: HeaderMap, body: axum::Json<NewItem>) -> impl IntoResponse {
-    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    (StatusCode::CREATED, Json(json!({ "agent": agent, "name": body.0.name })))
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (
+        StatusCode::CREATED,
+        Json(json!({ "agent": agent, "name": body.0.name })),
+    )
 }
 
 #[validated]
@@ -85,18 +92,31 @@ async fn send(app: Router, request: Request<Body>) -> (StatusCode, HeaderMap, Ve
     let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, headers, body)
 }
 
 fn json_request(path: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path).header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap()
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap()
 }
 
 /// Sends `body` to `path` and returns the status and the parsed problem.
 async fn fetch_problem(path: &str, request: Request<Body>) -> (StatusCode, Value) {
     let (status, headers, body) = send(app(), request).await;
-    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "{path}");
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "application/problem+json",
+        "{path}"
+    );
     let value: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(value["status"], status.as_u16());
     for member in ["type", "title", "detail", "code"] {
@@ -110,7 +130,12 @@ fn errors(problem: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["pointer"].as_str().unwrap().to_owned(), e["detail"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["pointer"].as_str().unwrap().to_owned(),
+                e["detail"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -121,18 +146,32 @@ async fn valid_bodies_are_sanitized_and_reach_the_handler() {
         let (status, _, body) = send(app(), json_request(path, body.to_string())).await;
         assert_eq!(status, StatusCode::CREATED, "{path}");
         let item: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(item, json!({"name": "Widget", "email": "ada@example.com", "tags": ["a", "b"]}));
+        assert_eq!(
+            item,
+            json!({"name": "Widget", "email": "ada@example.com", "tags": ["a", "b"]})
+        );
     }
 }
 
 #[tokio::test]
 async fn other_parameters_are_untouched() {
-    let mut request = json_request("/headers/items", json!({"name": "abc", "email": "a@example.com"}).to_string());
-    request.headers_mut().insert(header::USER_AGENT, "tests".parse().unwrap());
+    let mut request = json_request(
+        "/headers/items",
+        json!({"name": "abc", "email": "a@example.com"}).to_string(),
+    );
+    request
+        .headers_mut()
+        .insert(header::USER_AGENT, "tests".parse().unwrap());
     let (status, _, body) = send(app(), request).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({"agent": "tests", "name": "abc"}));
-    let bad = json_request("/headers/items", json!({"name": "ab", "email": "a@example.com"}).to_string());
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"agent": "tests", "name": "abc"})
+    );
+    let bad = json_request(
+        "/headers/items",
+        json!({"name": "ab", "email": "a@example.com"}).to_string(),
+    );
     let (status, _) = fetch_problem("/headers/items", bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -149,9 +188,18 @@ async fn failing_fields_are_all_listed_in_a_422() {
         assert_eq!(
             errors(&problem),
             [
-                ("#/name".to_owned(), "must be between 3 and 50 characters long".to_owned()),
-                ("#/email".to_owned(), "must be a valid email address".to_owned()),
-                ("#/tags/3".to_owned(), "must be between 1 and 30 characters long".to_owned()),
+                (
+                    "#/name".to_owned(),
+                    "must be between 3 and 50 characters long".to_owned()
+                ),
+                (
+                    "#/email".to_owned(),
+                    "must be a valid email address".to_owned()
+                ),
+                (
+                    "#/tags/3".to_owned(),
+                    "must be between 1 and 30 characters long".to_owned()
+                ),
             ]
         );
     }
@@ -176,22 +224,45 @@ async fn name_boundaries_over_http() {
 #[tokio::test]
 async fn wrong_json_types_and_missing_fields_are_422_on_the_field() {
     let cases = [
-        (json!({"name": 5, "email": "a@example.com"}), "#/name", "has the wrong type"),
-        (json!({"name": "abc", "email": "a@example.com", "tags": ["a", "b", "c", 4]}), "#/tags/3", "has the wrong type"),
-        (json!({"name": "abc", "email": "a@example.com", "tags": "a"}), "#/tags", "has the wrong type"),
+        (
+            json!({"name": 5, "email": "a@example.com"}),
+            "#/name",
+            "has the wrong type",
+        ),
+        (
+            json!({"name": "abc", "email": "a@example.com", "tags": ["a", "b", "c", 4]}),
+            "#/tags/3",
+            "has the wrong type",
+        ),
+        (
+            json!({"name": "abc", "email": "a@example.com", "tags": "a"}),
+            "#/tags",
+            "has the wrong type",
+        ),
         (json!({"name": "abc"}), "#/email", "is required"),
         (json!(["abc"]), "#", "has the wrong number of items"),
     ];
     for (body, pointer, detail) in cases {
-        let (status, problem) = fetch_problem("/items", json_request("/items", body.to_string())).await;
+        let (status, problem) =
+            fetch_problem("/items", json_request("/items", body.to_string())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(errors(&problem), [(pointer.to_owned(), detail.to_owned())], "{body}");
+        assert_eq!(
+            errors(&problem),
+            [(pointer.to_owned(), detail.to_owned())],
+            "{body}"
+        );
     }
 }
 
 #[tokio::test]
 async fn bodies_that_are_not_json_are_400() {
-    for body in ["{", "not json", r#"{"name":"abc","email":"a@example.com"} trailing"#, "", "\u{0}"] {
+    for body in [
+        "{",
+        "not json",
+        r#"{"name":"abc","email":"a@example.com"} trailing"#,
+        "",
+        "\u{0}",
+    ] {
         let (status, problem) = fetch_problem("/items", json_request("/items", body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}");
         assert_eq!(problem["code"], "malformed_body");
@@ -202,19 +273,37 @@ async fn bodies_that_are_not_json_are_400() {
 #[tokio::test]
 async fn wrong_content_types_are_415() {
     let body = json!({"name": "abc", "email": "a@example.com"}).to_string();
-    let no_type = Request::post("/items").body(Body::from(body.clone())).unwrap();
+    let no_type = Request::post("/items")
+        .body(Body::from(body.clone()))
+        .unwrap();
     let (status, problem) = fetch_problem("/items", no_type).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(problem["code"], "unsupported_media_type");
-    for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/jsonp"] {
-        let request = Request::post("/items").header(header::CONTENT_TYPE, content_type).body(Body::from(body.clone())).unwrap();
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/jsonp",
+    ] {
+        let request = Request::post("/items")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.clone()))
+            .unwrap();
         let (status, _) = fetch_problem("/items", request).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
     }
-    let suffixed = Request::post("/items").header(header::CONTENT_TYPE, "application/vnd.api+json; charset=utf-8").body(Body::from(body)).unwrap();
+    let suffixed = Request::post("/items")
+        .header(
+            header::CONTENT_TYPE,
+            "application/vnd.api+json; charset=utf-8",
+        )
+        .body(Body::from(body))
+        .unwrap();
     assert_eq!(send(app(), suffixed).await.0, StatusCode::CREATED);
     let json_to_form = json_request("/login", "username=ada&password=longenough");
-    assert_eq!(fetch_problem("/login", json_to_form).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        fetch_problem("/login", json_to_form).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
 }
 
 #[tokio::test]
@@ -225,8 +314,17 @@ async fn bodies_beyond_the_limit_are_413() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(problem["code"], "payload_too_large");
     // A smaller, configured limit applies too.
-    let small = Router::new().route("/items", post(create)).layer(DefaultBodyLimit::max(16));
-    let (status, _, _) = send(small, json_request("/items", json!({"name": "abcdef", "email": "a@example.com"}).to_string())).await;
+    let small = Router::new()
+        .route("/items", post(create))
+        .layer(DefaultBodyLimit::max(16));
+    let (status, _, _) = send(
+        small,
+        json_request(
+            "/items",
+            json!({"name": "abcdef", "email": "a@example.com"}).to_string(),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -234,18 +332,39 @@ async fn bodies_beyond_the_limit_are_413() {
 async fn deep_or_huge_json_is_refused_without_crashing() {
     let deep_array = "[".repeat(60_000);
     let (status, _) = fetch_problem("/items", json_request("/items", deep_array)).await;
-    assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY, "{status}");
-    let deep_value = format!(r#"{{"name":{}1{},"email":"a@example.com"}}"#, "[".repeat(5_000), "]".repeat(5_000));
+    assert!(
+        status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{status}"
+    );
+    let deep_value = format!(
+        r#"{{"name":{}1{},"email":"a@example.com"}}"#,
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
     let (status, problem) = fetch_problem("/items", json_request("/items", deep_value)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(errors(&problem), [("#/name".to_owned(), "has the wrong type".to_owned())]);
-    let deep_tags = format!(r#"{{"name":"abc","email":"a@example.com","tags":{}{}"#, "[".repeat(30_000), "]".repeat(30_000));
+    assert_eq!(
+        errors(&problem),
+        [("#/name".to_owned(), "has the wrong type".to_owned())]
+    );
+    let deep_tags = format!(
+        r#"{{"name":"abc","email":"a@example.com","tags":{}{}"#,
+        "[".repeat(30_000),
+        "]".repeat(30_000)
+    );
     let (status, _) = fetch_problem("/items", json_request("/items", deep_tags)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let many_tags = json!({"name": "abc", "email": "a@example.com", "tags": vec!["t"; 5_000]}).to_string();
+    let many_tags =
+        json!({"name": "abc", "email": "a@example.com", "tags": vec!["t"; 5_000]}).to_string();
     let (status, problem) = fetch_problem("/items", json_request("/items", many_tags)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(errors(&problem), [("#/tags".to_owned(), "must contain at most 10 items".to_owned())]);
+    assert_eq!(
+        errors(&problem),
+        [(
+            "#/tags".to_owned(),
+            "must contain at most 10 items".to_owned()
+        )]
+    );
 }
 
 #[tokio::test]
@@ -260,7 +379,16 @@ async fn answers_never_echo_the_input_or_library_messages() {
     for body in bodies {
         let (_, _, response) = send(app(), json_request("/items", body.clone())).await;
         let text = String::from_utf8(response).unwrap();
-        for leak in ["script", "alert", "12345678", "invalid type", "expected", "line", "column", "serde"] {
+        for leak in [
+            "script",
+            "alert",
+            "12345678",
+            "invalid type",
+            "expected",
+            "line",
+            "column",
+            "serde",
+        ] {
             assert!(!text.contains(leak), "{leak:?} leaked for {body}: {text}");
         }
     }
@@ -268,30 +396,64 @@ async fn answers_never_echo_the_input_or_library_messages() {
 
 #[tokio::test]
 async fn query_parameters_are_validated() {
-    let (status, _, body) = send(app(), Request::get("/search?q=rust&limit=5").body(Body::empty()).unwrap()).await;
+    let (status, _, body) = send(
+        app(),
+        Request::get("/search?q=rust&limit=5")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"rust:5"[..]));
-    let (status, problem) = fetch_problem("/search", Request::get("/search?q=&limit=500").body(Body::empty()).unwrap()).await;
+    let (status, problem) = fetch_problem(
+        "/search",
+        Request::get("/search?q=&limit=500")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["detail"], "the query string failed validation");
     assert_eq!(
         errors(&problem),
         [
-            ("#/q".to_owned(), "must be between 1 and 20 characters long".to_owned()),
+            (
+                "#/q".to_owned(),
+                "must be between 1 and 20 characters long".to_owned()
+            ),
             ("#/limit".to_owned(), "must be between 1 and 100".to_owned()),
         ]
     );
-    let (status, problem) = fetch_problem("/search", Request::get("/search?q=a&limit=many").body(Body::empty()).unwrap()).await;
+    let (status, problem) = fetch_problem(
+        "/search",
+        Request::get("/search?q=a&limit=many")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(errors(&problem), [("#/limit".to_owned(), "is not valid".to_owned())]);
-    let (status, problem) = fetch_problem("/search", Request::get("/search").body(Body::empty()).unwrap()).await;
+    assert_eq!(
+        errors(&problem),
+        [("#/limit".to_owned(), "is not valid".to_owned())]
+    );
+    let (status, problem) = fetch_problem(
+        "/search",
+        Request::get("/search").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(errors(&problem), [("#/q".to_owned(), "is required".to_owned())]);
+    assert_eq!(
+        errors(&problem),
+        [("#/q".to_owned(), "is required".to_owned())]
+    );
 }
 
 #[tokio::test]
 async fn forms_are_validated() {
     let form = |body: &'static str| {
-        Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
     };
     let (status, _, body) = send(app(), form("username=+Ada+&password=longenough")).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"ada:10"[..]));
@@ -300,8 +462,14 @@ async fn forms_are_validated() {
     assert_eq!(
         errors(&problem),
         [
-            ("#/username".to_owned(), "must be at least 3 characters long".to_owned()),
-            ("#/password".to_owned(), "must be at least 8 characters long".to_owned()),
+            (
+                "#/username".to_owned(),
+                "must be at least 3 characters long".to_owned()
+            ),
+            (
+                "#/password".to_owned(),
+                "must be at least 8 characters long".to_owned()
+            ),
         ]
     );
 }
@@ -309,16 +477,25 @@ async fn forms_are_validated() {
 #[tokio::test]
 async fn the_configured_responder_renders_rejections() {
     let responder = ProblemResponder::new(|problem: Problem| {
-        problem.with_type("https://errors.example.com/input").to_response()
+        problem
+            .with_type("https://errors.example.com/input")
+            .to_response()
     });
-    let security = Security::builder().problem_responder(responder).build().unwrap();
+    let security = Security::builder()
+        .problem_responder(responder)
+        .build()
+        .unwrap();
     let app = app().layer(Extension(security));
     let body = json!({"name": "ab", "email": "a@example.com"}).to_string();
     let (status, _, body) = send(app.clone(), json_request("/items", body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(problem["type"], "https://errors.example.com/input");
-    let (status, _, body) = send(app, Request::post("/items").body(Body::from("{}")).unwrap()).await;
+    let (status, _, body) =
+        send(app, Request::post("/items").body(Body::from("{}")).unwrap()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["type"], "https://errors.example.com/input");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["type"],
+        "https://errors.example.com/input"
+    );
 }

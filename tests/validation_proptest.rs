@@ -39,7 +39,9 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,60}".prop_map(Value::String),
         "[a-z]{0,4}@[a-z]{1,4}\\.[a-z]{2,3}".prop_map(Value::String),
     ];
@@ -47,7 +49,12 @@ fn any_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..14).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop_oneof![Just("name".to_owned()), Just("email".to_owned()), Just("tags".to_owned()), ".{0,8}"],
+                prop_oneof![
+                    Just("name".to_owned()),
+                    Just("email".to_owned()),
+                    Just("tags".to_owned()),
+                    ".{0,8}"
+                ],
                 inner,
                 0..6
             )
@@ -58,8 +65,14 @@ fn any_json() -> impl Strategy<Value = Value> {
 
 /// Objects close to the contract's shape, so many reach the rules.
 fn item_like() -> impl Strategy<Value = Value> {
-    (any_json(), ".{0,60}", ".{0,40}", prop::option::of(prop::collection::vec(".{0,35}", 0..13)), any::<bool>()).prop_map(
-        |(noise, name, email, tags, add_noise)| {
+    (
+        any_json(),
+        ".{0,60}",
+        ".{0,40}",
+        prop::option::of(prop::collection::vec(".{0,35}", 0..13)),
+        any::<bool>(),
+    )
+        .prop_map(|(noise, name, email, tags, add_noise)| {
             let mut object = Map::new();
             object.insert("name".into(), Value::String(name));
             object.insert("email".into(), Value::String(email));
@@ -70,32 +83,56 @@ fn item_like() -> impl Strategy<Value = Value> {
                 object.insert("extra".into(), noise);
             }
             Value::Object(object)
-        },
-    )
+        })
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn status_of(runtime: &tokio::runtime::Runtime, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
     runtime.block_on(async {
-        let request = Request::post("/items").header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap();
+        let request = Request::post("/items")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
         let response = app().oneshot(request).await.unwrap();
         let status = response.status();
-        (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+        (
+            status,
+            response
+                .into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+        )
     })
 }
 
 fn assert_answer(status: StatusCode, body: &[u8]) -> Result<(), TestCaseError> {
     prop_assert!(
-        [StatusCode::CREATED, StatusCode::BAD_REQUEST, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+        [
+            StatusCode::CREATED,
+            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY
+        ]
+        .contains(&status),
         "unexpected status {status}"
     );
-    let value: Value = serde_json::from_slice(body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| TestCaseError::fail(e.to_string()))?;
     if status != StatusCode::CREATED {
         prop_assert_eq!(&value["status"], &Value::from(status.as_u16()));
-        let code = if status == StatusCode::BAD_REQUEST { "malformed_body" } else { "validation_failed" };
+        let code = if status == StatusCode::BAD_REQUEST {
+            "malformed_body"
+        } else {
+            "validation_failed"
+        };
         prop_assert_eq!(&value["code"], &Value::from(code));
     }
     Ok(())

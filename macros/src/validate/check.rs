@@ -55,8 +55,14 @@ pub(crate) struct Rule {
 
 /// What a rule checks.
 pub(crate) enum RuleKind {
-    Length { min: Option<LitInt>, max: Option<LitInt> },
-    Range { min: Option<Expr>, max: Option<Expr> },
+    Length {
+        min: Option<LitInt>,
+        max: Option<LitInt>,
+    },
+    Range {
+        min: Option<Expr>,
+        max: Option<Expr>,
+    },
     Email,
     Url,
     Regex(LitStr),
@@ -68,8 +74,16 @@ impl Container {
     /// Checks every field of `raw`, recording each mistake in `errors`.
     pub(crate) fn from_raw(raw: parse::Container, errors: &mut Errors) -> Self {
         let rename_all = raw.rename_all.as_ref().map(LitStr::value);
-        let fields = raw.fields.into_iter().map(|field| Field::from_raw(field, rename_all.as_deref(), errors)).collect();
-        Self { ident: raw.ident, generics: raw.generics, fields }
+        let fields = raw
+            .fields
+            .into_iter()
+            .map(|field| Field::from_raw(field, rename_all.as_deref(), errors))
+            .collect();
+        Self {
+            ident: raw.ident,
+            generics: raw.generics,
+            fields,
+        }
     }
 }
 
@@ -89,7 +103,11 @@ impl Field {
             ident: raw.ident.clone(),
             ty: raw.ty.clone(),
             key,
-            presence: if is_option { Presence::Optional } else { Presence::Always },
+            presence: if is_option {
+                Presence::Optional
+            } else {
+                Presence::Always
+            },
             rules: Vec::new(),
             each: None,
             sanitizers: Vec::new(),
@@ -141,7 +159,9 @@ impl Field {
                     checked.sanitize_nested |= nested;
                     checked.each_nested = nested;
                     if nested {
-                        checked.nested_bounds.push(item.unwrap_or_else(|| target_ty.clone()));
+                        checked
+                            .nested_bounds
+                            .push(item.unwrap_or_else(|| target_ty.clone()));
                     }
                     checked.each = Some(rules);
                 }
@@ -153,14 +173,25 @@ impl Field {
             }
         }
         for sanitizer in raw.sanitizers {
-            check_sanitizer(&sanitizer, &mut checked.sanitizers, &field_shape, &name, errors);
+            check_sanitizer(
+                &sanitizer,
+                &mut checked.sanitizers,
+                &field_shape,
+                &name,
+                errors,
+            );
         }
         checked
     }
 }
 
 /// The rules inside `each(...)`: no `each` or `required`; `nested` validates items.
-fn item_rules(raw: Vec<parse::Rule>, item: &Shape, name: &str, errors: &mut Errors) -> (Vec<Rule>, bool) {
+fn item_rules(
+    raw: Vec<parse::Rule>,
+    item: &Shape,
+    name: &str,
+    errors: &mut Errors,
+) -> (Vec<Rule>, bool) {
     let mut rules = Vec::new();
     let mut nested = false;
     let mut seen = Vec::new();
@@ -170,7 +201,10 @@ fn item_rules(raw: Vec<parse::Rule>, item: &Shape, name: &str, errors: &mut Erro
         }
         match rule {
             parse::Rule::Each { keyword, .. } | parse::Rule::Required(keyword) => {
-                errors.spanned(&keyword, format!("`{keyword}` cannot be used inside `each`"));
+                errors.spanned(
+                    &keyword,
+                    format!("`{keyword}` cannot be used inside `each`"),
+                );
             }
             parse::Rule::Sanitize { keyword, .. } => {
                 errors.spanned(
@@ -189,7 +223,10 @@ fn item_rules(raw: Vec<parse::Rule>, item: &Shape, name: &str, errors: &mut Erro
 fn duplicate(seen: &mut Vec<String>, keyword: &Ident, errors: &mut Errors) -> bool {
     let name = keyword.to_string();
     if seen.contains(&name) {
-        errors.spanned(keyword, format!("duplicate rule `{name}`; give each rule once per field"));
+        errors.spanned(
+            keyword,
+            format!("duplicate rule `{name}`; give each rule once per field"),
+        );
         return true;
     }
     seen.push(name);
@@ -218,29 +255,56 @@ impl Rule {
         let wrong = |errors: &mut Errors, keyword: &Ident, what: &str, instead: &str| {
             errors.spanned(
                 keyword,
-                format!("`{keyword}` {what}, but field `{name}` is {}{instead}", target.describe()),
+                format!(
+                    "`{keyword}` {what}, but field `{name}` is {}{instead}",
+                    target.describe()
+                ),
             );
             None
         };
         let kind = match raw {
             parse::Rule::Length { keyword, min, max } => {
                 if matches!(target, Shape::Number | Shape::Bool) {
-                    return wrong(errors, &keyword, "counts characters or items", "; use `range(min = …, max = …)` for numbers");
+                    return wrong(
+                        errors,
+                        &keyword,
+                        "counts characters or items",
+                        "; use `range(min = …, max = …)` for numbers",
+                    );
                 }
-                let (min_value, max_value) = (int_bound(min.as_ref(), errors), int_bound(max.as_ref(), errors));
+                let (min_value, max_value) = (
+                    int_bound(min.as_ref(), errors),
+                    int_bound(max.as_ref(), errors),
+                );
                 check_order(&keyword, min.as_ref(), min_value, max_value, errors)?;
-                return Some(Self { keyword, kind: RuleKind::Length { min, max } });
+                return Some(Self {
+                    keyword,
+                    kind: RuleKind::Length { min, max },
+                });
             }
             parse::Rule::Range { keyword, min, max } => {
                 if matches!(target, Shape::Text | Shape::List(_) | Shape::Bool) {
-                    return wrong(errors, &keyword, "compares numbers", "; use `length(min = …, max = …)` for text and lists");
+                    return wrong(
+                        errors,
+                        &keyword,
+                        "compares numbers",
+                        "; use `length(min = …, max = …)` for text and lists",
+                    );
                 }
-                let (min_value, max_value) = (min.as_ref().and_then(number), max.as_ref().and_then(number));
+                let (min_value, max_value) =
+                    (min.as_ref().and_then(number), max.as_ref().and_then(number));
                 check_order(&keyword, min.as_ref(), min_value, max_value, errors)?;
-                return Some(Self { keyword, kind: RuleKind::Range { min, max } });
+                return Some(Self {
+                    keyword,
+                    kind: RuleKind::Range { min, max },
+                });
             }
-            parse::Rule::Email(keyword) => return text_rule(keyword, RuleKind::Email, target, wrong, errors),
-            parse::Rule::Url(keyword) => return text_rule(keyword, RuleKind::Url, target, wrong, errors),
+            parse::Rule::Email(keyword) => {
+                return text_rule(keyword, RuleKind::Email, target, wrong, errors);
+            }
+            parse::Rule::Url(keyword) => {
+                return text_rule(keyword, RuleKind::Url, target, wrong, errors);
+            }
             parse::Rule::Regex { keyword, pattern } => {
                 if let Err(error) = regex_syntax::Parser::new().parse(&pattern.value()) {
                     let reason = match &error {
@@ -248,18 +312,29 @@ impl Rule {
                         regex_syntax::Error::Translate(error) => error.kind().to_string(),
                         other => other.to_string(),
                     };
-                    errors.spanned(&pattern, format!("`regex` pattern does not compile: {reason}"));
+                    errors.spanned(
+                        &pattern,
+                        format!("`regex` pattern does not compile: {reason}"),
+                    );
                     return None;
                 }
                 return text_rule(keyword, RuleKind::Regex(pattern), target, wrong, errors);
             }
             parse::Rule::OneOf { keyword, values } => {
                 if values.is_empty() {
-                    errors.spanned(&keyword, "`one_of` needs at least one value, as in `one_of(\"a\", \"b\")`");
+                    errors.spanned(
+                        &keyword,
+                        "`one_of` needs at least one value, as in `one_of(\"a\", \"b\")`",
+                    );
                     return None;
                 }
                 if matches!(target, Shape::List(_)) {
-                    return wrong(errors, &keyword, "compares one value", "; use `each(one_of(…))` for the items");
+                    return wrong(
+                        errors,
+                        &keyword,
+                        "compares one value",
+                        "; use `each(one_of(…))` for the items",
+                    );
                 }
                 (keyword, RuleKind::OneOf(values))
             }
@@ -269,7 +344,10 @@ impl Rule {
             | parse::Rule::Each { .. }
             | parse::Rule::Sanitize { .. } => return None,
         };
-        Some(Self { keyword: kind.0, kind: kind.1 })
+        Some(Self {
+            keyword: kind.0,
+            kind: kind.1,
+        })
     }
 }
 
@@ -284,7 +362,12 @@ fn text_rule(
     if matches!(target, Shape::Text | Shape::Other) {
         Some(Rule { keyword, kind })
     } else {
-        wrong(errors, &keyword, "checks text", "; use it on a `String` field")
+        wrong(
+            errors,
+            &keyword,
+            "checks text",
+            "; use it on a `String` field",
+        )
     }
 }
 
@@ -300,7 +383,9 @@ fn check_order<T: quote::ToTokens>(
         if low > high {
             errors.spanned(
                 min_token,
-                format!("`{keyword}` has `min` ({low}) greater than `max` ({high}); no value could pass"),
+                format!(
+                    "`{keyword}` has `min` ({low}) greater than `max` ({high}); no value could pass"
+                ),
             );
             return None;
         }
@@ -322,21 +407,45 @@ fn int_bound(literal: Option<&LitInt>, errors: &mut Errors) -> Option<f64> {
 /// The value of a numeric literal, possibly negated; `None` for other expressions.
 fn number(expr: &Expr) -> Option<f64> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<f64>().ok(),
-        Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) => float.base10_parse::<f64>().ok(),
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => number(expr).map(|value| -value),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => float.base10_parse::<f64>().ok(),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => number(expr).map(|value| -value),
         Expr::Group(group) => number(&group.expr),
         Expr::Paren(paren) => number(&paren.expr),
         _ => None,
     }
 }
 
-fn check_sanitizer(sanitizer: &Ident, accepted: &mut Vec<Ident>, shape: &Shape, name: &str, errors: &mut Errors) {
-    let known = matches!(sanitizer.to_string().as_str(), "trim" | "lowercase" | "html");
+fn check_sanitizer(
+    sanitizer: &Ident,
+    accepted: &mut Vec<Ident>,
+    shape: &Shape,
+    name: &str,
+    errors: &mut Errors,
+) {
+    let known = matches!(
+        sanitizer.to_string().as_str(),
+        "trim" | "lowercase" | "html"
+    );
     if !known {
-        errors.spanned(sanitizer, format!("unknown sanitizer `{sanitizer}`; expected `trim`, `lowercase` or `html`"));
+        errors.spanned(
+            sanitizer,
+            format!("unknown sanitizer `{sanitizer}`; expected `trim`, `lowercase` or `html`"),
+        );
     } else if accepted.contains(sanitizer) {
-        errors.spanned(sanitizer, format!("duplicate sanitizer `{sanitizer}`; give each sanitizer once per field"));
+        errors.spanned(
+            sanitizer,
+            format!("duplicate sanitizer `{sanitizer}`; give each sanitizer once per field"),
+        );
     } else if text_holder(shape) {
         accepted.push(sanitizer.clone());
     } else {
@@ -362,7 +471,9 @@ fn rename_field(name: &str, rule: &str) -> String {
         name.split('_')
             .map(|part| {
                 let mut chars = part.chars();
-                chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                })
             })
             .collect::<String>()
     };
@@ -373,7 +484,9 @@ fn rename_field(name: &str, rule: &str) -> String {
         "camelCase" => {
             let pascal = pascal();
             let mut chars = pascal.chars();
-            chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
         }
         "kebab-case" => name.replace('_', "-"),
         "SCREAMING-KEBAB-CASE" => name.to_ascii_uppercase().replace('_', "-"),
@@ -390,8 +503,14 @@ mod tests {
         assert_eq!(rename_field("first_name", "camelCase"), "firstName");
         assert_eq!(rename_field("first_name", "PascalCase"), "FirstName");
         assert_eq!(rename_field("first_name", "kebab-case"), "first-name");
-        assert_eq!(rename_field("first_name", "SCREAMING-KEBAB-CASE"), "FIRST-NAME");
-        assert_eq!(rename_field("first_name", "SCREAMING_SNAKE_CASE"), "FIRST_NAME");
+        assert_eq!(
+            rename_field("first_name", "SCREAMING-KEBAB-CASE"),
+            "FIRST-NAME"
+        );
+        assert_eq!(
+            rename_field("first_name", "SCREAMING_SNAKE_CASE"),
+            "FIRST_NAME"
+        );
         assert_eq!(rename_field("first_name", "UPPERCASE"), "FIRST_NAME");
         assert_eq!(rename_field("first_name", "lowercase"), "first_name");
         assert_eq!(rename_field("first_name", "snake_case"), "first_name");

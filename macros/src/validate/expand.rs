@@ -15,7 +15,11 @@ pub(crate) fn implementation(container: &Container) -> TokenStream {
     // `nested` types are bounds of the impl, spanned on the user's type: a
     // type without `Validate` gets one error there, and generic fields work.
     let mut generics = container.generics.clone();
-    let bounds: Vec<_> = container.fields.iter().flat_map(|field| &field.nested_bounds).collect();
+    let bounds: Vec<_> = container
+        .fields
+        .iter()
+        .flat_map(|field| &field.nested_bounds)
+        .collect();
     if !bounds.is_empty() {
         let predicates = &mut generics.make_where_clause().predicates;
         for ty in bounds {
@@ -61,7 +65,8 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .into_iter()
         .map(|mut tree| {
             if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
                 inner.set_span(span);
                 tree = proc_macro2::TokenTree::Group(inner);
             } else {
@@ -94,7 +99,9 @@ fn sanitize_field(field: &Field) -> TokenStream {
     let member = &field.ident;
     let mut tokens = TokenStream::new();
     for sanitizer in &field.sanitizers {
-        tokens.extend(quote_spanned!(sanitizer.span()=> #p::sanitize::#sanitizer(&mut self.#member);));
+        tokens.extend(
+            quote_spanned!(sanitizer.span()=> #p::sanitize::#sanitizer(&mut self.#member);),
+        );
     }
     if field.sanitize_nested {
         let ty = &field.ty;
@@ -105,7 +112,11 @@ fn sanitize_field(field: &Field) -> TokenStream {
 
 /// The checks of one field, under its own pointer segment.
 fn validate_field(field: &Field) -> TokenStream {
-    if field.rules.is_empty() && field.each.is_none() && field.nested.is_none() && !matches!(field.presence, Presence::Required) {
+    if field.rules.is_empty()
+        && field.each.is_none()
+        && field.nested.is_none()
+        && !matches!(field.presence, Presence::Required)
+    {
         return TokenStream::new();
     }
     let p = private();
@@ -152,7 +163,8 @@ fn checks(field: &Field) -> TokenStream {
         });
     }
     if let Some(ty) = &field.nested {
-        tokens.extend(quote_spanned!(ty.span()=> #p::validate_nested::<#ty>(#value, &#at, #errors);));
+        tokens
+            .extend(quote_spanned!(ty.span()=> #p::validate_nested::<#ty>(#value, &#at, #errors);));
     }
     tokens
 }

@@ -13,7 +13,8 @@ use crate::diagnostics::Errors;
 /// Expands `#[derive(Validate)]` on `input`.
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
-    let checked = parse::Container::from_syn(input, &mut errors).map(|raw| check::Container::from_raw(raw, &mut errors));
+    let checked = parse::Container::from_syn(input, &mut errors)
+        .map(|raw| check::Container::from_raw(raw, &mut errors));
     match (errors.finish(()), checked) {
         (Ok(()), Some(container)) => expand::implementation(&container),
         (result, _) => {

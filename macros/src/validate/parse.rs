@@ -28,18 +28,41 @@ pub(crate) struct Field {
 
 /// One rule inside `#[validate(...)]`, keeping its keyword for errors.
 pub(crate) enum Rule {
-    Length { keyword: Ident, min: Option<LitInt>, max: Option<LitInt> },
-    Range { keyword: Ident, min: Option<Expr>, max: Option<Expr> },
+    Length {
+        keyword: Ident,
+        min: Option<LitInt>,
+        max: Option<LitInt>,
+    },
+    Range {
+        keyword: Ident,
+        min: Option<Expr>,
+        max: Option<Expr>,
+    },
     Email(Ident),
     Url(Ident),
-    Regex { keyword: Ident, pattern: LitStr },
-    OneOf { keyword: Ident, values: Vec<Expr> },
-    Custom { keyword: Ident, function: syn::Path },
+    Regex {
+        keyword: Ident,
+        pattern: LitStr,
+    },
+    OneOf {
+        keyword: Ident,
+        values: Vec<Expr>,
+    },
+    Custom {
+        keyword: Ident,
+        function: syn::Path,
+    },
     Nested(Ident),
     Required(Ident),
-    Each { keyword: Ident, rules: Vec<Rule> },
+    Each {
+        keyword: Ident,
+        rules: Vec<Rule>,
+    },
     /// `sanitize(trim, …)`: not a rule but the rewrites that run before the rules.
-    Sanitize { keyword: Ident, steps: Vec<Ident> },
+    Sanitize {
+        keyword: Ident,
+        steps: Vec<Ident>,
+    },
 }
 
 impl Rule {
@@ -61,8 +84,7 @@ impl Rule {
     }
 }
 
-const RULES: &str =
-    "`length`, `range`, `email`, `url`, `regex`, `one_of`, `custom`, `nested`, `each`, `required` or `sanitize`";
+const RULES: &str = "`length`, `range`, `email`, `url`, `regex`, `one_of`, `custom`, `nested`, `each`, `required` or `sanitize`";
 
 impl Parse for Rule {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -82,26 +104,41 @@ impl Parse for Rule {
             "required" => no_arguments(input, &keyword).map(|()| Self::Required(keyword)),
             "regex" => {
                 equals(input, &keyword, "regex = \"^[a-z]+$\"")?;
-                Ok(Self::Regex { keyword, pattern: input.parse()? })
+                Ok(Self::Regex {
+                    keyword,
+                    pattern: input.parse()?,
+                })
             }
             "custom" => {
                 equals(input, &keyword, "custom = path::to::function")?;
-                Ok(Self::Custom { keyword, function: input.parse()? })
+                Ok(Self::Custom {
+                    keyword,
+                    function: input.parse()?,
+                })
             }
             "one_of" => {
                 let content = parenthesized(input, &keyword, "one_of(\"a\", \"b\")")?;
                 let values = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
-                Ok(Self::OneOf { keyword, values: values.into_iter().collect() })
+                Ok(Self::OneOf {
+                    keyword,
+                    values: values.into_iter().collect(),
+                })
             }
             "each" => {
                 let content = parenthesized(input, &keyword, "each(length(max = 30))")?;
                 let rules = Punctuated::<Rule, Token![,]>::parse_terminated(&content)?;
-                Ok(Self::Each { keyword, rules: rules.into_iter().collect() })
+                Ok(Self::Each {
+                    keyword,
+                    rules: rules.into_iter().collect(),
+                })
             }
             "sanitize" => {
                 let content = parenthesized(input, &keyword, "sanitize(trim, lowercase)")?;
                 let steps = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
-                Ok(Self::Sanitize { keyword, steps: steps.into_iter().collect() })
+                Ok(Self::Sanitize {
+                    keyword,
+                    steps: steps.into_iter().collect(),
+                })
             }
             other => Err(syn::Error::new_spanned(
                 &keyword,
@@ -129,7 +166,10 @@ fn bounds<T: Parse>(input: ParseStream<'_>, keyword: &Ident) -> syn::Result<[Opt
             }
         };
         if found[slot].is_some() {
-            return Err(syn::Error::new_spanned(&key, format!("`{key}` is given twice in `{keyword}`")));
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!("`{key}` is given twice in `{keyword}`"),
+            ));
         }
         content.parse::<Token![=]>()?;
         found[slot] = Some(content.parse()?);
@@ -140,9 +180,16 @@ fn bounds<T: Parse>(input: ParseStream<'_>, keyword: &Ident) -> syn::Result<[Opt
     Ok(found)
 }
 
-fn parenthesized<'a>(input: ParseStream<'a>, keyword: &Ident, example: &str) -> syn::Result<syn::parse::ParseBuffer<'a>> {
+fn parenthesized<'a>(
+    input: ParseStream<'a>,
+    keyword: &Ident,
+    example: &str,
+) -> syn::Result<syn::parse::ParseBuffer<'a>> {
     if !input.peek(syn::token::Paren) {
-        return Err(syn::Error::new_spanned(keyword, format!("`{keyword}` needs arguments, as in `{example}`")));
+        return Err(syn::Error::new_spanned(
+            keyword,
+            format!("`{keyword}` needs arguments, as in `{example}`"),
+        ));
     }
     let content;
     syn::parenthesized!(content in input);
@@ -151,14 +198,19 @@ fn parenthesized<'a>(input: ParseStream<'a>, keyword: &Ident, example: &str) -> 
 
 fn equals(input: ParseStream<'_>, keyword: &Ident, example: &str) -> syn::Result<()> {
     if !input.peek(Token![=]) {
-        return Err(syn::Error::new_spanned(keyword, format!("`{keyword}` needs a value, as in `{example}`")));
+        return Err(syn::Error::new_spanned(
+            keyword,
+            format!("`{keyword}` needs a value, as in `{example}`"),
+        ));
     }
     input.parse::<Token![=]>().map(drop)
 }
 
 fn no_arguments(input: ParseStream<'_>, keyword: &Ident) -> syn::Result<()> {
     if input.peek(syn::token::Paren) || input.peek(Token![=]) {
-        return Err(input.error(format!("`{keyword}` takes no arguments; write just `{keyword}`")));
+        return Err(input.error(format!(
+            "`{keyword}` takes no arguments; write just `{keyword}`"
+        )));
     }
     Ok(())
 }
@@ -176,17 +228,31 @@ impl Container {
                 }
             },
             Data::Enum(data) => {
-                errors.spanned(data.enum_token, "`Validate` can be derived for structs with named fields, not enums");
+                errors.spanned(
+                    data.enum_token,
+                    "`Validate` can be derived for structs with named fields, not enums",
+                );
                 return None;
             }
             Data::Union(data) => {
-                errors.spanned(data.union_token, "`Validate` can be derived for structs with named fields, not unions");
+                errors.spanned(
+                    data.union_token,
+                    "`Validate` can be derived for structs with named fields, not unions",
+                );
                 return None;
             }
         };
         let serde = serde_container(&input.attrs);
-        let fields = fields.iter().filter_map(|field| Field::from_syn(field, errors)).collect();
-        Some(Self { ident: input.ident.clone(), generics: input.generics.clone(), rename_all: serde, fields })
+        let fields = fields
+            .iter()
+            .filter_map(|field| Field::from_syn(field, errors))
+            .collect();
+        Some(Self {
+            ident: input.ident.clone(),
+            generics: input.generics.clone(),
+            rename_all: serde,
+            fields,
+        })
     }
 }
 

@@ -36,11 +36,13 @@ impl Shape {
                 match last.ident.to_string().as_str() {
                     "String" | "str" => Self::Text,
                     "Cow" | "Box" | "Arc" | "Rc" if first_arg.is_some_and(is_str) => Self::Text,
-                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize"
-                    | "f32" | "f64" => Self::Number,
+                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32"
+                    | "u64" | "u128" | "usize" | "f32" | "f64" => Self::Number,
                     "bool" => Self::Bool,
                     "Option" => first_arg.map_or(Self::Other, |inner| Self::Option(inner.clone())),
-                    "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "LinkedList" => Self::List(first_arg.cloned()),
+                    "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "LinkedList" => {
+                        Self::List(first_arg.cloned())
+                    }
                     "HashMap" | "BTreeMap" => Self::List(None),
                     _ => Self::Other,
                 }

@@ -33,9 +33,12 @@ impl<'a> Handler<'a> {
             .iter()
             .enumerate()
             .filter_map(|(index, input)| match input {
-                FnArg::Typed(typed) => {
-                    extractor_inner(&typed.ty).map(|inner| Target { index, pat: &typed.pat, ty: &typed.ty, inner })
-                }
+                FnArg::Typed(typed) => extractor_inner(&typed.ty).map(|inner| Target {
+                    index,
+                    pat: &typed.pat,
+                    ty: &typed.ty,
+                    inner,
+                }),
                 FnArg::Receiver(_) => None,
             })
             .collect();

@@ -31,7 +31,10 @@ pub(crate) fn handler(handler: &Handler<'_>) -> TokenStream {
 }
 
 fn binding(target: &Target<'_>) -> Ident {
-    Ident::new(&format!("__portcullis_valid_{}", target.index), Span::mixed_site())
+    Ident::new(
+        &format!("__portcullis_valid_{}", target.index),
+        Span::mixed_site(),
+    )
 }
 
 /// Rebinds the user's pattern and asserts, on the user's type, that it

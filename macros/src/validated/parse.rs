@@ -13,7 +13,9 @@ pub(crate) struct Handler {
 
 impl Parse for Handler {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        Ok(Self { function: input.parse()? })
+        Ok(Self {
+            function: input.parse()?,
+        })
     }
 }
 

@@ -114,9 +114,11 @@ mod tests {
 
     fn data(result: Result<Item, DecodeError>) -> Vec<(String, String)> {
         match result {
-            Err(DecodeError::Data(errors)) => {
-                errors.into_vec().into_iter().map(|e| (e.pointer, e.detail.into_owned())).collect()
-            }
+            Err(DecodeError::Data(errors)) => errors
+                .into_vec()
+                .into_iter()
+                .map(|e| (e.pointer, e.detail.into_owned()))
+                .collect(),
             other => panic!("expected a data error, got {other:?}"),
         }
     }
@@ -124,11 +126,23 @@ mod tests {
     #[test]
     fn json_type_errors_point_at_the_value() {
         let errors = data(json(br#"{"name":"ok","tags":["a","b","c",4]}"#));
-        assert_eq!(errors, [("#/tags/3".to_owned(), "has the wrong type".to_owned())]);
+        assert_eq!(
+            errors,
+            [("#/tags/3".to_owned(), "has the wrong type".to_owned())]
+        );
         let errors = data(json(br#"{"name":5}"#));
-        assert_eq!(errors, [("#/name".to_owned(), "has the wrong type".to_owned())]);
+        assert_eq!(
+            errors,
+            [("#/name".to_owned(), "has the wrong type".to_owned())]
+        );
         let errors = data(json(br#"{"name":"x","count":300}"#));
-        assert_eq!(errors, [("#/count".to_owned(), "has a value that is not allowed".to_owned())]);
+        assert_eq!(
+            errors,
+            [(
+                "#/count".to_owned(),
+                "has a value that is not allowed".to_owned()
+            )]
+        );
     }
 
     #[test]
@@ -140,16 +154,25 @@ mod tests {
     #[test]
     fn json_syntax_errors_and_trailing_data_are_syntax() {
         for body in [&b"{"[..], b"not json", b"{\"name\":\"a\"} x", b""] {
-            assert!(matches!(json::<Item>(body), Err(DecodeError::Syntax)), "{body:?}");
+            assert!(
+                matches!(json::<Item>(body), Err(DecodeError::Syntax)),
+                "{body:?}"
+            );
         }
     }
 
     #[test]
     fn deep_nesting_is_refused_without_overflow() {
         let deep = "[".repeat(100_000);
-        assert!(matches!(json::<serde_json::Value>(deep.as_bytes()), Err(DecodeError::Syntax)));
+        assert!(matches!(
+            json::<serde_json::Value>(deep.as_bytes()),
+            Err(DecodeError::Syntax)
+        ));
         let deep_objects = "{\"a\":".repeat(50_000);
-        assert!(matches!(json::<Item>(deep_objects.as_bytes()), Err(DecodeError::Syntax | DecodeError::Data(_))));
+        assert!(matches!(
+            json::<Item>(deep_objects.as_bytes()),
+            Err(DecodeError::Syntax | DecodeError::Data(_))
+        ));
     }
 
     #[test]

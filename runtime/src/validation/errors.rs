@@ -36,17 +36,26 @@ enum Segment {
 impl<'a> Path<'a> {
     /// The whole body.
     pub const fn root() -> Self {
-        Self { parent: None, segment: Segment::Root }
+        Self {
+            parent: None,
+            segment: Segment::Root,
+        }
     }
 
     /// The member `name` of the object at `parent`.
     pub const fn key(parent: &'a Path<'a>, name: &'static str) -> Self {
-        Self { parent: Some(parent), segment: Segment::Key(name) }
+        Self {
+            parent: Some(parent),
+            segment: Segment::Key(name),
+        }
     }
 
     /// The item `index` of the list at `parent`.
     pub const fn index(parent: &'a Path<'a>, index: usize) -> Self {
-        Self { parent: Some(parent), segment: Segment::Index(index) }
+        Self {
+            parent: Some(parent),
+            segment: Segment::Index(index),
+        }
     }
 
     /// This path as a URI fragment JSON pointer, such as `#/address/city`.
@@ -89,8 +98,21 @@ pub(crate) fn push_escaped(pointer: &mut String, segment: &str) {
         match byte {
             b'~' => pointer.push_str("~0"),
             b'/' => pointer.push_str("~1"),
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'$' | b'!' | b'*' | b'+' | b',' | b';'
-            | b'=' | b':' | b'@' => pointer.push(char::from(byte)),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'$'
+            | b'!'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b':'
+            | b'@' => pointer.push(char::from(byte)),
             other => {
                 let _ = write!(pointer, "%{other:02X}");
             }
@@ -123,12 +145,18 @@ impl ValidationErrors {
 
     /// Records that the value at `path` failed with `detail`.
     pub fn push(&mut self, path: &Path<'_>, detail: impl Into<Cow<'static, str>>) {
-        self.errors.push(FieldError { pointer: path.to_pointer(), detail: detail.into() });
+        self.errors.push(FieldError {
+            pointer: path.to_pointer(),
+            detail: detail.into(),
+        });
     }
 
     /// Records a failure at an already rendered pointer.
     pub fn push_pointer(&mut self, pointer: String, detail: impl Into<Cow<'static, str>>) {
-        self.errors.push(FieldError { pointer, detail: detail.into() });
+        self.errors.push(FieldError {
+            pointer,
+            detail: detail.into(),
+        });
     }
 
     /// Whether nothing failed.
@@ -153,7 +181,11 @@ impl ValidationErrors {
 
     /// `Ok(())` when nothing failed, else `Err(self)`.
     pub fn into_result(self) -> Result<(), Self> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
     }
 }
 

@@ -17,6 +17,6 @@ mod validate;
 pub use errors::{Path, ValidationErrors};
 pub use rejection::{VALIDATION_FAILED, ValidationRejection};
 pub use valid::Valid;
+pub use validate::Validate;
 #[doc(hidden)]
 pub use validate::{assert_validate, sanitize_nested, validate_nested};
-pub use validate::Validate;

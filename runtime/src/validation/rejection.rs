@@ -24,9 +24,16 @@ pub struct ValidationRejection {
 
 impl ValidationRejection {
     /// 415: the body is not of the media type the extractor reads.
-    pub(crate) fn unsupported_media_type(expected: &'static str, responder: ProblemResponder) -> Self {
+    pub(crate) fn unsupported_media_type(
+        expected: &'static str,
+        responder: ProblemResponder,
+    ) -> Self {
         Self::new(
-            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", expected),
+            Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                expected,
+            ),
             responder,
         )
     }
@@ -45,13 +52,21 @@ impl ValidationRejection {
 
     /// 400: the body could not be read or parsed at all.
     pub(crate) fn malformed(detail: &'static str, responder: ProblemResponder) -> Self {
-        Self::new(Problem::new(StatusCode::BAD_REQUEST, "malformed_body", detail), responder)
+        Self::new(
+            Problem::new(StatusCode::BAD_REQUEST, "malformed_body", detail),
+            responder,
+        )
     }
 
     /// 422: the input was read but some values are wrong.
-    pub(crate) fn invalid(detail: &'static str, errors: ValidationErrors, responder: ProblemResponder) -> Self {
+    pub(crate) fn invalid(
+        detail: &'static str,
+        errors: ValidationErrors,
+        responder: ProblemResponder,
+    ) -> Self {
         Self::new(
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, VALIDATION_FAILED, detail).with_errors(errors.into_vec()),
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, VALIDATION_FAILED, detail)
+                .with_errors(errors.into_vec()),
             responder,
         )
     }
@@ -73,7 +88,9 @@ impl ValidationRejection {
 
 impl fmt::Debug for ValidationRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ValidationRejection").field("problem", &self.problem).finish_non_exhaustive()
+        f.debug_struct("ValidationRejection")
+            .field("problem", &self.problem)
+            .finish_non_exhaustive()
     }
 }
 

@@ -256,7 +256,10 @@ pub struct LazyRegex {
 impl LazyRegex {
     /// A pattern that compiles on first use.
     pub const fn new(pattern: &'static str) -> Self {
-        Self { pattern, compiled: OnceLock::new() }
+        Self {
+            pattern,
+            compiled: OnceLock::new(),
+        }
     }
 
     /// The compiled pattern, or `None` if it does not compile.
@@ -347,13 +350,27 @@ mod tests {
 
     #[test]
     fn the_byte_count_shortcut_agrees_with_counting() {
-        let texts = ["", "a", "ab", "abc", "été", "日本語", "😀😀", "a😀b", "ünïcödé text"];
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "été",
+            "日本語",
+            "😀😀",
+            "a😀b",
+            "ünïcödé text",
+        ];
         for text in texts {
             for min in [None, Some(0), Some(1), Some(2), Some(3), Some(4), Some(8)] {
                 for max in [None, Some(0), Some(1), Some(2), Some(3), Some(5), Some(12)] {
                     let n = text.chars().count();
                     let expected = min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m);
-                    assert_eq!(text_within(text, min, max), expected, "{text:?} {min:?} {max:?}");
+                    assert_eq!(
+                        text_within(text, min, max),
+                        expected,
+                        "{text:?} {min:?} {max:?}"
+                    );
                 }
             }
         }
@@ -365,9 +382,18 @@ mod tests {
             length("ab", Some(3), Some(50)).unwrap_err(),
             "must be between 3 and 50 characters long"
         );
-        assert_eq!(length(&vec![1; 11], None, Some(10)).unwrap_err(), "must contain at most 10 items");
-        assert_eq!(length("", Some(1), None).unwrap_err(), "must be at least 1 characters long");
-        assert_eq!(length("ab", Some(3), Some(3)).unwrap_err(), "must be exactly 3 characters long");
+        assert_eq!(
+            length(&vec![1; 11], None, Some(10)).unwrap_err(),
+            "must contain at most 10 items"
+        );
+        assert_eq!(
+            length("", Some(1), None).unwrap_err(),
+            "must be at least 1 characters long"
+        );
+        assert_eq!(
+            length("ab", Some(3), Some(3)).unwrap_err(),
+            "must be exactly 3 characters long"
+        );
     }
 
     #[test]
@@ -378,7 +404,10 @@ mod tests {
         assert!(range(&11_i32, Some(1), Some(10)).is_err());
         assert!(range(&-0.5_f64, Some(0.0), None).is_err());
         assert!(range(&f64::NAN, None, Some(1.0)).is_err());
-        assert_eq!(range(&11_i32, None, Some(10)).unwrap_err(), "must be at most 10");
+        assert_eq!(
+            range(&11_i32, None, Some(10)).unwrap_err(),
+            "must be at most 10"
+        );
     }
 
     const PARSER_OPTIONS: email_address::Options = email_address::Options {
@@ -390,9 +419,17 @@ mod tests {
 
     #[test]
     fn email_uses_the_parser() {
-        for good in ["ada@example.com", "a.b+tag@sub.example.org", "名前@例え.jp", "\"a b\"@example.com"] {
+        for good in [
+            "ada@example.com",
+            "a.b+tag@sub.example.org",
+            "名前@例え.jp",
+            "\"a b\"@example.com",
+        ] {
             assert!(email(good).is_ok(), "{good}");
-            assert!(EmailAddress::parse_with_options(good, PARSER_OPTIONS).is_ok(), "{good}");
+            assert!(
+                EmailAddress::parse_with_options(good, PARSER_OPTIONS).is_ok(),
+                "{good}"
+            );
         }
         for bad in [
             "",
@@ -438,7 +475,10 @@ mod tests {
 
     #[test]
     fn one_of_lists_the_allowed_values() {
-        assert_eq!(one_of(&"blue", &["red", "green"]).unwrap_err(), "must be one of: red, green");
+        assert_eq!(
+            one_of(&"blue", &["red", "green"]).unwrap_err(),
+            "must be one of: red, green"
+        );
         assert!(one_of(&Cow::Borrowed("red"), &["red"]).is_ok());
     }
 

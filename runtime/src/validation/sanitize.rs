@@ -107,7 +107,11 @@ pub fn html<T: Sanitize + ?Sized>(value: &mut T) {
 /// ```
 pub fn clean_html(text: &str) -> Cow<'_, str> {
     let clean = ammonia::clean(text);
-    if clean == text { Cow::Borrowed(text) } else { Cow::Owned(clean) }
+    if clean == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(clean)
+    }
 }
 
 #[cfg(test)]
@@ -165,7 +169,10 @@ mod tests {
 
     #[test]
     fn html_leaves_plain_text_alone() {
-        assert!(matches!(clean_html("just text"), Cow::Borrowed("just text")));
+        assert!(matches!(
+            clean_html("just text"),
+            Cow::Borrowed("just text")
+        ));
         let mut text = String::from("5 < 6 & 7 > 3");
         html(&mut text);
         assert_eq!(text, "5 &lt; 6 &amp; 7 &gt; 3");

@@ -92,12 +92,23 @@ where
         let responder = Security::responder_for(req.extensions());
         if !has_media_type(req.headers(), |essence| {
             essence.eq_ignore_ascii_case("application/json")
-                || (starts_with_ignore_case(essence, "application/") && ends_with_ignore_case(essence, "+json"))
+                || (starts_with_ignore_case(essence, "application/")
+                    && ends_with_ignore_case(essence, "+json"))
         }) {
-            return Err(ValidationRejection::unsupported_media_type(EXPECT_JSON, responder));
+            return Err(ValidationRejection::unsupported_media_type(
+                EXPECT_JSON,
+                responder,
+            ));
         }
         let bytes = read_body(req, state, &responder).await?;
-        let value = decode::json(&bytes).map_err(|error| reject(error, BODY_INVALID, "the request body is not valid JSON", &responder))?;
+        let value = decode::json(&bytes).map_err(|error| {
+            reject(
+                error,
+                BODY_INVALID,
+                "the request body is not valid JSON",
+                &responder,
+            )
+        })?;
         check(value, BODY_INVALID, responder).map(|value| Self(Json(value)))
     }
 }
@@ -113,14 +124,27 @@ where
         let responder = Security::responder_for(req.extensions());
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let query = req.uri().query().unwrap_or_default().as_bytes();
-            let value = decode::urlencoded(query).map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
+            let value = decode::urlencoded(query)
+                .map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
             return check(value, QUERY_INVALID, responder).map(|value| Self(Form(value)));
         }
-        if !has_media_type(req.headers(), |essence| essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")) {
-            return Err(ValidationRejection::unsupported_media_type(EXPECT_FORM, responder));
+        if !has_media_type(req.headers(), |essence| {
+            essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        }) {
+            return Err(ValidationRejection::unsupported_media_type(
+                EXPECT_FORM,
+                responder,
+            ));
         }
         let bytes = read_body(req, state, &responder).await?;
-        let value = decode::urlencoded(&bytes).map_err(|error| reject(error, BODY_INVALID, "the request body is not a valid form", &responder))?;
+        let value = decode::urlencoded(&bytes).map_err(|error| {
+            reject(
+                error,
+                BODY_INVALID,
+                "the request body is not a valid form",
+                &responder,
+            )
+        })?;
         check(value, BODY_INVALID, responder).map(|value| Self(Form(value)))
     }
 }
@@ -135,13 +159,18 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let responder = Security::responder_for(&parts.extensions);
         let query = parts.uri.query().unwrap_or_default().as_bytes();
-        let value = decode::urlencoded(query).map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
+        let value = decode::urlencoded(query)
+            .map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
         check(value, QUERY_INVALID, responder).map(|value| Self(axum::extract::Query(value)))
     }
 }
 
 /// Sanitizes and validates a decoded value.
-fn check<T: Validate>(mut value: T, detail: &'static str, responder: ProblemResponder) -> Result<T, ValidationRejection> {
+fn check<T: Validate>(
+    mut value: T,
+    detail: &'static str,
+    responder: ProblemResponder,
+) -> Result<T, ValidationRejection> {
     match value.sanitize_and_validate() {
         Ok(()) => Ok(value),
         Err(errors) => {
@@ -151,15 +180,26 @@ fn check<T: Validate>(mut value: T, detail: &'static str, responder: ProblemResp
     }
 }
 
-fn reject(error: DecodeError, invalid: &'static str, malformed: &'static str, responder: &ProblemResponder) -> ValidationRejection {
+fn reject(
+    error: DecodeError,
+    invalid: &'static str,
+    malformed: &'static str,
+    responder: &ProblemResponder,
+) -> ValidationRejection {
     match error {
         DecodeError::Syntax => ValidationRejection::malformed(malformed, responder.clone()),
-        DecodeError::Data(errors) => ValidationRejection::invalid(invalid, errors, responder.clone()),
+        DecodeError::Data(errors) => {
+            ValidationRejection::invalid(invalid, errors, responder.clone())
+        }
     }
 }
 
 /// Reads the whole body within the router's `DefaultBodyLimit`.
-async fn read_body<S: Send + Sync>(req: Request, state: &S, responder: &ProblemResponder) -> Result<Bytes, ValidationRejection> {
+async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    responder: &ProblemResponder,
+) -> Result<Bytes, ValidationRejection> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
             ValidationRejection::payload_too_large(responder.clone())
@@ -180,7 +220,9 @@ fn has_media_type(headers: &HeaderMap, accept: impl Fn(&str) -> bool) -> bool {
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
-    text.len() >= prefix.len() && text.is_char_boundary(prefix.len()) && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
@@ -204,13 +246,17 @@ mod tests {
 
     fn json(essence: &str) -> bool {
         essence.eq_ignore_ascii_case("application/json")
-            || (starts_with_ignore_case(essence, "application/") && ends_with_ignore_case(essence, "+json"))
+            || (starts_with_ignore_case(essence, "application/")
+                && ends_with_ignore_case(essence, "+json"))
     }
 
     #[test]
     fn media_types() {
         assert!(has_media_type(&with("application/json"), json));
-        assert!(has_media_type(&with("Application/JSON; charset=utf-8"), json));
+        assert!(has_media_type(
+            &with("Application/JSON; charset=utf-8"),
+            json
+        ));
         assert!(has_media_type(&with("application/merge-patch+json"), json));
         assert!(!has_media_type(&with("text/plain"), json));
         assert!(!has_media_type(&with("application/jsonx"), json));

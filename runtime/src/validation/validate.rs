@@ -94,7 +94,11 @@ impl<T: Validate> Validate for Vec<T> {
 /// Sanitizes and validates a nested value; the derive calls it for `nested`.
 #[doc(hidden)]
 #[inline]
-pub fn validate_nested<T: Validate + ?Sized>(value: &T, path: &Path<'_>, errors: &mut ValidationErrors) {
+pub fn validate_nested<T: Validate + ?Sized>(
+    value: &T,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
     value.validate_into(path, errors);
 }
 

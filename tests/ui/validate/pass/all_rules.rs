@@ -1,7 +1,11 @@
 use portcullis::Validate;
 
 fn not_reserved(name: &str) -> Result<(), &'static str> {
-    if name == "root" { Err("is reserved") } else { Ok(()) }
+    if name == "root" {
+        Err("is reserved")
+    } else {
+        Ok(())
+    }
 }
 
 #[derive(Validate)]
@@ -45,8 +49,12 @@ fn main() {
         age: 36,
         balance: 0.0,
         theme: "dark".into(),
-        address: Address { city: "London".into() },
-        billing: Some(Address { city: "London".into() }),
+        address: Address {
+            city: "London".into(),
+        },
+        billing: Some(Address {
+            city: "London".into(),
+        }),
         tags: None,
         others: Vec::new(),
     };

@@ -32,8 +32,17 @@ pub struct NewItem {
 #[validated]
 pub async fn create(Json(item): Json<NewItem>) -> String {
     let supplier = item.supplier.map_or(0, |supplier| supplier.name.len());
-    let others = item.others.iter().map(|other| other.name.len()).sum::<usize>();
-    format!("{} {} {} {supplier} {others}", item.display_name, item.email, item.tags.map_or(0, |tags| tags.len()))
+    let others = item
+        .others
+        .iter()
+        .map(|other| other.name.len())
+        .sum::<usize>();
+    format!(
+        "{} {} {} {supplier} {others}",
+        item.display_name,
+        item.email,
+        item.tags.map_or(0, |tags| tags.len())
+    )
 }
 
 fn main() {

@@ -37,6 +37,10 @@ async fn create(::axum::Json(item): ::axum::Json<Item>) -> ::std::string::String
 
 fn main() {
     let _ = create;
-    let item = Item { name: ::std::string::String::new(), email: ::std::option::Option::None, scores: ::std::vec::Vec::new() };
+    let item = Item {
+        name: ::std::string::String::new(),
+        email: ::std::option::Option::None,
+        scores: ::std::vec::Vec::new(),
+    };
     let _ = <Item as ::portcullis::Validate>::validate(&item);
 }

@@ -20,7 +20,11 @@ struct Page {
 /// Docs and attributes are kept.
 #[validated]
 #[allow(clippy::unused_async)]
-pub(crate) async fn create(State(prefix): State<String>, headers: HeaderMap, mut body: Json<NewItem>) -> String {
+pub(crate) async fn create(
+    State(prefix): State<String>,
+    headers: HeaderMap,
+    mut body: Json<NewItem>,
+) -> String {
     body.name.push('!');
     format!("{prefix}{}{}", headers.len(), body.0.name)
 }
