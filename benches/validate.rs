@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo bench --bench validate`.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Compile-time behaviour of `#[derive(Validate)]` and `#[validated]`:
 //! what compiles, and the message each mistake produces.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 #[test]
 fn ui() {

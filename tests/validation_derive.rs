@@ -1,6 +1,6 @@
 //! `#[derive(Validate)]`: every rule at its boundaries, sanitizers, pointers.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use std::borrow::Cow;
 
@@ -186,7 +186,7 @@ fn no_admin(name: &str) -> Result<(), &'static str> {
 }
 
 fn even(value: &u32) -> Result<(), String> {
-    if value % 2 == 0 {
+    if value.is_multiple_of(2) {
         Ok(())
     } else {
         Err(String::from("must be even"))

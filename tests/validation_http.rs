@@ -1,7 +1,7 @@
 //! The validating extractors through a real axum router: every status the
 //! contract lists for input (201, 400, 413, 415, 422), in the problem shape.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Form, Query};

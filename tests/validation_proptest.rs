@@ -1,7 +1,7 @@
 //! Property: whatever JSON (or non-JSON) a client sends to a validated
 //! handler, the answer is 201, 400 or 422, never a panic or a 500.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -54,6 +54,8 @@ pub(crate) struct Rule {
 }
 
 /// What a rule checks.
+// A few rules per field, built once at compile time: size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum RuleKind {
     Length {
         min: Option<LitInt>,
@@ -154,7 +156,7 @@ impl Field {
                             continue;
                         }
                     };
-                    let item_shape = item.as_ref().map_or(Shape::Other, |item| Shape::of(item));
+                    let item_shape = item.as_ref().map_or(Shape::Other, Shape::of);
                     let (rules, nested) = item_rules(rules, &item_shape, &name, errors);
                     checked.sanitize_nested |= nested;
                     checked.each_nested = nested;
@@ -379,16 +381,16 @@ fn check_order<T: quote::ToTokens>(
     max_value: Option<f64>,
     errors: &mut Errors,
 ) -> Option<()> {
-    if let (Some(min_token), Some(low), Some(high)) = (min, min_value, max_value) {
-        if low > high {
-            errors.spanned(
-                min_token,
-                format!(
-                    "`{keyword}` has `min` ({low}) greater than `max` ({high}); no value could pass"
-                ),
-            );
-            return None;
-        }
+    if let (Some(min_token), Some(low), Some(high)) = (min, min_value, max_value)
+        && low > high
+    {
+        errors.spanned(
+            min_token,
+            format!(
+                "`{keyword}` has `min` ({low}) greater than `max` ({high}); no value could pass"
+            ),
+        );
+        return None;
     }
     Some(())
 }
@@ -495,6 +497,7 @@ fn rename_field(name: &str, rule: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::rename_field;
 

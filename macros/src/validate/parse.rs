@@ -27,6 +27,8 @@ pub(crate) struct Field {
 }
 
 /// One rule inside `#[validate(...)]`, keeping its keyword for errors.
+// A few rules per field, built once at compile time: size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Rule {
     Length {
         keyword: Ident,

@@ -99,6 +99,7 @@ fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use serde::Deserialize;
 

@@ -18,7 +18,7 @@ pub const VALIDATION_FAILED: &str = "validation_failed";
 /// request's [`ProblemResponder`]: nothing from serde, a parser or the request
 /// body is copied into it. A 422 lists each failing value by JSON pointer.
 pub struct ValidationRejection {
-    problem: Problem,
+    problem: Box<Problem>,
     responder: ProblemResponder,
 }
 
@@ -72,7 +72,7 @@ impl ValidationRejection {
     }
 
     fn new(problem: Problem, responder: ProblemResponder) -> Self {
-        Self { problem, responder }
+        Self { problem: Box::new(problem), responder }
     }
 
     /// The problem document the client receives.
@@ -104,6 +104,6 @@ impl std::error::Error for ValidationRejection {}
 
 impl IntoResponse for ValidationRejection {
     fn into_response(self) -> Response {
-        self.responder.respond(self.problem)
+        self.responder.respond(*self.problem)
     }
 }

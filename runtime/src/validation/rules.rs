@@ -331,6 +331,7 @@ pub fn custom_message<E: Into<Cow<'static, str>>>(error: E) -> Cow<'static, str>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

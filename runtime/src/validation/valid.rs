@@ -233,6 +233,7 @@ fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use http::HeaderValue;
 
