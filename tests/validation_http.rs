@@ -78,11 +78,29 @@ async fn login(Form(login): Form<Login>) -> String {
     format!("{}:{}", login.username, login.password.len())
 }
 
+/// What a policy attribute leaves behind: a first parameter with the guard.
+struct Anyone;
+
+impl portcullis::Policy for Anyone {
+    const REQUIREMENT: portcullis::Requirement = portcullis::Requirement::Public;
+}
+
+/// As after `#[public] #[validated]`: the guard parameter is not touched.
+#[validated]
+async fn create_guarded(
+    __portcullis_guard: ::portcullis::__private::Guard<Anyone>,
+    Json(item): Json<NewItem>,
+) -> impl IntoResponse {
+    let _ = __portcullis_guard;
+    (StatusCode::CREATED, Json(item))
+}
+
 fn app() -> Router {
     Router::new()
         .route("/items", post(create))
         .route("/plain/items", post(create_plain))
         .route("/headers/items", post(create_with_headers))
+        .route("/guarded/items", post(create_guarded))
         .route("/search", get(search))
         .route("/login", post(login))
         .layer(DefaultBodyLimit::max(portcullis::DEFAULT_BODY_LIMIT))
@@ -173,6 +191,15 @@ async fn other_parameters_are_untouched() {
         json!({"name": "ab", "email": "a@example.com"}).to_string(),
     );
     let (status, _) = fetch_problem("/headers/items", bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_guard_parameter_from_a_policy_attribute_is_left_alone() {
+    let good = json!({"name": "abc", "email": "a@example.com"}).to_string();
+    assert_eq!(send(app(), json_request("/guarded/items", good)).await.0, StatusCode::CREATED);
+    let bad = json!({"name": "ab", "email": "a@example.com"}).to_string();
+    let (status, _) = fetch_problem("/guarded/items", json_request("/guarded/items", bad)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
