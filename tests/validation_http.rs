@@ -197,7 +197,10 @@ async fn other_parameters_are_untouched() {
 #[tokio::test]
 async fn a_guard_parameter_from_a_policy_attribute_is_left_alone() {
     let good = json!({"name": "abc", "email": "a@example.com"}).to_string();
-    assert_eq!(send(app(), json_request("/guarded/items", good)).await.0, StatusCode::CREATED);
+    assert_eq!(
+        send(app(), json_request("/guarded/items", good)).await.0,
+        StatusCode::CREATED
+    );
     let bad = json!({"name": "ab", "email": "a@example.com"}).to_string();
     let (status, _) = fetch_problem("/guarded/items", json_request("/guarded/items", bad)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -524,5 +527,47 @@ async fn the_configured_responder_renders_rejections() {
     assert_eq!(
         serde_json::from_slice::<Value>(&body).unwrap()["type"],
         "https://errors.example.com/input"
+    );
+}
+
+/// A `SecureRouter` (with a guarded handler) installs the configured body limit.
+fn secure_app(security: Security) -> Router {
+    portcullis::SecureRouter::new(security)
+        .route("/items", portcullis::routing::post(create_guarded))
+        .into_router()
+}
+
+#[tokio::test]
+async fn secure_router_body_limit_answers_413() {
+    let just_under =
+        json!({"name": "abc", "email": "a@example.com", "pad": "x".repeat(60 * 1024)}).to_string();
+    let over =
+        json!({"name": "abc", "email": "a@example.com", "pad": "x".repeat(64 * 1024)}).to_string();
+    let default_limit = || secure_app(Security::builder().build().unwrap());
+    assert_eq!(
+        send(default_limit(), json_request("/items", just_under))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, headers, body) = send(default_limit(), json_request("/items", over)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["code"],
+        "payload_too_large"
+    );
+
+    let small = || secure_app(Security::builder().body_limit(1024).build().unwrap());
+    let medium =
+        json!({"name": "abc", "email": "a@example.com", "pad": "x".repeat(2048)}).to_string();
+    assert_eq!(
+        send(small(), json_request("/items", medium)).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let tiny = json!({"name": "abc", "email": "a@example.com"}).to_string();
+    assert_eq!(
+        send(small(), json_request("/items", tiny)).await.0,
+        StatusCode::CREATED
     );
 }
