@@ -51,8 +51,14 @@ pub(crate) fn urlencoded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeE
 /// quotes the input, so it is only logged.
 fn data_error(path: &serde_path_to_error::Path, message: &str) -> ValidationErrors {
     tracing::debug!(target: "portcullis::validation", %path, error = message, "input does not match the expected shape");
+    let mut segments: Vec<&Segment> = path.iter().collect();
+    if message.starts_with("unknown field") && matches!(segments.last(), Some(Segment::Map { .. }))
+    {
+        // The key is the client's, not a member of the type: point at its object.
+        segments.pop();
+    }
     let mut pointer = String::from("#");
-    for segment in path {
+    for segment in segments {
         match segment {
             Segment::Seq { index } => {
                 pointer.push('/');
@@ -182,6 +188,37 @@ mod tests {
         assert_eq!(errors, [("#/count".to_owned(), "is not valid".to_owned())]);
         let errors = data(urlencoded(b"count=1"));
         assert_eq!(errors, [("#/name".to_owned(), "is required".to_owned())]);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        name: String,
+        inner: Option<Box<Strict>>,
+    }
+
+    #[test]
+    fn unknown_and_duplicate_members_point_at_their_object() {
+        let unknown = json::<Strict>(br#"{"name":"a","inner":{"name":"b","<evil>":1}}"#);
+        match unknown {
+            Err(DecodeError::Data(errors)) => {
+                let error = &errors.as_slice()[0];
+                assert_eq!(error.pointer, "#/inner");
+                assert_eq!(error.detail, "contains a member that is not allowed");
+            }
+            other => panic!("expected a data error, got {other:?}"),
+        }
+        let duplicate = json::<Strict>(br#"{"name":"a","name":"b"}"#);
+        match duplicate {
+            Err(DecodeError::Data(errors)) => {
+                assert_eq!(
+                    errors.as_slice()[0].detail,
+                    "contains a member more than once"
+                );
+            }
+            other => panic!("expected a data error, got {other:?}"),
+        }
     }
 
     #[test]
