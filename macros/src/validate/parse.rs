@@ -209,10 +209,13 @@ fn equals(input: ParseStream<'_>, keyword: &Ident, example: &str) -> syn::Result
 }
 
 fn no_arguments(input: ParseStream<'_>, keyword: &Ident) -> syn::Result<()> {
-    if input.peek(syn::token::Paren) || input.peek(Token![=]) {
-        return Err(input.error(format!(
-            "`{keyword}` takes no arguments; write just `{keyword}`"
-        )));
+    let message = format!("`{keyword}` takes no arguments; write just `{keyword}`");
+    if input.peek(syn::token::Paren) {
+        let arguments: proc_macro2::TokenTree = input.parse()?;
+        return Err(syn::Error::new_spanned(arguments, message));
+    }
+    if input.peek(Token![=]) {
+        return Err(input.error(message));
     }
     Ok(())
 }
