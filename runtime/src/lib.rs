@@ -20,6 +20,7 @@ mod problem;
 mod rejection;
 pub mod routing;
 mod security;
+pub mod validation;
 mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
@@ -37,4 +38,5 @@ pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
 pub use rejection::AuthRejection;
 pub use routing::{GuardedHandler, SecureMethodRouter, SecureRouter};
 pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
+pub use validation::{Valid, Validate, ValidationErrors, ValidationRejection};
 pub use vocabulary::{RoleVocabulary, ScopeVocabulary};
