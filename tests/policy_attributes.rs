@@ -108,17 +108,6 @@ fn app() -> axum::Router {
         .into_router()
 }
 
-fn json_post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header("content-type", "application/json");
-    if let Some(token) = token {
-        builder = builder.header("authorization", format!("Bearer {token}"));
-    }
-    builder.body(Body::from(body.to_owned())).unwrap()
-}
-
 #[tokio::test]
 async fn public_route_needs_nothing() {
     let answer = send(&app(), request("/health").body(Body::empty()).unwrap()).await;

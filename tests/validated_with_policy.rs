@@ -4,9 +4,8 @@
 mod common;
 
 use axum::Json;
-use axum::body::Body;
 use common::*;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use portcullis::prelude::*;
 use portcullis::routing::post;
 use serde::Deserialize;
@@ -53,22 +52,11 @@ fn app() -> axum::Router {
         .into_router()
 }
 
-fn post_json(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header("content-type", "application/json");
-    if let Some(token) = token {
-        builder = builder.header("authorization", format!("Bearer {token}"));
-    }
-    builder.body(Body::from(body.to_owned())).unwrap()
-}
-
 #[tokio::test]
 async fn valid_item_is_created_for_an_authorized_caller() {
     let writer = token("alice", &["user"], "items:write");
     let body = r#"{"name":"Widget","email":"ada@example.com","tags":["a","b"]}"#;
-    let answer = send(&app(), post_json("/items", Some(&writer), body)).await;
+    let answer = send(&app(), json_post("/items", Some(&writer), body)).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
     assert_eq!(answer.json()["owner"], "alice");
 }
@@ -76,11 +64,11 @@ async fn valid_item_is_created_for_an_authorized_caller() {
 #[tokio::test]
 async fn guard_answers_before_the_body_is_validated() {
     let invalid = r#"{"name":"x"}"#;
-    send(&app(), post_json("/items", None, invalid))
+    send(&app(), json_post("/items", None, invalid))
         .await
         .problem(StatusCode::UNAUTHORIZED, "missing_credentials");
     let reader = token("alice", &["user"], "items:read");
-    send(&app(), post_json("/items", Some(&reader), invalid))
+    send(&app(), json_post("/items", Some(&reader), invalid))
         .await
         .problem(StatusCode::FORBIDDEN, "insufficient_scope");
 }
@@ -98,7 +86,7 @@ async fn every_failing_field_is_reported() {
         })
         .collect();
     let body = json!({"name": "ab", "email": "not-an-address", "tags": tags}).to_string();
-    let answer = send(&app(), post_json("/items", Some(&writer), &body)).await;
+    let answer = send(&app(), json_post("/items", Some(&writer), &body)).await;
     let problem = answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let mut pointers: Vec<&str> = problem["errors"]
         .as_array()
@@ -118,7 +106,7 @@ async fn every_failing_field_is_reported() {
 async fn comments_are_sanitized_in_either_attribute_order() {
     let caller = token("gus", &["guest"], "");
     let body = json!({"text": "<b>hi</b><script>alert(1)</script><a href=\"javascript:alert(1)\" onclick=\"x()\">l</a>"}).to_string();
-    let answer = send(&app(), post_json("/comments", Some(&caller), &body)).await;
+    let answer = send(&app(), json_post("/comments", Some(&caller), &body)).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
     let text = answer.json()["text"].as_str().unwrap().to_owned();
     assert!(text.contains("<b>hi</b>"), "{text}");
@@ -126,7 +114,7 @@ async fn comments_are_sanitized_in_either_attribute_order() {
         !text.contains("script") && !text.contains("javascript:") && !text.contains("onclick"),
         "{text}"
     );
-    send(&app(), post_json("/comments", None, &body))
+    send(&app(), json_post("/comments", None, &body))
         .await
         .problem(StatusCode::UNAUTHORIZED, "missing_credentials");
 }

@@ -98,6 +98,18 @@ pub fn request(uri: &str) -> http::request::Builder {
     Request::builder().method("GET").uri(uri)
 }
 
+/// A JSON `POST`, with a bearer token when one is given.
+pub fn json_post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(Body::from(body.to_owned())).unwrap()
+}
+
 pub fn bearer(uri: &str, token: &str) -> Request<Body> {
     request(uri)
         .header("authorization", format!("Bearer {token}"))
