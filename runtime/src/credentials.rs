@@ -34,7 +34,7 @@ pub(crate) fn presented(headers: &HeaderMap, scheme: Scheme) -> Presented<'_> {
         return Presented::Absent;
     }
     match value[name.len()..].strip_prefix(' ') {
-        Some(rest) => match rest.trim_matches(' ') {
+        Some(rest) => match rest.trim_start_matches(' ') {
             "" => Presented::Malformed,
             credentials => Presented::Value(credentials),
         },

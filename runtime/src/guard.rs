@@ -8,7 +8,7 @@ use http::request::Parts;
 
 use crate::audit::{self, Outcome};
 use crate::policy::{Policy, Scheme};
-use crate::principal::Principal;
+use crate::principal::{Identity, Principal};
 use crate::rejection::AuthRejection;
 use crate::security::Security;
 
@@ -47,49 +47,47 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
             );
             return Err(AuthRejection::misconfigured(Default::default()));
         };
-        let (identity, security) = match P::SCHEME {
+        let identity = match P::SCHEME {
             // Bearer verification is synchronous: borrow the configuration
             // instead of cloning it.
-            Scheme::Bearer => (
-                security.authenticate_bearer_now(parts, &P::REQUIREMENT)?,
-                None,
-            ),
+            Scheme::Bearer => {
+                let identity = security.authenticate_bearer_now(parts, &P::REQUIREMENT)?;
+                authorize::<P>(security, identity)?
+            }
             Scheme::Basic => {
                 let security = security.clone();
                 let identity = security
                     .authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT)
                     .await?;
-                (identity, Some(security))
+                authorize::<P>(&security, identity)?
             }
         };
-        let security = match &security {
-            Some(security) => security,
-            None => parts
-                .extensions
-                .get::<Security>()
-                .ok_or_else(|| AuthRejection::misconfigured(Default::default()))?,
-        };
-        let subject = Some(identity.subject.as_str());
-        match P::REQUIREMENT.evaluate_for(
-            &identity.roles,
-            &identity.scopes,
-            security.role_hierarchy(),
-        ) {
-            Ok(()) => {
-                audit::decision(subject, &P::REQUIREMENT, Outcome::Allow, "granted");
-                if P::SHARES_PRINCIPAL {
-                    parts.extensions.insert(Principal::from(identity));
-                }
-                Ok(granted)
-            }
-            Err(denial) => {
-                audit::decision(subject, &P::REQUIREMENT, Outcome::Deny, denial.code());
-                Err(AuthRejection::forbidden(
-                    denial,
-                    P::SCHEME,
-                    security.responder().clone(),
-                ))
-            }
+        if P::SHARES_PRINCIPAL {
+            parts.extensions.insert(Principal::from(identity));
+        }
+        Ok(granted)
+    }
+}
+
+/// Checks the verified `identity` against `P`, recording the decision.
+fn authorize<P: Policy>(
+    security: &Security,
+    identity: Identity,
+) -> Result<Identity, AuthRejection> {
+    let subject = Some(identity.subject.as_str());
+    match P::REQUIREMENT.evaluate_for(&identity.roles, &identity.scopes, security.role_hierarchy())
+    {
+        Ok(()) => {
+            audit::decision(subject, &P::REQUIREMENT, Outcome::Allow, "granted");
+            Ok(identity)
+        }
+        Err(denial) => {
+            audit::decision(subject, &P::REQUIREMENT, Outcome::Deny, denial.code());
+            Err(AuthRejection::forbidden(
+                denial,
+                P::SCHEME,
+                security.responder().clone(),
+            ))
         }
     }
 }

@@ -26,17 +26,14 @@ where
 {
     type Future = H::Future;
 
-    fn call(self, request: Request, state: S) -> Self::Future {
-        let (mut parts, body) = request.into_parts();
+    fn call(self, mut request: Request, state: S) -> Self::Future {
         let limit = self.security.body_limit();
-        parts.extensions.insert(self.security);
+        request.extensions_mut().insert(self.security);
         // An empty body (most GETs) has nothing to limit; others are cut at
         // the configured size, which axum's body extractors answer with 413.
-        let body = if http_body::Body::size_hint(&body).exact() == Some(0) {
-            body
-        } else {
-            Body::new(Limited::new(body, limit))
-        };
-        self.handler.call(Request::from_parts(parts, body), state)
+        if http_body::Body::size_hint(request.body()).exact() != Some(0) {
+            request = request.map(|body| Body::new(Limited::new(body, limit)));
+        }
+        self.handler.call(request, state)
     }
 }
