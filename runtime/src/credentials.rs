@@ -78,9 +78,11 @@ mod tests {
             presented(&headers("Bearer"), Scheme::Bearer),
             Presented::Malformed
         );
+        // Extra spaces before the token are tolerated; anything after it is
+        // part of the token, which then fails verification.
         assert_eq!(
             presented(&headers("Bearer  abc "), Scheme::Bearer),
-            Presented::Value("abc")
+            Presented::Value("abc ")
         );
         assert_eq!(
             presented(&headers("Bearer "), Scheme::Bearer),
