@@ -54,19 +54,25 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
                 let identity = security.authenticate_bearer_now(parts, &P::REQUIREMENT)?;
                 authorize::<P>(security, identity)?
             }
-            Scheme::Basic => {
-                let security = security.clone();
-                let identity = security
-                    .authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT)
-                    .await?;
-                authorize::<P>(&security, identity)?
-            }
+            // Boxed so the Basic path's state (Argon2 on the blocking pool)
+            // does not enlarge every guard's future; it dwarfs the allocation.
+            Scheme::Basic => Box::pin(authenticate_basic::<P>(security.clone(), parts)).await?,
         };
         if P::SHARES_PRINCIPAL {
             parts.extensions.insert(Principal::from(identity));
         }
         Ok(granted)
     }
+}
+
+async fn authenticate_basic<P: Policy>(
+    security: Security,
+    parts: &Parts,
+) -> Result<Identity, AuthRejection> {
+    let identity = security
+        .authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT)
+        .await?;
+    authorize::<P>(&security, identity)
 }
 
 /// Checks the verified `identity` against `P`, recording the decision.
