@@ -1,22 +1,163 @@
 #![doc = include_str!("../README.md")]
 
-pub use portcullis_macros::{Roles, Scopes, authenticated, public, requires, requires_any_role, requires_role, requires_scope};
+#[doc = include_str!("docs/public.md")]
+pub use portcullis_macros::public;
+
+#[doc = include_str!("docs/authenticated.md")]
+pub use portcullis_macros::authenticated;
+
+#[doc = include_str!("docs/requires_role.md")]
+pub use portcullis_macros::requires_role;
+
+#[doc = include_str!("docs/requires_any_role.md")]
+pub use portcullis_macros::requires_any_role;
+
+#[doc = include_str!("docs/requires_scope.md")]
+pub use portcullis_macros::requires_scope;
+
+#[doc = include_str!("docs/requires.md")]
+pub use portcullis_macros::requires;
+
+#[doc = include_str!("docs/roles.md")]
+pub use portcullis_macros::Roles;
+
+#[doc = include_str!("docs/scopes.md")]
+pub use portcullis_macros::Scopes;
+/// Derives [`Validate`](trait@Validate) from `#[validate(...)]` on the fields of a
+/// struct with named fields.
+///
+/// Sanitizers run first, then every rule of every field; a field reports
+/// only its first failing rule, and all failing fields are reported together
+/// as JSON pointers (`#/tags/3`) that follow `#[serde(rename)]`,
+/// `#[serde(rename_all)]` and `#[serde(flatten)]`.
+///
+/// | rule | applies to | passes when |
+/// |---|---|---|
+/// | `length(min = 3, max = 50)` | strings (counts characters, not bytes), collections (counts items) | `min <= length <= max`; either bound may be left out |
+/// | `range(min = 1, max = 10)` | numbers | `min <= value <= max`; NaN fails |
+/// | `email` | strings | a plain address per the `email_address` parser, domain with a dot |
+/// | `url` | strings | an absolute URL per the `url` parser |
+/// | `regex = "^[a-z]+$"` | strings | the pattern matches; compiled once, checked at compile time |
+/// | `one_of("a", "b")` | any `PartialEq` value | equal to one of the values |
+/// | `custom = path::to::check` | anything | `check(&value)` returns `Ok(())`; `Err(e)` with `e: Into<Cow<'static, str>>` becomes the detail |
+/// | `nested` | a type deriving `Validate` (also in `Option`, `Vec`, `Box`) | its own rules pass; pointers continue inside it |
+/// | `each(...)` | lists | every item passes the rules inside, reported at `#/field/index` |
+/// | `required` | `Option` | the value is present |
+///
+/// Rules on an `Option<T>` field check `T` when the value is present.
+/// `sanitize(trim, lowercase, html)` rewrites `String` fields (also inside
+/// `Option` and `Vec`) before the rules run; `html` keeps safe formatting
+/// tags and removes scripts, event handlers and `javascript:` URLs (ammonia).
+/// (It is spelled inside `#[validate]` because rustc reserves `#[sanitize]`.)
+///
+/// ```
+/// use portcullis::Validate;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize, Validate)]
+/// #[serde(rename_all = "camelCase")]
+/// struct NewItem {
+///     #[validate(sanitize(trim), length(min = 3, max = 50))]
+///     display_name: String,
+///     #[validate(sanitize(trim, lowercase), email)]
+///     email: String,
+///     #[validate(length(max = 10), each(length(min = 1, max = 30)))]
+///     tags: Option<Vec<String>>,
+/// }
+///
+/// let mut item = NewItem {
+///     display_name: " Widget ".into(),
+///     email: "ADA@example.com".into(),
+///     tags: Some(vec!["ok".into(), String::new()]),
+/// };
+/// let errors = item.sanitize_and_validate().unwrap_err();
+/// assert_eq!(item.display_name, "Widget");
+/// assert_eq!(errors.as_slice()[0].pointer, "#/tags/1");
+/// ```
+///
+/// Mistakes are compile errors on the offending token: an unknown rule or
+/// sanitizer, a rule given twice, `min` above `max`, `email`, `url` or
+/// `regex` on a non-string field, `length` on a number, `range` on a
+/// string, `required` on a non-`Option` field, a `regex` that does not
+/// compile, and `nested` on a type that does not derive `Validate`.
+///
+/// ```compile_fail
+/// #[derive(portcullis::Validate)]
+/// struct Item {
+///     #[validate(length(min = 50, max = 3))] // `length` has `min` (50) greater than `max` (3)
+///     name: String,
+/// }
+/// ```
+pub use portcullis_macros::Validate;
+/// Makes a handler's `Json<T>`, `Form<T>` and `Query<T>` parameters sanitized
+/// and validated, by extracting them through [`Valid`].
+///
+/// The function keeps its name, attributes, visibility, generics, other
+/// parameters and body: the body still sees `Json(item)` or whatever pattern
+/// it wrote. It works alone or with a policy attribute, in either order. A
+/// failing request never reaches the body; the client gets the problem
+/// documents of [`ValidationRejection`] (400, 413, 415 or 422 with one entry
+/// per failing field).
+///
+/// ```
+/// use axum::{Json, Router, routing::post};
+/// use portcullis::{Validate, validated};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize, Validate)]
+/// struct NewItem {
+///     #[validate(length(min = 3, max = 50))]
+///     name: String,
+/// }
+///
+/// #[validated]
+/// async fn create(Json(item): Json<NewItem>) -> String {
+///     item.name // at least 3 characters here
+/// }
+///
+/// let app: Router = Router::new().route("/items", post(create));
+/// ```
+///
+/// It reports a handler with no `Json`, `Form` or `Query` parameter, any
+/// arguments to the attribute, and, on the parameter's type, a `T` that does
+/// not implement `Validate`:
+///
+/// ```compile_fail
+/// #[derive(serde::Deserialize)]
+/// struct NewItem { name: String }
+///
+/// #[portcullis::validated]
+/// async fn create(axum::Json(item): axum::Json<NewItem>) -> String { item.name }
+/// ```
+pub use portcullis_macros::validated;
+
 pub use portcullis_runtime::*;
 
 /// The names most applications need: `use portcullis::prelude::*;`.
 pub mod prelude {
     pub use portcullis_macros::{
-        Roles, Scopes, authenticated, public, requires, requires_any_role, requires_role, requires_scope,
+        Roles, Scopes, Validate, authenticated, public, requires, requires_any_role, requires_role,
+        requires_scope, validated,
     };
-    pub use portcullis_runtime::{Principal, Problem, RoleHierarchy, SecureRouter, Security};
+    pub use portcullis_runtime::{
+        Hardening, Principal, Problem, RoleHierarchy, SecureRouter, Security, Valid, Validate,
+    };
 }
 
 /// What macro expansions name. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use portcullis_runtime::{Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary, Unchecked};
+    pub use portcullis_runtime::{
+        Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary, Unchecked,
+    };
 
+    pub use ::core::marker::Send;
+    pub use portcullis_runtime::validation::{
+        Path, Valid, Validate, ValidationErrors, assert_validate, rules, sanitize, sanitize_nested,
+        validate_nested,
+    };
+
+    pub use ::core::iter::{IntoIterator, Iterator};
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};
-    pub use ::core::marker::Send;
 }

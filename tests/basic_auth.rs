@@ -16,19 +16,27 @@ async fn secure_data(caller: Principal) -> Json<Value> {
 }
 
 fn app() -> axum::Router {
-    SecureRouter::new(security()).route("/secure-data", get(secure_data)).into_router()
+    SecureRouter::new(security())
+        .route("/secure-data", get(secure_data))
+        .into_router()
 }
 
 async fn refused(answer: Answer, code: &str) {
     answer.problem(StatusCode::UNAUTHORIZED, code);
-    assert_eq!(answer.header("www-authenticate"), Some("Basic realm=\"secure-data\", charset=\"UTF-8\""));
+    assert_eq!(
+        answer.header("www-authenticate"),
+        Some("Basic realm=\"secure-data\", charset=\"UTF-8\"")
+    );
 }
 
 #[tokio::test]
 async fn right_credentials_pass() {
     let answer = send(&app(), basic("/secure-data", "admin", "admin-pass")).await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.json(), json!({"message": "Secure data accessed", "user": "admin"}));
+    assert_eq!(
+        answer.json(),
+        json!({"message": "Secure data accessed", "user": "admin"})
+    );
 }
 
 #[tokio::test]
@@ -50,9 +58,21 @@ async fn authenticated_without_role_is_403() {
 #[tokio::test]
 async fn malformed_headers_are_401_with_the_challenge() {
     let app = app();
-    for value in ["Basic", "Basic !!!notbase64", "Basic bm9jb2xvbg==", "Basic OnBhc3M="] {
-        let request = request("/secure-data").header("authorization", value).body(Body::empty()).unwrap();
+    for value in [
+        "Basic",
+        "Basic !!!notbase64",
+        "Basic bm9jb2xvbg==",
+        "Basic OnBhc3M=",
+    ] {
+        let request = request("/secure-data")
+            .header("authorization", value)
+            .body(Body::empty())
+            .unwrap();
         refused(send(&app, request).await, "invalid_credentials").await;
     }
-    refused(send(&app, request("/secure-data").body(Body::empty()).unwrap()).await, "missing_credentials").await;
+    refused(
+        send(&app, request("/secure-data").body(Body::empty()).unwrap()).await,
+        "missing_credentials",
+    )
+    .await;
 }

@@ -76,7 +76,10 @@ async fn both_scopes() -> &'static str {
 
 #[requires(all(any(role = "user", role = "admin"), scope = "items:write"))]
 async fn create_item(caller: Principal, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
-    (StatusCode::CREATED, Json(json!({"owner": caller.subject(), "item": body})))
+    (
+        StatusCode::CREATED,
+        Json(json!({"owner": caller.subject(), "item": body})),
+    )
 }
 
 #[requires_role("admin")]
@@ -105,14 +108,6 @@ fn app() -> axum::Router {
         .into_router()
 }
 
-fn json_post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
-    let mut builder = Request::builder().method("POST").uri(uri).header("content-type", "application/json");
-    if let Some(token) = token {
-        builder = builder.header("authorization", format!("Bearer {token}"));
-    }
-    builder.body(Body::from(body.to_owned())).unwrap()
-}
-
 #[tokio::test]
 async fn public_route_needs_nothing() {
     let answer = send(&app(), request("/health").body(Body::empty()).unwrap()).await;
@@ -133,7 +128,14 @@ async fn public_route_with_optional_principal() {
 
 #[tokio::test]
 async fn authenticated_route_sees_the_verified_principal() {
-    let answer = send(&app(), bearer("/users/me", &token("alice", &["user"], "items:read items:write"))).await;
+    let answer = send(
+        &app(),
+        bearer(
+            "/users/me",
+            &token("alice", &["user"], "items:read items:write"),
+        ),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(
         answer.json(),
@@ -154,17 +156,36 @@ async fn role_checks_follow_the_hierarchy() {
     let admin = token("root", &["admin"], "");
     let alice = token("alice", &["user"], "");
     let guest = token("gus", &["guest"], "");
-    assert_eq!(send(&app, bearer("/admin/stats", &admin)).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, bearer("/admin/stats", &admin)).await.status,
+        StatusCode::OK
+    );
     let refused = send(&app, bearer("/admin/stats", &alice)).await;
     let body = refused.problem(StatusCode::FORBIDDEN, "insufficient_role");
-    assert!(!body.to_string().contains("admin"), "a 403 must not name roles: {body}");
+    assert!(
+        !body.to_string().contains("admin"),
+        "a 403 must not name roles: {body}"
+    );
     assert_eq!(refused.header("www-authenticate"), None);
     // admin implies user through the configured hierarchy
-    assert_eq!(send(&app, bearer("/user-area", &admin)).await.status, StatusCode::OK);
-    assert_eq!(send(&app, bearer("/user-area", &alice)).await.status, StatusCode::OK);
-    send(&app, bearer("/user-area", &guest)).await.problem(StatusCode::FORBIDDEN, "insufficient_role");
-    assert_eq!(send(&app, bearer("/any-role", &alice)).await.status, StatusCode::OK);
-    send(&app, bearer("/any-role", &guest)).await.problem(StatusCode::FORBIDDEN, "insufficient_role");
+    assert_eq!(
+        send(&app, bearer("/user-area", &admin)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, bearer("/user-area", &alice)).await.status,
+        StatusCode::OK
+    );
+    send(&app, bearer("/user-area", &guest))
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_role");
+    assert_eq!(
+        send(&app, bearer("/any-role", &alice)).await.status,
+        StatusCode::OK
+    );
+    send(&app, bearer("/any-role", &guest))
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_role");
 }
 
 #[tokio::test]
@@ -177,8 +198,14 @@ async fn scope_checks_need_every_listed_scope() {
     assert_eq!(answer.json(), json!({"id": 7}));
     let refused = send(&app, bearer("/both-scopes", &reader)).await;
     refused.problem(StatusCode::FORBIDDEN, "insufficient_scope");
-    assert_eq!(refused.header("www-authenticate"), Some("Bearer error=\"insufficient_scope\""));
-    assert_eq!(send(&app, bearer("/both-scopes", &both)).await.status, StatusCode::OK);
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some("Bearer error=\"insufficient_scope\"")
+    );
+    assert_eq!(
+        send(&app, bearer("/both-scopes", &both)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -187,11 +214,19 @@ async fn combined_policy_needs_role_and_scope() {
     let writer = token("alice", &["user"], "items:write");
     let reader = token("alice", &["user"], "items:read");
     let guest_writer = token("gus", &["guest"], "items:write");
-    let created = send(&app, json_post("/items", Some(&writer), r#"{"name":"pen"}"#)).await;
+    let created = send(
+        &app,
+        json_post("/items", Some(&writer), r#"{"name":"pen"}"#),
+    )
+    .await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(created.json()["owner"], "alice");
-    send(&app, json_post("/items", Some(&reader), "{}")).await.problem(StatusCode::FORBIDDEN, "insufficient_scope");
-    send(&app, json_post("/items", Some(&guest_writer), "{}")).await.problem(StatusCode::FORBIDDEN, "insufficient_role");
+    send(&app, json_post("/items", Some(&reader), "{}"))
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_scope");
+    send(&app, json_post("/items", Some(&guest_writer), "{}"))
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_role");
 }
 
 #[tokio::test]
@@ -200,7 +235,11 @@ async fn refused_request_never_has_its_body_read() {
     // guard answers first.
     let answer = send(&app(), json_post("/items", None, "{not json")).await;
     answer.problem(StatusCode::UNAUTHORIZED, "missing_credentials");
-    let forbidden = send(&app(), json_post("/items", Some(&token("g", &["guest"], "")), "{not json")).await;
+    let forbidden = send(
+        &app(),
+        json_post("/items", Some(&token("g", &["guest"], "")), "{not json"),
+    )
+    .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 }
 
@@ -209,14 +248,29 @@ async fn basic_route_challenges_with_basic() {
     let app = app();
     let missing = send(&app, request("/secure-data").body(Body::empty()).unwrap()).await;
     missing.problem(StatusCode::UNAUTHORIZED, "missing_credentials");
-    assert_eq!(missing.header("www-authenticate"), Some("Basic realm=\"secure-data\", charset=\"UTF-8\""));
+    assert_eq!(
+        missing.header("www-authenticate"),
+        Some("Basic realm=\"secure-data\", charset=\"UTF-8\"")
+    );
     let ok = send(&app, basic("/secure-data", "admin", "admin-pass")).await;
     assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.json(), json!({"message": "Secure data accessed", "user": "admin"}));
+    assert_eq!(
+        ok.json(),
+        json!({"message": "Secure data accessed", "user": "admin"})
+    );
     // a bearer token is not accepted on the Basic route
-    let wrong_scheme = send(&app, bearer("/secure-data", &token("admin", &["admin"], ""))).await;
+    let wrong_scheme = send(
+        &app,
+        bearer("/secure-data", &token("admin", &["admin"], "")),
+    )
+    .await;
     assert_eq!(wrong_scheme.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong_scheme.header("www-authenticate").unwrap().starts_with("Basic "));
+    assert!(
+        wrong_scheme
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Basic ")
+    );
 }
 
 #[tokio::test]
@@ -226,7 +280,10 @@ async fn delete_with_path_parameter() {
         Request::builder()
             .method("DELETE")
             .uri("/users/42")
-            .header("authorization", format!("Bearer {}", token("root", &["admin"], "")))
+            .header(
+                "authorization",
+                format!("Bearer {}", token("root", &["admin"], "")),
+            )
             .body(Body::empty())
             .unwrap(),
     )
@@ -238,8 +295,22 @@ async fn delete_with_path_parameter() {
 #[tokio::test]
 async fn unknown_route_and_wrong_method_are_problems() {
     let app = app();
-    send(&app, request("/nowhere").body(Body::empty()).unwrap()).await.problem(StatusCode::NOT_FOUND, "not_found");
-    let answer = send(&app, Request::builder().method("PUT").uri("/health").body(Body::empty()).unwrap()).await;
+    send(&app, request("/nowhere").body(Body::empty()).unwrap())
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    let answer = send(
+        &app,
+        Request::builder()
+            .method("PUT")
+            .uri("/health")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     answer.problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
-    assert!(answer.header("allow").is_some_and(|allow| allow.contains("GET")));
+    assert!(
+        answer
+            .header("allow")
+            .is_some_and(|allow| allow.contains("GET"))
+    );
 }

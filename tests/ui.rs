@@ -1,4 +1,5 @@
-//! Compile-time behaviour of the macros and the secure router (trybuild).
+//! Compile-time behaviour of every macro and of the secure router (trybuild):
+//! what compiles, and the message each mistake produces.
 //!
 //! Refresh the `.stderr` snapshots with `TRYBUILD=overwrite cargo test --test ui`
 //! and review the diff: it is what users read.
@@ -10,4 +11,8 @@ fn ui() {
     cases.compile_fail("tests/ui/policy/fail/*.rs");
     cases.compile_fail("tests/ui/router/fail/*.rs");
     cases.compile_fail("tests/ui/vocabulary/fail/*.rs");
+    cases.pass("tests/ui/validate/pass/*.rs");
+    cases.compile_fail("tests/ui/validate/fail/*.rs");
+    cases.pass("tests/ui/validated/pass/*.rs");
+    cases.compile_fail("tests/ui/validated/fail/*.rs");
 }

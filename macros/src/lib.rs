@@ -1,11 +1,16 @@
 //! Procedural macros of Portcullis. Use them through the `portcullis` facade,
 //! where each one is documented with examples.
 
+// Library code handles every failure; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 use proc_macro::TokenStream;
 
 mod diagnostics;
 mod paths;
 mod policy;
+mod validate;
+mod validated;
 mod vocabulary;
 
 use policy::AttrKind;
@@ -56,4 +61,20 @@ pub fn derive_roles(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Scopes, attributes(portcullis))]
 pub fn derive_scopes(input: TokenStream) -> TokenStream {
     vocabulary::derive(vocabulary::Kind::Scopes, input.into()).into()
+}
+
+/// Implements `Validate` from `#[validate(...)]` field attributes.
+///
+/// Sanitizers are written `#[validate(sanitize(trim))]`: a helper attribute
+/// named `sanitize` would clash with rustc's built-in `#[sanitize]`.
+#[proc_macro_derive(Validate, attributes(validate))]
+pub fn derive_validate(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    validate::derive(&input).into()
+}
+
+/// Validates a handler's `Json<T>`, `Form<T>` and `Query<T>` parameters after extraction.
+#[proc_macro_attribute]
+pub fn validated(args: TokenStream, item: TokenStream) -> TokenStream {
+    validated::attribute(args.into(), item.into()).into()
 }

@@ -1,16 +1,23 @@
 //! Audit events: one per authorization decision, on their own tracing target.
 
-use crate::principal::Principal;
-
 /// The tracing target of audit events, so a subscriber can route them apart.
 pub const AUDIT_TARGET: &str = "portcullis::audit";
 
 /// Records an authorization decision. Credentials never appear in it.
-pub(crate) fn decision(principal: Option<&Principal>, policy: &dyn std::fmt::Display, outcome: Outcome, reason: &str) {
-    let subject = principal.map_or("-", Principal::subject);
+pub(crate) fn decision(
+    subject: Option<&str>,
+    policy: &dyn std::fmt::Display,
+    outcome: Outcome,
+    reason: &str,
+) {
+    let subject = subject.unwrap_or("-");
     match outcome {
-        Outcome::Allow => tracing::info!(target: AUDIT_TARGET, subject, %policy, outcome = "allow", reason, "authorization decision"),
-        Outcome::Deny => tracing::warn!(target: AUDIT_TARGET, subject, %policy, outcome = "deny", reason, "authorization decision"),
+        Outcome::Allow => {
+            tracing::info!(target: AUDIT_TARGET, subject, %policy, outcome = "allow", reason, "authorization decision")
+        }
+        Outcome::Deny => {
+            tracing::warn!(target: AUDIT_TARGET, subject, %policy, outcome = "deny", reason, "authorization decision")
+        }
     }
 }
 

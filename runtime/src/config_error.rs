@@ -23,6 +23,32 @@ pub enum ConfigError {
     InvalidRealm,
     /// A role hierarchy with a cycle or a malformed role.
     Hierarchy(HierarchyError),
+    /// CORS that allows credentials from any origin (`*`).
+    CorsWildcardWithCredentials,
+    /// A CORS origin that is not `scheme://host[:port]`.
+    MalformedOrigin(String),
+    /// The `null` origin in a CORS allow-list.
+    NullOrigin,
+    /// A security header value that cannot be sent, or a weakening one.
+    SecurityHeader(String),
+    /// A request timeout of zero.
+    ZeroTimeout,
+    /// A request body limit of zero bytes.
+    ZeroBodyLimit,
+    /// A certificate or private key that could not be loaded.
+    Tls(String),
+    /// An HTTP→HTTPS redirect without any host name to answer for.
+    RedirectWithoutHosts,
+    /// A host name that is not a valid DNS name or IP address.
+    MalformedHost(String),
+    /// A cookie without `Secure` outside development mode.
+    InsecureCookie,
+    /// Forwarded headers trusted with no proxy configured.
+    ForwardedWithoutProxy,
+    /// A log filter that does not parse.
+    LogFilter(String),
+    /// A global log subscriber is already installed.
+    LoggingAlreadyInstalled,
     /// A token issuer whose tokens would live less than one second.
     TokenLifetime,
     /// Bearer key settings (JWKS, trusted issuers) that cannot work; the text
@@ -42,6 +68,37 @@ impl fmt::Display for ConfigError {
             Self::DuplicateKid(kid) => write!(f, "two verification keys share the kid {kid:?}; give each a distinct kid"),
             Self::InvalidRealm => f.write_str("the Basic realm must be printable ASCII without `\"` or `\\`"),
             Self::Hierarchy(error) => error.fmt(f),
+            Self::CorsWildcardWithCredentials => f.write_str(
+                "CORS allows credentials from any origin (`*`); list the allowed origins explicitly, or drop `.allow_credentials()`",
+            ),
+            Self::MalformedOrigin(origin) => write!(
+                f,
+                "the CORS origin {origin:?} is not `scheme://host[:port]` (lowercase, no path or trailing slash); write it as a browser sends it, e.g. `https://example.com`"
+            ),
+            Self::NullOrigin => f.write_str(
+                "the `null` origin is shared by sandboxed frames, local files and redirects, so any page can claim it; remove it from the CORS allow-list",
+            ),
+            Self::SecurityHeader(reason) => write!(f, "security headers: {reason}"),
+            Self::ZeroTimeout => f.write_str("the request timeout is zero; give a positive duration such as 30 seconds"),
+            Self::ZeroBodyLimit => f.write_str("the request body limit is zero; give a positive size such as 64 KiB"),
+            Self::Tls(reason) => write!(f, "TLS: {reason}"),
+            Self::RedirectWithoutHosts => f.write_str(
+                "the HTTPS redirect answers for no host; name each host it may redirect to with `.host(..)`",
+            ),
+            Self::MalformedHost(host) => write!(
+                f,
+                "{host:?} is not a host name or IP address; give the bare name, without scheme, port or path"
+            ),
+            Self::InsecureCookie => f.write_str(
+                "cookies without `Secure` are refused outside development mode; keep `Secure`, or call `.development_mode()` for local plain-HTTP runs only",
+            ),
+            Self::ForwardedWithoutProxy => f.write_str(
+                "forwarded headers are trusted but no proxy is configured, so any client could forge them; list the proxy addresses",
+            ),
+            Self::LogFilter(reason) => write!(f, "the log filter does not parse: {reason}"),
+            Self::LoggingAlreadyInstalled => f.write_str(
+                "a global tracing subscriber is already installed; install the JSON logs once, at start-up",
+            ),
             Self::BearerKeys(advice) => f.write_str(advice),
             Self::TokenLifetime => f.write_str("the token lifetime is under one second; set `.lifetime(..)` to at least one second"),
         }

@@ -25,17 +25,22 @@ pub(crate) fn presented(headers: &HeaderMap, scheme: Scheme) -> Presented<'_> {
         return Presented::Malformed;
     };
     let name = scheme.as_str();
-    match value.split_once(' ') {
-        Some((given, rest)) if given.eq_ignore_ascii_case(name) => {
-            let rest = rest.trim_matches(' ');
-            if rest.is_empty() || rest.contains(' ') {
-                Presented::Malformed
-            } else {
-                Presented::Value(rest)
-            }
-        }
-        None if value.eq_ignore_ascii_case(name) => Presented::Malformed,
-        _ => Presented::Absent,
+    // `<scheme> <credentials>`: compare the scheme case-insensitively (RFC
+    // 9110 11.1) and hand over the rest; the verifier rejects bad characters.
+    let Some(head) = value.get(..name.len()) else {
+        return Presented::Absent;
+    };
+    if !head.eq_ignore_ascii_case(name) {
+        return Presented::Absent;
+    }
+    match value[name.len()..].strip_prefix(' ') {
+        Some(rest) => match rest.trim_start_matches(' ') {
+            "" => Presented::Malformed,
+            credentials => Presented::Value(credentials),
+        },
+        None if value.len() == name.len() => Presented::Malformed,
+        // `BearerX …` names another scheme.
+        None => Presented::Absent,
     }
 }
 
@@ -62,12 +67,40 @@ mod tests {
 
     #[test]
     fn bearer_forms() {
-        assert_eq!(presented(&headers("Bearer abc"), Scheme::Bearer), Presented::Value("abc"));
-        assert_eq!(presented(&headers("bearer abc"), Scheme::Bearer), Presented::Value("abc"));
-        assert_eq!(presented(&headers("Bearer"), Scheme::Bearer), Presented::Malformed);
-        assert_eq!(presented(&headers("Bearer a b"), Scheme::Bearer), Presented::Malformed);
-        assert_eq!(presented(&headers("Basic abc"), Scheme::Bearer), Presented::Absent);
-        assert_eq!(presented(&HeaderMap::new(), Scheme::Bearer), Presented::Absent);
+        assert_eq!(
+            presented(&headers("Bearer abc"), Scheme::Bearer),
+            Presented::Value("abc")
+        );
+        assert_eq!(
+            presented(&headers("bearer abc"), Scheme::Bearer),
+            Presented::Value("abc")
+        );
+        assert_eq!(
+            presented(&headers("Bearer"), Scheme::Bearer),
+            Presented::Malformed
+        );
+        // Extra spaces before the token are tolerated; anything after it is
+        // part of the token, which then fails verification.
+        assert_eq!(
+            presented(&headers("Bearer  abc "), Scheme::Bearer),
+            Presented::Value("abc ")
+        );
+        assert_eq!(
+            presented(&headers("Bearer "), Scheme::Bearer),
+            Presented::Malformed
+        );
+        assert_eq!(
+            presented(&headers("Bearerabc"), Scheme::Bearer),
+            Presented::Absent
+        );
+        assert_eq!(
+            presented(&headers("Basic abc"), Scheme::Bearer),
+            Presented::Absent
+        );
+        assert_eq!(
+            presented(&HeaderMap::new(), Scheme::Bearer),
+            Presented::Absent
+        );
         assert_eq!(scheme_of(&headers("basic xyz")), Some(Scheme::Basic));
         assert_eq!(scheme_of(&headers("Digest xyz")), None);
     }

@@ -8,6 +8,7 @@ use http::request::Parts;
 
 use crate::audit::{self, Outcome};
 use crate::policy::{Policy, Scheme};
+use crate::principal::{Identity, Principal};
 use crate::rejection::AuthRejection;
 use crate::security::Security;
 
@@ -16,8 +17,8 @@ use crate::security::Security;
 /// The policy is a type, so the check reads constants: no allocation, no
 /// configuration lookup beyond the [`Security`] the router installed. The
 /// guard runs before every other extractor, so a refused request never has
-/// its body read. On success the verified [`crate::Principal`] is stored in
-/// the request for handlers that ask for it.
+/// its body read. On success the verified [`Principal`] is kept in the
+/// request when the handler asks for it.
 pub struct Guard<P: Policy> {
     _policy: PhantomData<fn() -> P>,
 }
@@ -32,11 +33,13 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let granted = Self { _policy: PhantomData };
+        let granted = Self {
+            _policy: PhantomData,
+        };
         if P::REQUIREMENT.is_public() {
             return Ok(granted);
         }
-        let Some(security) = parts.extensions.get::<Security>().cloned() else {
+        let Some(security) = parts.extensions.get::<Security>() else {
             tracing::error!(
                 target: "portcullis::config",
                 policy = %P::REQUIREMENT,
@@ -44,23 +47,56 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
             );
             return Err(AuthRejection::misconfigured(Default::default()));
         };
-        let principal = security
-            .authenticate(parts, P::SCHEME, &P::REQUIREMENT)
-            .await?;
-        match P::REQUIREMENT.evaluate(&principal, security.role_hierarchy()) {
-            Ok(()) => {
-                audit::decision(Some(&principal), &P::REQUIREMENT, Outcome::Allow, "granted");
-                parts.extensions.insert(principal);
-                Ok(granted)
+        let identity = match P::SCHEME {
+            // Bearer verification with fixed keys is synchronous: borrow the
+            // configuration instead of cloning it.
+            Scheme::Bearer if security.bearer_is_immediate() => {
+                let identity = security.authenticate_bearer_now(parts, &P::REQUIREMENT)?;
+                authorize::<P>(security, identity)?
             }
-            Err(denial) => {
-                audit::decision(Some(&principal), &P::REQUIREMENT, Outcome::Deny, denial.code());
-                Err(AuthRejection::forbidden(
-                    denial,
-                    P::SCHEME == Scheme::Bearer,
-                    security.responder().clone(),
-                ))
+            // Boxed so the asynchronous path's state (Argon2 on the blocking
+            // pool, a JWKS fetch, a revocation lookup) does not enlarge every
+            // guard's future; it dwarfs the allocation.
+            Scheme::Bearer | Scheme::Basic => {
+                Box::pin(authenticate_async::<P>(security.clone(), parts)).await?
             }
+        };
+        if P::SHARES_PRINCIPAL {
+            parts.extensions.insert(Principal::from(identity));
+        }
+        Ok(granted)
+    }
+}
+
+async fn authenticate_async<P: Policy>(
+    security: Security,
+    parts: &Parts,
+) -> Result<Identity, AuthRejection> {
+    let identity = security
+        .authenticate_identity(parts, P::SCHEME, &P::REQUIREMENT)
+        .await?;
+    authorize::<P>(&security, identity)
+}
+
+/// Checks the verified `identity` against `P`, recording the decision.
+fn authorize<P: Policy>(
+    security: &Security,
+    identity: Identity,
+) -> Result<Identity, AuthRejection> {
+    let subject = Some(identity.subject.as_str());
+    match P::REQUIREMENT.evaluate_for(&identity.roles, &identity.scopes, security.role_hierarchy())
+    {
+        Ok(()) => {
+            audit::decision(subject, &P::REQUIREMENT, Outcome::Allow, "granted");
+            Ok(identity)
+        }
+        Err(denial) => {
+            audit::decision(subject, &P::REQUIREMENT, Outcome::Deny, denial.code());
+            Err(AuthRejection::forbidden(
+                denial,
+                P::SCHEME,
+                security.responder().clone(),
+            ))
         }
     }
 }

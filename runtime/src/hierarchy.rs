@@ -122,7 +122,8 @@ fn find_cycle<'a>(graph: &HashMap<&'a str, Vec<&'a str>>) -> Option<Vec<String>>
             Some(Mark::Done) => return None,
             Some(Mark::Open) => {
                 let start = path.iter().position(|n| *n == node).unwrap_or(0);
-                let mut cycle: Vec<String> = path[start..].iter().map(|n| (*n).to_owned()).collect();
+                let mut cycle: Vec<String> =
+                    path[start..].iter().map(|n| (*n).to_owned()).collect();
                 cycle.push(node.to_owned());
                 return Some(cycle);
             }
@@ -198,7 +199,9 @@ mod tests {
             .role("c", ["a"])
             .build()
             .unwrap_err();
-        let HierarchyError::Cycle(path) = error else { panic!("expected a cycle") };
+        let HierarchyError::Cycle(path) = error else {
+            panic!("expected a cycle")
+        };
         assert_eq!(path.first(), path.last());
         assert_eq!(path.len(), 4);
     }
@@ -218,7 +221,10 @@ mod tests {
             .role("user", ["guest"])
             .build()
             .unwrap();
-        assert_eq!(h.implied_by("admin"), ["guest".to_owned(), "user".to_owned()]);
+        assert_eq!(
+            h.implied_by("admin"),
+            ["guest".to_owned(), "user".to_owned()]
+        );
         assert!(h.grants(&["user".into()], "guest"));
         assert!(!h.grants(&["user".into()], "admin"));
         assert!(!h.grants(&[], "guest"));

@@ -81,24 +81,37 @@ impl Requirement {
     /// When several checks fail, the first failing one (in declaration order)
     /// names the denial.
     pub fn evaluate(&self, principal: &Principal, hierarchy: &RoleHierarchy) -> Result<(), Denial> {
+        self.evaluate_for(principal.roles(), principal.scopes(), hierarchy)
+    }
+
+    /// Checks a caller holding `roles` and `scopes` against the requirement.
+    pub fn evaluate_for(
+        &self,
+        roles: &[String],
+        scopes: &[String],
+        hierarchy: &RoleHierarchy,
+    ) -> Result<(), Denial> {
         match *self {
             Self::Public | Self::Authenticated => Ok(()),
             Self::Role(role) => {
-                if hierarchy.grants(principal.roles(), role) {
+                if hierarchy.grants(roles, role) {
                     Ok(())
                 } else {
                     Err(Denial::Role)
                 }
             }
-            Self::AnyRole(roles) => {
-                if roles.iter().any(|role| hierarchy.grants(principal.roles(), role)) {
+            Self::AnyRole(wanted) => {
+                if wanted.iter().any(|role| hierarchy.grants(roles, role)) {
                     Ok(())
                 } else {
                     Err(Denial::Role)
                 }
             }
-            Self::Scopes(scopes) => {
-                if scopes.iter().all(|scope| principal.has_scope(scope)) {
+            Self::Scopes(wanted) => {
+                if wanted
+                    .iter()
+                    .all(|scope| scopes.iter().any(|held| held == scope))
+                {
                     Ok(())
                 } else {
                     Err(Denial::Scope)
@@ -106,11 +119,11 @@ impl Requirement {
             }
             Self::All(parts) => parts
                 .iter()
-                .try_for_each(|part| part.evaluate(principal, hierarchy)),
+                .try_for_each(|part| part.evaluate_for(roles, scopes, hierarchy)),
             Self::Any(parts) => {
                 let mut first = None;
                 for part in parts {
-                    match part.evaluate(principal, hierarchy) {
+                    match part.evaluate_for(roles, scopes, hierarchy) {
                         Ok(()) => return Ok(()),
                         Err(denial) => {
                             first.get_or_insert(denial);
@@ -130,7 +143,10 @@ impl Requirement {
     }
 }
 
-fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::Display>) -> fmt::Result {
+fn write_list(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = impl fmt::Display>,
+) -> fmt::Result {
     for (index, item) in items.enumerate() {
         if index > 0 {
             f.write_str(", ")?;
@@ -140,28 +156,29 @@ fn write_list(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = impl fmt::
     Ok(())
 }
 
-/// Writes the parenthesised list of a requirement.
-type WriteList<'a> = dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result + 'a;
-
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, list): (&str, Option<&WriteList<'_>>) = match self {
-            Self::Public => ("public", None),
-            Self::Authenticated => ("authenticated", None),
-            Self::Role(role) => return write!(f, "role({role})"),
-            Self::AnyRole(roles) => ("any_role", Some(&|f| write_list(f, roles.iter()))),
-            Self::Scopes(scopes) => ("scope", Some(&|f| write_list(f, scopes.iter()))),
-            Self::All(parts) => ("all", Some(&|f| write_list(f, parts.iter()))),
-            Self::Any(parts) => ("any", Some(&|f| write_list(f, parts.iter()))),
-        };
-        f.write_str(name)?;
-        if let Some(list) = list {
-            f.write_str("(")?;
-            list(f)?;
-            f.write_str(")")?;
+        match self {
+            Self::Public => f.write_str("public"),
+            Self::Authenticated => f.write_str("authenticated"),
+            Self::Role(role) => write!(f, "role({role})"),
+            Self::AnyRole(roles) => write_call(f, "any_role", roles.iter()),
+            Self::Scopes(scopes) => write_call(f, "scope", scopes.iter()),
+            Self::All(parts) => write_call(f, "all", parts.iter()),
+            Self::Any(parts) => write_call(f, "any", parts.iter()),
         }
-        Ok(())
     }
+}
+
+fn write_call(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    items: impl Iterator<Item = impl fmt::Display>,
+) -> fmt::Result {
+    f.write_str(name)?;
+    f.write_str("(")?;
+    write_list(f, items)?;
+    f.write_str(")")
 }
 
 /// A handler's policy: its requirement and the scheme its callers use.
@@ -189,6 +206,11 @@ pub trait Policy: Send + Sync + 'static {
     const REQUIREMENT: Requirement;
     /// How the caller authenticates.
     const SCHEME: Scheme = Scheme::Bearer;
+    /// Whether the handler asks for the [`Principal`], so the guard keeps the
+    /// verified identity in the request for it. The attributes set it from
+    /// the handler's parameters; when it is `false` and a `Principal` is asked
+    /// for anyway (say through a type alias), the credential is verified again.
+    const SHARES_PRINCIPAL: bool = true;
 }
 
 /// The policy an attribute with errors falls back to, so the compiler reports
@@ -199,4 +221,72 @@ pub struct Unchecked;
 
 impl Policy for Unchecked {
     const REQUIREMENT: Requirement = Requirement::Any(&[]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    fn check(requirement: Requirement, roles: &[&str], scopes: &[&str]) -> Result<(), Denial> {
+        let hierarchy = RoleHierarchy::builder()
+            .role("admin", ["user"])
+            .build()
+            .unwrap();
+        requirement.evaluate_for(&owned(roles), &owned(scopes), &hierarchy)
+    }
+
+    #[test]
+    fn leaves() {
+        assert_eq!(check(Requirement::Authenticated, &[], &[]), Ok(()));
+        assert_eq!(check(Requirement::Role("user"), &["admin"], &[]), Ok(()));
+        assert_eq!(
+            check(Requirement::Role("admin"), &["user"], &[]),
+            Err(Denial::Role)
+        );
+        assert_eq!(
+            check(Requirement::AnyRole(&["x", "user"]), &["user"], &[]),
+            Ok(())
+        );
+        assert_eq!(
+            check(Requirement::AnyRole(&["x", "y"]), &["user"], &[]),
+            Err(Denial::Role)
+        );
+        assert_eq!(
+            check(Requirement::Scopes(&["a", "b"]), &[], &["b", "a"]),
+            Ok(())
+        );
+        assert_eq!(
+            check(Requirement::Scopes(&["a", "b"]), &[], &["a"]),
+            Err(Denial::Scope)
+        );
+    }
+
+    #[test]
+    fn combinations_report_the_first_failing_kind() {
+        const WRITE: Requirement =
+            Requirement::All(&[Requirement::Role("user"), Requirement::Scopes(&["w"])]);
+        assert_eq!(check(WRITE, &["user"], &["w"]), Ok(()));
+        assert_eq!(check(WRITE, &["guest"], &[]), Err(Denial::Role));
+        assert_eq!(check(WRITE, &["user"], &[]), Err(Denial::Scope));
+        const EITHER: Requirement =
+            Requirement::Any(&[Requirement::Scopes(&["s"]), Requirement::Role("admin")]);
+        assert_eq!(check(EITHER, &["admin"], &[]), Ok(()));
+        assert_eq!(check(EITHER, &[], &["s"]), Ok(()));
+        assert_eq!(check(EITHER, &["user"], &[]), Err(Denial::Scope));
+        assert_eq!(
+            check(Requirement::Any(&[]), &["admin"], &["s"]),
+            Err(Denial::Role)
+        );
+    }
+
+    #[test]
+    fn display_names_the_policy() {
+        const P: Requirement =
+            Requirement::Any(&[Requirement::Role("admin"), Requirement::Authenticated]);
+        assert_eq!(P.to_string(), "any(role(admin), authenticated)");
+    }
 }

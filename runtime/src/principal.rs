@@ -28,19 +28,39 @@ use crate::security::Security;
 #[derive(Clone)]
 pub struct Principal(Arc<Identity>);
 
-struct Identity {
-    subject: String,
-    roles: Vec<String>,
-    scopes: Vec<String>,
-    scheme: Scheme,
-    token_id: Option<String>,
-    issued_at: Option<u64>,
-    expires_at: Option<u64>,
+/// The verified identity itself; a [`Principal`] shares one.
+#[derive(Clone)]
+pub(crate) struct Identity {
+    pub(crate) subject: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) scheme: Scheme,
+    pub(crate) token_id: Option<String>,
+    pub(crate) issued_at: Option<u64>,
+    pub(crate) expires_at: Option<u64>,
+}
+
+impl From<Identity> for Principal {
+    fn from(identity: Identity) -> Self {
+        Self(Arc::new(identity))
+    }
+}
+
+impl Principal {
+    /// The identity, without copying it when this is the only handle.
+    pub(crate) fn into_identity(self) -> Identity {
+        Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
+    }
 }
 
 impl Principal {
     /// A principal with the given subject, roles and scopes.
-    pub fn new(subject: impl Into<String>, roles: Vec<String>, scopes: Vec<String>, scheme: Scheme) -> Self {
+    pub fn new(
+        subject: impl Into<String>,
+        roles: Vec<String>,
+        scopes: Vec<String>,
+        scheme: Scheme,
+    ) -> Self {
         Self(Arc::new(Identity {
             subject: subject.into(),
             roles,
@@ -49,25 +69,6 @@ impl Principal {
             token_id: None,
             issued_at: None,
             expires_at: None,
-        }))
-    }
-
-    pub(crate) fn from_token(
-        subject: String,
-        roles: Vec<String>,
-        scopes: Vec<String>,
-        token_id: Option<String>,
-        issued_at: Option<u64>,
-        expires_at: u64,
-    ) -> Self {
-        Self(Arc::new(Identity {
-            subject,
-            roles,
-            scopes,
-            scheme: Scheme::Bearer,
-            token_id,
-            issued_at,
-            expires_at: Some(expires_at),
         }))
     }
 
@@ -132,25 +133,33 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<Principal>() {
-            Some(principal) => Ok(principal.clone()),
-            None => {
-                // Only reachable when a handler without a verifying guard asks
-                // for a caller: a wiring mistake, so fail closed.
-                tracing::error!(
-                    target: "portcullis::config",
-                    "a handler asked for `Principal` but no guard verified the caller; use `Option<Principal>` on `#[public]` handlers"
-                );
-                Err(AuthRejection::misconfigured(Security::responder_of(parts)))
-            }
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(principal.clone());
         }
+        // The guard keeps the identity only for handlers whose parameters name
+        // `Principal`; reached through an alias, verify the credential again.
+        let verified = match parts.extensions.get::<Security>().cloned() {
+            Some(security) => security.authenticate_optional(parts).await?,
+            None => None,
+        };
+        verified.ok_or_else(|| {
+            // No guard verified a caller: a wiring mistake, so fail closed.
+            tracing::error!(
+                target: "portcullis::config",
+                "a handler asked for `Principal` but no caller was verified; use `Option<Principal>` on `#[public]` handlers"
+            );
+            AuthRejection::misconfigured(Security::responder_of(parts))
+        })
     }
 }
 
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Some(principal.clone()));
         }

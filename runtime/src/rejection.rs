@@ -5,13 +5,14 @@ use std::fmt;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-use crate::policy::Denial;
+use crate::policy::{Denial, Scheme};
 use crate::problem::{Problem, ProblemResponder};
 
 /// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
 pub(crate) const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
 /// `WWW-Authenticate` for a bearer token that failed verification (RFC 6750 3.1).
-pub(crate) const BEARER_INVALID_TOKEN: HeaderValue = HeaderValue::from_static("Bearer error=\"invalid_token\"");
+pub(crate) const BEARER_INVALID_TOKEN: HeaderValue =
+    HeaderValue::from_static("Bearer error=\"invalid_token\"");
 /// `WWW-Authenticate` for a valid token without a required scope (RFC 6750 3.1).
 pub(crate) const BEARER_INSUFFICIENT_SCOPE: HeaderValue =
     HeaderValue::from_static("Bearer error=\"insufficient_scope\"");
@@ -20,7 +21,11 @@ pub(crate) const BEARER_INSUFFICIENT_SCOPE: HeaderValue =
 ///
 /// The client sees a fixed problem document and, on 401, a
 /// `WWW-Authenticate` challenge; details go to the log only.
-pub struct AuthRejection {
+pub struct AuthRejection(Box<Refusal>);
+
+/// Boxed: refusals are the rare path, and a small `Err` keeps every
+/// extractor's `Result` small on the common one.
+struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
     responder: ProblemResponder,
@@ -28,84 +33,100 @@ pub struct AuthRejection {
 
 impl AuthRejection {
     pub(crate) fn missing_credentials(challenge: HeaderValue, responder: ProblemResponder) -> Self {
-        Self {
-            problem: Problem::new(
+        Self::new(
+            Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "missing_credentials",
                 "this resource requires authentication",
             ),
-            challenge: Some(challenge),
+            Some(challenge),
             responder,
-        }
+        )
     }
 
     pub(crate) fn invalid_token(responder: ProblemResponder) -> Self {
-        Self {
-            problem: Problem::new(
+        Self::new(
+            Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
                 "the access token is malformed, expired, revoked or not trusted",
             ),
-            challenge: Some(BEARER_INVALID_TOKEN),
+            Some(BEARER_INVALID_TOKEN),
             responder,
-        }
+        )
     }
 
     pub(crate) fn invalid_credentials(challenge: HeaderValue, responder: ProblemResponder) -> Self {
-        Self {
-            problem: Problem::new(
+        Self::new(
+            Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
                 "the username or password is not valid",
             ),
-            challenge: Some(challenge),
+            Some(challenge),
             responder,
-        }
+        )
     }
 
-    pub(crate) fn forbidden(denial: Denial, bearer: bool, responder: ProblemResponder) -> Self {
+    pub(crate) fn forbidden(denial: Denial, scheme: Scheme, responder: ProblemResponder) -> Self {
         let detail = match denial {
             Denial::Role => "the caller lacks a role this resource requires",
             Denial::Scope => "the credential lacks a scope this resource requires",
         };
-        Self {
-            problem: Problem::new(StatusCode::FORBIDDEN, denial.code(), detail),
-            challenge: (bearer && denial == Denial::Scope).then_some(BEARER_INSUFFICIENT_SCOPE),
+        Self::new(
+            Problem::new(StatusCode::FORBIDDEN, denial.code(), detail),
+            (scheme == Scheme::Bearer && denial == Denial::Scope)
+                .then_some(BEARER_INSUFFICIENT_SCOPE),
             responder,
-        }
+        )
     }
 
     /// The server is wired wrongly (no security configuration reached the
     /// guard); refuse rather than run the handler unchecked.
     pub(crate) fn misconfigured(responder: ProblemResponder) -> Self {
-        Self { problem: Problem::internal(), challenge: None, responder }
+        Self::new(Problem::internal(), None, responder)
+    }
+
+    fn new(problem: Problem, challenge: Option<HeaderValue>, responder: ProblemResponder) -> Self {
+        Self(Box::new(Refusal {
+            problem,
+            challenge,
+            responder,
+        }))
     }
 
     /// The problem document the client will see.
     pub fn problem(&self) -> &Problem {
-        &self.problem
+        &self.0.problem
     }
 
     /// The HTTP status: 401, 403 or 500.
     pub fn status(&self) -> StatusCode {
-        self.problem.status()
+        self.0.problem.status()
     }
 }
 
 impl fmt::Debug for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthRejection")
-            .field("problem", &self.problem)
-            .field("challenge", &self.challenge)
+            .field("problem", &self.0.problem)
+            .field("challenge", &self.0.challenge)
             .finish_non_exhaustive()
     }
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
-        let mut response = self.responder.respond(self.problem);
-        if let Some(challenge) = self.challenge {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        let Refusal {
+            problem,
+            challenge,
+            responder,
+        } = *self.0;
+        let mut response = responder.respond(problem);
+        if let Some(challenge) = challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }

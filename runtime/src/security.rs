@@ -11,9 +11,11 @@ use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
-use crate::oauth::{self, BearerTokens, JwksVerifier, RevocationStore, TokenSources, TrustedIssuers};
+use crate::oauth::{
+    self, BearerTokens, JwksVerifier, RevocationStore, TokenSources, TrustedIssuers,
+};
 use crate::policy::{Requirement, Scheme};
-use crate::principal::Principal;
+use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
 use crate::rejection::{AuthRejection, BEARER_CHALLENGE};
 
@@ -50,6 +52,8 @@ struct Inner {
     revocation: Option<Arc<dyn RevocationStore>>,
     tokens: Option<BearerTokens>,
     sources: TokenSources,
+    /// Fixed keys, no cache, no revocation: the guard verifies without awaiting.
+    immediate: bool,
 }
 
 /// The default request body limit: 64 KiB.
@@ -156,13 +160,26 @@ impl SecurityBuilder {
 
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
-        if self.bearer.is_none() && self.jwks.is_none() && self.issuers.is_none() && self.basic.is_none() {
+        if self.bearer.is_none()
+            && self.jwks.is_none()
+            && self.issuers.is_none()
+            && self.basic.is_none()
+        {
             tracing::warn!(
                 target: "portcullis::config",
                 "no authenticator is configured: every guarded route will answer 401"
             );
         }
-        let tokens = BearerTokens::choose(self.bearer.clone(), self.jwks, self.issuers, self.cache_capacity)?;
+        let immediate = self.revocation.is_none()
+            && self.cache_capacity.is_none()
+            && self.jwks.is_none()
+            && self.issuers.is_none();
+        let tokens = BearerTokens::choose(
+            self.bearer.clone(),
+            self.jwks,
+            self.issuers,
+            self.cache_capacity,
+        )?;
         Ok(Security(Arc::new(Inner {
             bearer: self.bearer,
             basic: self.basic,
@@ -172,6 +189,7 @@ impl SecurityBuilder {
             revocation: self.revocation,
             tokens,
             sources: self.sources,
+            immediate,
         })))
     }
 }
@@ -234,6 +252,17 @@ impl Security {
         scheme: Scheme,
         policy: &Requirement,
     ) -> Result<Principal, AuthRejection> {
+        self.authenticate_identity(parts, scheme, policy)
+            .await
+            .map(Principal::from)
+    }
+
+    pub(crate) async fn authenticate_identity(
+        &self,
+        parts: &Parts,
+        scheme: Scheme,
+        policy: &Requirement,
+    ) -> Result<Identity, AuthRejection> {
         let result = match scheme {
             Scheme::Bearer => self.authenticate_bearer(parts).await,
             Scheme::Basic => self.authenticate_basic(parts).await,
@@ -244,11 +273,35 @@ impl Security {
         result.map_err(|failure| failure.1)
     }
 
-    async fn authenticate_bearer(&self, parts: &Parts) -> Result<Principal, Failure> {
+    /// Whether bearer callers are verified without awaiting: fixed keys, no
+    /// token cache and no revocation store. The guard then skips the
+    /// asynchronous path.
+    pub(crate) fn bearer_is_immediate(&self) -> bool {
+        self.0.immediate
+    }
+
+    /// Verifies a bearer caller without awaiting; on failure, the 401 to send.
+    /// Only for configurations where [`Security::bearer_is_immediate`] holds.
+    pub(crate) fn authenticate_bearer_now(
+        &self,
+        parts: &Parts,
+        policy: &Requirement,
+    ) -> Result<Identity, AuthRejection> {
+        self.bearer_now(parts)
+            .map_err(|Failure(reason, rejection)| {
+                audit::decision(None, policy, Outcome::Deny, reason);
+                rejection
+            })
+    }
+
+    fn bearer_now(&self, parts: &Parts) -> Result<Identity, Failure> {
         let responder = || self.0.responder.clone();
-        let Some(tokens) = &self.0.tokens else {
+        let Some(verifier) = &self.0.bearer else {
             tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
-            return Err(Failure("no_bearer_verifier", AuthRejection::missing_credentials(BEARER_CHALLENGE, responder())));
+            return Err(Failure(
+                "no_bearer_verifier",
+                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
+            ));
         };
         match self.0.sources.find(parts) {
             Presented::Absent => Err(Failure(
@@ -256,6 +309,36 @@ impl Security {
                 AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
             )),
             Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_token(responder()))),
+            Presented::Value(token) => verifier.verify_identity(token).map_err(|error| {
+                tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
+                Failure(error.as_str(), AuthRejection::invalid_token(responder()))
+            }),
+        }
+    }
+
+    /// The bearer path with the token cache, JWKS keys, several issuers or a
+    /// revocation store: revocation is checked after every verification.
+    async fn authenticate_bearer(&self, parts: &Parts) -> Result<Identity, Failure> {
+        if self.0.immediate {
+            return self.bearer_now(parts);
+        }
+        let responder = || self.0.responder.clone();
+        let Some(tokens) = &self.0.tokens else {
+            tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
+            return Err(Failure(
+                "no_bearer_verifier",
+                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
+            ));
+        };
+        match self.0.sources.find(parts) {
+            Presented::Absent => Err(Failure(
+                "missing_credentials",
+                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
+            )),
+            Presented::Malformed => Err(Failure(
+                "malformed",
+                AuthRejection::invalid_token(responder()),
+            )),
             Presented::Value(token) => {
                 let principal = tokens.verify(token).await.map_err(|error| {
                     tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
@@ -263,22 +346,26 @@ impl Security {
                 })?;
                 oauth::revocation::screen(self.0.revocation.as_deref(), principal)
                     .await
+                    .map(Principal::into_identity)
                     .map_err(|reason| Failure(reason, AuthRejection::invalid_token(responder())))
             }
         }
     }
 
-    async fn authenticate_basic(&self, parts: &Parts) -> Result<Principal, Failure> {
+    async fn authenticate_basic(&self, parts: &Parts) -> Result<Identity, Failure> {
         let responder = self.0.responder.clone();
         let Some(basic) = &self.0.basic else {
             tracing::error!(target: "portcullis::config", "a Basic route was called but no Basic authenticator is configured; refusing");
-            return Err(Failure("no_basic_authenticator", AuthRejection::missing_credentials(BEARER_CHALLENGE, responder)));
+            return Err(Failure(
+                "no_basic_authenticator",
+                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder),
+            ));
         };
         let challenge = basic.challenge().clone();
         match credentials::presented(&parts.headers, Scheme::Basic) {
             Presented::Absent => Err(Failure("missing_credentials", AuthRejection::missing_credentials(challenge, responder))),
             Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_credentials(challenge, responder))),
-            Presented::Value(encoded) => basic.verify(encoded).await.map_err(|error| {
+            Presented::Value(encoded) => basic.verify_identity(encoded).await.map_err(|error| {
                 let reason = match error {
                     BasicError::Malformed => "malformed",
                     BasicError::BadCredentials => "bad_credentials",
@@ -294,11 +381,15 @@ impl Security {
 
     /// For `Option<Principal>` on public routes: `None` without credentials,
     /// the verified caller with valid ones, and 401 with invalid ones.
-    pub(crate) async fn authenticate_optional(&self, parts: &Parts) -> Result<Option<Principal>, AuthRejection> {
+    pub(crate) async fn authenticate_optional(
+        &self,
+        parts: &Parts,
+    ) -> Result<Option<Principal>, AuthRejection> {
         match credentials::scheme_of(&parts.headers) {
-            None if self.0.sources.offers_token(parts) => {
-                self.authenticate(parts, Scheme::Bearer, &Requirement::Public).await.map(Some)
-            }
+            None if self.0.sources.offers_token(parts) => self
+                .authenticate(parts, Scheme::Bearer, &Requirement::Public)
+                .await
+                .map(Some),
             None => Ok(None),
             Some(scheme) => self
                 .authenticate(parts, scheme, &Requirement::Public)

@@ -18,7 +18,10 @@ pub const ISSUER: &str = "https://auth.test";
 pub const AUDIENCE: &str = "items-api";
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 pub fn verifier() -> JwtVerifier {
@@ -32,9 +35,19 @@ pub fn verifier() -> JwtVerifier {
 
 pub fn users() -> InMemoryUserStore {
     InMemoryUserStore::new()
-        .with_user("admin", "admin-pass", ["admin"], ["items:read", "items:write", "users:delete"])
+        .with_user(
+            "admin",
+            "admin-pass",
+            ["admin"],
+            ["items:read", "items:write", "users:delete"],
+        )
         .unwrap()
-        .with_user("alice", "alice-pass", ["user"], ["items:read", "items:write"])
+        .with_user(
+            "alice",
+            "alice-pass",
+            ["user"],
+            ["items:read", "items:write"],
+        )
         .unwrap()
 }
 
@@ -42,7 +55,12 @@ pub fn security() -> Security {
     Security::builder()
         .bearer(verifier())
         .basic(BasicAuth::new("secure-data", users()).unwrap())
-        .role_hierarchy(RoleHierarchy::builder().role("admin", ["user"]).build().unwrap())
+        .role_hierarchy(
+            RoleHierarchy::builder()
+                .role("admin", ["user"])
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -61,7 +79,11 @@ pub fn claims(sub: &str, roles: &[&str], scope: &str) -> Value {
 }
 
 pub fn sign(claims: &Value) -> String {
-    sign_with(Algorithm::HS256, claims, &EncodingKey::from_secret(SECRET).unwrap())
+    sign_with(
+        Algorithm::HS256,
+        claims,
+        &EncodingKey::from_secret(SECRET).unwrap(),
+    )
 }
 
 pub fn sign_with(algorithm: Algorithm, claims: &Value, key: &EncodingKey) -> String {
@@ -76,14 +98,32 @@ pub fn request(uri: &str) -> http::request::Builder {
     Request::builder().method("GET").uri(uri)
 }
 
+/// A JSON `POST`, with a bearer token when one is given.
+pub fn json_post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(Body::from(body.to_owned())).unwrap()
+}
+
 pub fn bearer(uri: &str, token: &str) -> Request<Body> {
-    request(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()
+    request(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
 }
 
 pub fn basic(uri: &str, user: &str, password: &str) -> Request<Body> {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    request(uri).header("authorization", format!("Basic {encoded}")).body(Body::empty()).unwrap()
+    request(uri)
+        .header("authorization", format!("Basic {encoded}"))
+        .body(Body::empty())
+        .unwrap()
 }
 
 pub struct Answer {
@@ -104,11 +144,16 @@ impl Answer {
     /// Asserts a problem document with `status` and `code`, and returns it.
     pub fn problem(&self, status: StatusCode, code: &str) -> Value {
         assert_eq!(self.status, status, "body: {}", self.text);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         let body = self.json();
         assert_eq!(body["status"], status.as_u16());
         assert_eq!(body["code"], code);
-        assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+        assert!(
+            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()
+        );
         body
     }
 }
@@ -118,5 +163,9 @@ pub async fn send(app: &Router, request: Request<Body>) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Answer { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    Answer {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }

@@ -5,14 +5,17 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{ItemFn, Path};
 
-use super::parse::{AttrKind, Name, RawPolicy, Term};
+use super::parse::{AttrKind, Name, RawPolicy, SchemeKind, Term};
 use crate::diagnostics::Errors;
 
 /// A role or scope that passed the checks.
 pub(crate) enum CheckedName {
     Lit(String, Span),
     /// A vocabulary variant; `owner` is its enum when the path names one.
-    Variant { path: Path, owner: Option<Path> },
+    Variant {
+        path: Path,
+        owner: Option<Path>,
+    },
 }
 
 /// The requirement tree, legal by construction.
@@ -29,7 +32,9 @@ pub(crate) enum Req {
 /// A checked policy, ready to expand.
 pub(crate) struct CheckedPolicy {
     pub(crate) requirement: Req,
-    pub(crate) basic: bool,
+    pub(crate) scheme: SchemeKind,
+    /// Whether a parameter names `Principal`, so the guard keeps the identity.
+    pub(crate) shares_principal: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -47,27 +52,38 @@ impl NameKind {
     }
 }
 
-pub(crate) fn check(raw: RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
+pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
     let mut errors = Errors::default();
     check_handler(raw.kind, handler, &mut errors);
     let name = raw.kind.name();
     if let Some(stray) = &raw.stray {
         let message = match raw.kind {
             AttrKind::Public => "`public` takes no arguments; write `#[public]`".to_owned(),
-            _ => format!("`{name}` takes no role or scope; write `#[{name}]`, `#[{name}(scheme = basic)]`, or use `requires_role(..)`"),
+            _ => format!(
+                "`{name}` takes no role or scope; write `#[{name}]`, `#[{name}(scheme = basic)]`, or use `requires_role(..)`"
+            ),
         };
         errors.spanned(stray, message);
     }
     for extra in raw.schemes.iter().skip(1) {
-        errors.spanned(extra.key, format!("`{name}` takes `scheme` once; remove this one"));
+        errors.spanned(
+            extra.key,
+            format!("`{name}` takes `scheme` once; remove this one"),
+        );
     }
-    let basic = raw.schemes.first().is_some_and(|scheme| scheme.basic);
+    let scheme = raw
+        .schemes
+        .first()
+        .map_or(SchemeKind::Bearer, |arg| arg.scheme);
     let requirement = match raw.kind {
         AttrKind::Public => Req::Public,
         AttrKind::Authenticated => Req::Authenticated,
         AttrKind::RequiresRole => {
             if raw.names.is_empty() {
-                errors.push(syn::Error::new(raw.span, "`requires_role` needs a role, such as `#[requires_role(\"admin\")]`"));
+                errors.push(syn::Error::new(
+                    raw.span,
+                    "`requires_role` needs a role, such as `#[requires_role(\"admin\")]`",
+                ));
             }
             for extra in raw.names.iter().skip(1) {
                 errors.spanned(
@@ -76,7 +92,10 @@ pub(crate) fn check(raw: RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPoli
                 );
             }
             let names = check_names(&raw.names, NameKind::Role, name, &mut errors);
-            names.into_iter().next().map_or(Req::Authenticated, Req::Role)
+            names
+                .into_iter()
+                .next()
+                .map_or(Req::Authenticated, Req::Role)
         }
         AttrKind::RequiresAnyRole => {
             if raw.names.is_empty() {
@@ -111,7 +130,15 @@ pub(crate) fn check(raw: RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPoli
             }
         }
     };
-    errors.finish(CheckedPolicy { requirement, basic })
+    let shares_principal = handler.sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => mentions(&typed.ty, "Principal"),
+        syn::FnArg::Receiver(_) => false,
+    });
+    errors.finish(CheckedPolicy {
+        requirement,
+        scheme,
+        shares_principal,
+    })
 }
 
 /// The handler must be a free `async fn` with no second policy attribute.
@@ -120,11 +147,17 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
     if handler.sig.asyncness.is_none() {
         errors.spanned(
             handler.sig.fn_token,
-            format!("`{name}` goes on an `async fn` handler; write `async fn {}(..)`", handler.sig.ident),
+            format!(
+                "`{name}` goes on an `async fn` handler; write `async fn {}(..)`",
+                handler.sig.ident
+            ),
         );
     }
     if let Some(receiver) = handler.sig.receiver() {
-        errors.spanned(receiver, format!("`{name}` handlers are free functions; move this one out of the `impl` block"));
+        errors.spanned(
+            receiver,
+            format!("`{name}` handlers are free functions; move this one out of the `impl` block"),
+        );
     }
     for attr in &handler.attrs {
         let Some(ident) = attr.path().segments.last().map(|segment| &segment.ident) else {
@@ -139,21 +172,38 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
     }
     if kind == AttrKind::Public {
         for input in &handler.sig.inputs {
-            if let syn::FnArg::Typed(typed) = input {
-                if last_ident_is(&typed.ty, "Principal") {
-                    errors.spanned(
-                        &typed.ty,
-                        "`#[public]` handlers have no verified caller; take `Option<Principal>`, or use `#[authenticated]`",
-                    );
-                }
+            if let syn::FnArg::Typed(typed) = input
+                && last_ident_is(&typed.ty, "Principal")
+            {
+                errors.spanned(
+                    &typed.ty,
+                    "`#[public]` handlers have no verified caller; take `Option<Principal>`, or use `#[authenticated]`",
+                );
             }
         }
     }
 }
 
+/// Whether `wanted` appears as a path segment anywhere in `ty` (so
+/// `Option<Principal>` and `portcullis::Principal` both count).
+fn mentions(ty: &syn::Type, wanted: &str) -> bool {
+    fn in_tokens(tokens: proc_macro2::TokenStream, wanted: &str) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => ident == wanted,
+            proc_macro2::TokenTree::Group(group) => in_tokens(group.stream(), wanted),
+            _ => false,
+        })
+    }
+    in_tokens(ty.to_token_stream(), wanted)
+}
+
 fn last_ident_is(ty: &syn::Type, wanted: &str) -> bool {
     match ty {
-        syn::Type::Path(path) => path.path.segments.last().is_some_and(|segment| segment.ident == wanted),
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == wanted),
         _ => false,
     }
 }
@@ -172,13 +222,24 @@ fn name_key(name: &Name) -> String {
     }
 }
 
-fn check_names(names: &[Name], kind: NameKind, attr: &str, errors: &mut Errors) -> Vec<CheckedName> {
+fn check_names(
+    names: &[Name],
+    kind: NameKind,
+    attr: &str,
+    errors: &mut Errors,
+) -> Vec<CheckedName> {
     let mut seen: Vec<String> = Vec::new();
     let mut checked = Vec::new();
     for name in names {
         let key = name_key(name);
         if seen.contains(&key) {
-            errors.spanned(name_tokens(name), format!("{} {key} is listed twice in `{attr}`; remove one", kind.word()));
+            errors.spanned(
+                name_tokens(name),
+                format!(
+                    "{} {key} is listed twice in `{attr}`; remove one",
+                    kind.word()
+                ),
+            );
             continue;
         }
         seen.push(key);
@@ -195,7 +256,13 @@ fn check_name(name: &Name, kind: NameKind, attr: &str, errors: &mut Errors) -> O
             let value = lit.value();
             let word = kind.word();
             if value.trim().is_empty() {
-                errors.spanned(lit, format!("`{attr}` needs a non-empty {word}, such as {}", example(kind)));
+                errors.spanned(
+                    lit,
+                    format!(
+                        "`{attr}` needs a non-empty {word}, such as {}",
+                        example(kind)
+                    ),
+                );
                 None
             } else if value.chars().any(char::is_whitespace) {
                 errors.spanned(
@@ -214,7 +281,10 @@ fn check_name(name: &Name, kind: NameKind, attr: &str, errors: &mut Errors) -> O
                 owner.segments.pop_punct();
                 owner
             });
-            Some(CheckedName::Variant { path: path.clone(), owner })
+            Some(CheckedName::Variant {
+                path: path.clone(),
+                owner,
+            })
         }
     }
 }
@@ -232,7 +302,11 @@ fn check_terms(terms: &[Term], errors: &mut Errors) -> Vec<Req> {
     for term in terms {
         match term {
             Term::Role(name) | Term::Scope(name) => {
-                let kind = if matches!(term, Term::Role(..)) { NameKind::Role } else { NameKind::Scope };
+                let kind = if matches!(term, Term::Role(..)) {
+                    NameKind::Role
+                } else {
+                    NameKind::Scope
+                };
                 let key = (kind, name_key(name));
                 if seen.contains(&key) {
                     errors.spanned(
@@ -261,7 +335,11 @@ fn check_terms(terms: &[Term], errors: &mut Errors) -> Vec<Req> {
                     continue;
                 }
                 let parts = check_terms(children, errors);
-                out.push(if any { Req::Any(parts) } else { Req::All(parts) });
+                out.push(if any {
+                    Req::Any(parts)
+                } else {
+                    Req::All(parts)
+                });
             }
         }
     }

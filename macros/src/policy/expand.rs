@@ -5,6 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ItemFn, parse_quote};
 
 use super::check::{CheckedName, CheckedPolicy, Req};
+use super::parse::{AttrKind, SchemeKind};
 use crate::paths;
 
 pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
@@ -12,26 +13,26 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     let policy_ty = format_ident!("__portcullis_policy_{}", handler.sig.ident);
     let vis = &handler.vis;
     let requirement = requirement(&policy.requirement);
-    let scheme = if policy.basic {
-        quote!(#private::Scheme::Basic)
-    } else {
-        quote!(#private::Scheme::Bearer)
+    let scheme = match policy.scheme {
+        SchemeKind::Basic => quote!(#private::Scheme::Basic),
+        SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
     };
     let mut bounds = Vec::new();
     vocabulary_bounds(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
+    let shares = policy.shares_principal;
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #policy_ty;
 
+        #(#bounds)*
+
         #[automatically_derived]
-        impl #private::Policy for #policy_ty
-        where
-            #(#bounds,)*
-        {
+        impl #private::Policy for #policy_ty {
             const REQUIREMENT: #private::Requirement = #requirement;
             const SCHEME: #private::Scheme = #scheme;
+            const SHARES_PRINCIPAL: bool = #shares;
         }
 
         #guarded
@@ -57,6 +58,15 @@ pub(crate) fn fallback(handler: &ItemFn) -> TokenStream {
     }
     let private = paths::private();
     let mut handler = handler.clone();
+    // Other policy attributes already got their error; expanding them too
+    // would only add a second guard and a confusing follow-on error.
+    handler.attrs.retain(|attr| {
+        !attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| AttrKind::NAMES.iter().any(|name| segment.ident == name))
+    });
     let guard: FnArg = parse_quote!(__portcullis_guard: #private::Guard<#private::Unchecked>);
     handler.sig.inputs.insert(0, guard);
     quote!(#handler)
@@ -101,27 +111,42 @@ fn name_expr(name: &CheckedName) -> TokenStream {
     }
 }
 
-/// `Owner: RoleVocabulary` (or `ScopeVocabulary`) for every variant named, spanned
-/// on the user's path so a scope enum in a role position errors there.
+/// An assertion that each named variant's enum is a role (or scope)
+/// vocabulary, spanned on the user's path so a scope enum in a role position
+/// errors there, once.
 fn vocabulary_bounds(req: &Req, out: &mut Vec<TokenStream>) {
     match req {
         Req::Public | Req::Authenticated => {}
         Req::Role(name) => out.extend(bound(name, false)),
         Req::AnyRole(names) => out.extend(names.iter().filter_map(|name| bound(name, false))),
         Req::Scopes(names) => out.extend(names.iter().filter_map(|name| bound(name, true))),
-        Req::All(parts) | Req::Any(parts) => parts.iter().for_each(|part| vocabulary_bounds(part, out)),
+        Req::All(parts) | Req::Any(parts) => {
+            parts.iter().for_each(|part| vocabulary_bounds(part, out))
+        }
     }
 }
 
 fn bound(name: &CheckedName, scope: bool) -> Option<TokenStream> {
-    let CheckedName::Variant { owner: Some(owner), .. } = name else {
+    let CheckedName::Variant {
+        owner: Some(owner), ..
+    } = name
+    else {
         return None;
     };
     let private = paths::private();
+    let span = owner
+        .segments
+        .first()
+        .map_or_else(|| name.span(), |segment| segment.ident.span());
     let vocabulary = if scope {
-        quote_spanned!(name.span()=> #private::ScopeVocabulary)
+        quote_spanned!(span=> #private::ScopeVocabulary)
     } else {
-        quote_spanned!(name.span()=> #private::RoleVocabulary)
+        quote_spanned!(span=> #private::RoleVocabulary)
     };
-    Some(quote_spanned!(name.span()=> #owner: #vocabulary))
+    Some(quote_spanned! {span=>
+        const _: () = {
+            fn __portcullis_vocabulary<T: ?::core::marker::Sized + #vocabulary>() {}
+            let _ = __portcullis_vocabulary::<#owner>;
+        };
+    })
 }

@@ -16,14 +16,17 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
         Ok(other) => {
             let error = syn::Error::new_spanned(
                 item_keyword(&other),
-                format!("`{}` goes on an `async fn` handler, not on this item", kind.name()),
+                format!(
+                    "`{}` goes on an `async fn` handler, not on this item",
+                    kind.name()
+                ),
             );
             return with_item(error, item);
         }
         Err(error) => return with_item(error, item),
     };
     let parsed = parse::parse_args(kind, args);
-    match parsed.and_then(|raw| check::check(raw, &handler)) {
+    match parsed.and_then(|raw| check::check(&raw, &handler)) {
         Ok(policy) => expand::expand(&policy, &handler),
         Err(error) => {
             let mut out = expand::fallback(&handler);
@@ -50,6 +53,7 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // the error is consumed by value by design
 fn with_item(error: syn::Error, item: TokenStream) -> TokenStream {
     let mut out = item;
     out.extend(error.to_compile_error());

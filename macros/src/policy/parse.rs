@@ -109,10 +109,17 @@ fn parse_group(input: ParseStream<'_>) -> syn::Result<Vec<Term>> {
         .collect())
 }
 
+/// How a route's callers authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SchemeKind {
+    Bearer,
+    Basic,
+}
+
 /// `scheme = bearer` or `scheme = basic`.
 pub(crate) struct SchemeArg {
     pub(crate) key: kw::scheme,
-    pub(crate) basic: bool,
+    pub(crate) scheme: SchemeKind,
 }
 
 impl Parse for SchemeArg {
@@ -120,16 +127,16 @@ impl Parse for SchemeArg {
         let key = input.parse()?;
         input.parse::<Token![=]>()?;
         let lookahead = input.lookahead1();
-        let basic = if lookahead.peek(kw::basic) {
+        let scheme = if lookahead.peek(kw::basic) {
             input.parse::<kw::basic>()?;
-            true
+            SchemeKind::Basic
         } else if lookahead.peek(kw::bearer) {
             input.parse::<kw::bearer>()?;
-            false
+            SchemeKind::Bearer
         } else {
             return Err(lookahead.error());
         };
-        Ok(Self { key, basic })
+        Ok(Self { key, scheme })
     }
 }
 
@@ -191,7 +198,14 @@ pub(crate) struct RawPolicy {
 
 pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPolicy> {
     let span = Span::call_site();
-    let mut raw = RawPolicy { kind, names: Vec::new(), terms: Vec::new(), schemes: Vec::new(), span, stray: None };
+    let mut raw = RawPolicy {
+        kind,
+        names: Vec::new(),
+        terms: Vec::new(),
+        schemes: Vec::new(),
+        span,
+        stray: None,
+    };
     match kind {
         AttrKind::Public | AttrKind::Authenticated => {
             let parser = |input: ParseStream<'_>| {

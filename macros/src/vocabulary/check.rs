@@ -13,18 +13,28 @@ pub(crate) struct Variant {
     pub(crate) implies: Vec<usize>,
 }
 
-pub(crate) fn check(kind: Kind, raw: Vec<RawVariant>) -> syn::Result<Vec<Variant>> {
+pub(crate) fn check(kind: Kind, raw: &[RawVariant]) -> syn::Result<Vec<Variant>> {
     let mut errors = Errors::default();
     let mut variants: Vec<Variant> = Vec::new();
-    for variant in &raw {
+    for variant in raw {
         if let Some(fields) = &variant.fields {
-            errors.spanned(fields, format!("`{}` variants carry no data; write `{}`", kind.derive_name(), variant.ident));
+            errors.spanned(
+                fields,
+                format!(
+                    "`{}` variants carry no data; write `{}`",
+                    kind.derive_name(),
+                    variant.ident
+                ),
+            );
         }
         let name = match &variant.name {
             Some(lit) => {
                 let value = lit.value();
                 if value.trim().is_empty() || value.chars().any(char::is_whitespace) {
-                    errors.spanned(lit, "a name is one word without spaces, such as \"items:read\"");
+                    errors.spanned(
+                        lit,
+                        "a name is one word without spaces, such as \"items:read\"",
+                    );
                 }
                 value
             }
@@ -35,14 +45,27 @@ pub(crate) fn check(kind: Kind, raw: Vec<RawVariant>) -> syn::Result<Vec<Variant
                 || quote::ToTokens::to_token_stream(&variant.ident),
                 quote::ToTokens::to_token_stream,
             );
-            errors.spanned(at, format!("the name {name:?} is already used by `{}`; give this variant another name", previous.ident));
+            errors.spanned(
+                at,
+                format!(
+                    "the name {name:?} is already used by `{}`; give this variant another name",
+                    previous.ident
+                ),
+            );
         }
-        if kind == Kind::Scopes {
-            if let Some(key) = &variant.implies_key {
-                errors.spanned(key, "scopes do not imply one another; `implies` belongs on `#[derive(Roles)]`");
-            }
+        if kind == Kind::Scopes
+            && let Some(key) = &variant.implies_key
+        {
+            errors.spanned(
+                key,
+                "scopes do not imply one another; `implies` belongs on `#[derive(Roles)]`",
+            );
         }
-        variants.push(Variant { ident: variant.ident.clone(), name, implies: Vec::new() });
+        variants.push(Variant {
+            ident: variant.ident.clone(),
+            name,
+            implies: Vec::new(),
+        });
     }
     for (index, variant) in raw.iter().enumerate() {
         for target in &variant.implies {
@@ -51,15 +74,29 @@ pub(crate) fn check(kind: Kind, raw: Vec<RawVariant>) -> syn::Result<Vec<Variant
                     errors.spanned(target, format!("`{target}` is implied twice; remove one"));
                 }
                 Some(found) => variants[index].implies.push(found),
-                None => errors.spanned(target, format!("no role `{target}` in this enum; implied roles must be variants of it")),
+                None => errors.spanned(
+                    target,
+                    format!(
+                        "no role `{target}` in this enum; implied roles must be variants of it"
+                    ),
+                ),
             }
         }
     }
     if let Some(cycle) = find_cycle(&variants) {
-        let path: Vec<String> = cycle.iter().map(|&i| variants[i].ident.to_string()).collect();
+        let path: Vec<String> = cycle
+            .iter()
+            .map(|&i| variants[i].ident.to_string())
+            .collect();
         let first = cycle[0];
-        let target = &raw[first].implies.iter().find(|ident| **ident == variants[cycle[1]].ident);
-        let message = format!("the role hierarchy has a cycle: {}; remove one of these implications", path.join(" -> "));
+        let target = &raw[first]
+            .implies
+            .iter()
+            .find(|ident| **ident == variants[cycle[1]].ident);
+        let message = format!(
+            "the role hierarchy has a cycle: {}; remove one of these implications",
+            path.join(" -> ")
+        );
         match target {
             Some(ident) => errors.spanned(ident, message),
             None => errors.spanned(&raw[first].ident, message),
@@ -70,7 +107,12 @@ pub(crate) fn check(kind: Kind, raw: Vec<RawVariant>) -> syn::Result<Vec<Variant
 
 /// A cycle as variant indices, first index repeated at the end.
 fn find_cycle(variants: &[Variant]) -> Option<Vec<usize>> {
-    fn visit(node: usize, variants: &[Variant], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+    fn visit(
+        node: usize,
+        variants: &[Variant],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
         match state[node] {
             2 => return None,
             1 => {

@@ -25,7 +25,7 @@ impl Kind {
 pub(crate) fn derive(kind: Kind, input: TokenStream) -> TokenStream {
     let result = syn::parse2::<syn::DeriveInput>(input)
         .and_then(|input| parse::parse(kind, &input).map(|raw| (input, raw)))
-        .and_then(|(input, raw)| check::check(kind, raw).map(|checked| (input, checked)));
+        .and_then(|(input, raw)| check::check(kind, &raw).map(|checked| (input, checked)));
     match result {
         Ok((input, checked)) => expand::expand(kind, &input, &checked),
         Err(error) => error.to_compile_error(),

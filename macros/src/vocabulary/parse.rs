@@ -25,7 +25,10 @@ pub(crate) fn parse(kind: Kind, input: &DeriveInput) -> syn::Result<Vec<RawVaria
     let syn::Data::Enum(data) = &input.data else {
         return Err(syn::Error::new_spanned(
             &input.ident,
-            format!("`{}` derives on an enum of unit variants, such as `enum Role {{ Admin, User }}`", kind.derive_name()),
+            format!(
+                "`{}` derives on an enum of unit variants, such as `enum Role {{ Admin, User }}`",
+                kind.derive_name()
+            ),
         ));
     };
     let mut errors = Errors::default();
@@ -38,8 +41,14 @@ pub(crate) fn parse(kind: Kind, input: &DeriveInput) -> syn::Result<Vec<RawVaria
             implies: Vec::new(),
             implies_key: None,
         };
-        for attr in variant.attrs.iter().filter(|attr| attr.path().is_ident("portcullis")) {
-            if let Err(error) = attr.parse_args_with(|input: ParseStream<'_>| parse_options(input, &mut raw)) {
+        for attr in variant
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("portcullis"))
+        {
+            if let Err(error) =
+                attr.parse_args_with(|input: ParseStream<'_>| parse_options(input, &mut raw))
+            {
                 errors.push(error);
             }
         }
@@ -55,17 +64,25 @@ fn parse_options(input: ParseStream<'_>, raw: &mut RawVariant) -> syn::Result<()
             let key = input.parse::<kw::name>()?;
             input.parse::<Token![=]>()?;
             if raw.name.is_some() {
-                return Err(syn::Error::new_spanned(key, "`name` is given twice; keep one"));
+                return Err(syn::Error::new_spanned(
+                    key,
+                    "`name` is given twice; keep one",
+                ));
             }
             raw.name = Some(input.parse()?);
         } else if lookahead.peek(kw::implies) {
             let key = input.parse::<kw::implies>()?;
             if raw.implies_key.is_some() {
-                return Err(syn::Error::new_spanned(key, "`implies` is given twice; list every implied role in one `implies(..)`"));
+                return Err(syn::Error::new_spanned(
+                    key,
+                    "`implies` is given twice; list every implied role in one `implies(..)`",
+                ));
             }
             let content;
             syn::parenthesized!(content in input);
-            raw.implies = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+            raw.implies = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
             raw.implies_key = Some(key);
         } else {
             return Err(lookahead.error());

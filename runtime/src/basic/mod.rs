@@ -15,7 +15,7 @@ pub use store::{BoxFuture, InMemoryUserStore, StoreError, UserRecord, UserStore}
 
 use crate::config_error::ConfigError;
 use crate::policy::Scheme;
-use crate::principal::Principal;
+use crate::principal::{Identity, Principal};
 
 /// Verifies `Authorization: Basic` credentials against a [`UserStore`].
 ///
@@ -50,16 +50,26 @@ pub enum BasicError {
 impl BasicAuth {
     /// Basic authentication in `realm` against `store`.
     pub fn new(realm: &str, store: impl UserStore) -> Result<Self, ConfigError> {
-        if realm.is_empty() || !realm.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        if realm.is_empty()
+            || !realm
+                .bytes()
+                .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+        {
             return Err(ConfigError::InvalidRealm);
         }
-        let challenge = HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
-            .map_err(|_| ConfigError::InvalidRealm)?;
+        let challenge =
+            HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
+                .map_err(|_| ConfigError::InvalidRealm)?;
         // A hash of a random password, verified when the user is unknown.
         let mut random = [0_u8; 24];
         getrandom::fill(&mut random).map_err(|_| ConfigError::InvalidRealm)?;
-        let decoy = hash_password(&STANDARD.encode(random)).map_err(|_| ConfigError::InvalidRealm)?;
-        Ok(Self { store: Arc::new(store), challenge, decoy_hash: decoy.into() })
+        let decoy =
+            hash_password(&STANDARD.encode(random)).map_err(|_| ConfigError::InvalidRealm)?;
+        Ok(Self {
+            store: Arc::new(store),
+            challenge,
+            decoy_hash: decoy.into(),
+        })
     }
 
     /// The `WWW-Authenticate` value sent with a 401.
@@ -69,19 +79,38 @@ impl BasicAuth {
 
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
+        self.verify_identity(encoded).await.map(Principal::from)
+    }
+
+    pub(crate) async fn verify_identity(&self, encoded: &str) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
-        self.verify_password_of(&username, &password)
-            .await
-            .map(|record| Principal::new(record.username, record.roles, record.scopes, Scheme::Basic))
+        let record = self.verify_password_of(&username, &password).await?;
+        Ok(Identity {
+            subject: record.username,
+            roles: record.roles,
+            scopes: record.scopes,
+            scheme: Scheme::Basic,
+            token_id: None,
+            issued_at: None,
+            expires_at: None,
+        })
     }
 
     /// Checks `username` and `password`; the same Argon2 work either way.
-    pub async fn verify_password_of(&self, username: &str, password: &str) -> Result<UserRecord, BasicError> {
+    pub async fn verify_password_of(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<UserRecord, BasicError> {
         let record = self.store.find(username).await.map_err(BasicError::Store)?;
         let decoy = Arc::clone(&self.decoy_hash);
         let password = password.to_owned();
         let (record, ok) = tokio::task::spawn_blocking(move || {
-            let ok = password::verify_or_decoy(record.as_ref().map(|r| &r.password_hash), &decoy, &password);
+            let ok = password::verify_or_decoy(
+                record.as_ref().map(|r| &r.password_hash),
+                &decoy,
+                &password,
+            );
             (record, ok)
         })
         .await
@@ -106,7 +135,9 @@ fn decode_credentials(encoded: &str) -> Option<(String, String)> {
 
 impl fmt::Debug for BasicAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BasicAuth").field("challenge", &self.challenge).finish_non_exhaustive()
+        f.debug_struct("BasicAuth")
+            .field("challenge", &self.challenge)
+            .finish_non_exhaustive()
     }
 }
 

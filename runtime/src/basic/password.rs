@@ -1,8 +1,8 @@
 //! Password hashing with Argon2id (PHC strings), for seeding and verifying.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 
 /// Hashes `password` with Argon2id and a random salt, as a PHC string.

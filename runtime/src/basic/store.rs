@@ -56,7 +56,10 @@ impl std::error::Error for StoreError {}
 pub trait UserStore: Send + Sync + 'static {
     /// The user named `username`, if any. Implementations should not return
     /// early in a way whose timing depends on how much of the name matched.
-    fn find<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, StoreError>>;
+    fn find<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> BoxFuture<'a, Result<Option<UserRecord>, StoreError>>;
 }
 
 /// A fixed set of users held in memory; names compared in constant time.
@@ -87,7 +90,13 @@ impl InMemoryUserStore {
     }
 
     /// Adds a user whose password is hashed here with Argon2id.
-    pub fn with_user<R, S>(self, username: &str, password: &str, roles: R, scopes: S) -> Result<Self, PasswordHashError>
+    pub fn with_user<R, S>(
+        self,
+        username: &str,
+        password: &str,
+        roles: R,
+        scopes: S,
+    ) -> Result<Self, PasswordHashError>
     where
         R: IntoIterator,
         R::Item: Into<String>,
@@ -135,7 +144,10 @@ impl InMemoryUserStore {
 }
 
 impl UserStore for InMemoryUserStore {
-    fn find<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, StoreError>> {
+    fn find<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> BoxFuture<'a, Result<Option<UserRecord>, StoreError>> {
         Box::pin(async move { Ok(self.find_now(username)) })
     }
 }

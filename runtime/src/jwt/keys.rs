@@ -57,8 +57,14 @@ impl fmt::Display for KeyError {
                 f,
                 "the HMAC secret has {len} bytes; use at least {MIN_HMAC_SECRET_BYTES} random bytes"
             ),
-            Self::WrongAlgorithm { algorithm, expected } => {
-                write!(f, "{algorithm:?} cannot be used with {expected}; pick an algorithm of that family")
+            Self::WrongAlgorithm {
+                algorithm,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "{algorithm:?} cannot be used with {expected}; pick an algorithm of that family"
+                )
             }
             Self::Unreadable { expected } => write!(f, "the key is not a valid {expected}"),
         }
@@ -77,11 +83,17 @@ pub(crate) enum Family {
 impl VerificationKey {
     /// An HMAC key (HS256, HS384 or HS512); the secret must have at least 32 bytes.
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
-        Self::expect(algorithm, &[Algorithm::HS256, Algorithm::HS384, Algorithm::HS512], "an HMAC secret")?;
+        Self::expect(
+            algorithm,
+            &[Algorithm::HS256, Algorithm::HS384, Algorithm::HS512],
+            "an HMAC secret",
+        )?;
         if secret.len() < MIN_HMAC_SECRET_BYTES {
             return Err(KeyError::WeakSecret { len: secret.len() });
         }
-        let key = DecodingKey::from_secret(secret).map_err(|_| KeyError::Unreadable { expected: "an HMAC secret" })?;
+        let key = DecodingKey::from_secret(secret).map_err(|_| KeyError::Unreadable {
+            expected: "an HMAC secret",
+        })?;
         Ok(Self::from_parts(algorithm, key))
     }
 
@@ -96,20 +108,30 @@ impl VerificationKey {
             Algorithm::PS512,
         ];
         Self::expect(algorithm, RSA, "an RSA key")?;
-        let key = DecodingKey::from_rsa_pem(pem).map_err(|_| KeyError::Unreadable { expected: "RSA public key PEM" })?;
+        let key = DecodingKey::from_rsa_pem(pem).map_err(|_| KeyError::Unreadable {
+            expected: "RSA public key PEM",
+        })?;
         Ok(Self::from_parts(algorithm, key))
     }
 
     /// An elliptic-curve public key in PEM (ES256 or ES384).
     pub fn ec_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
-        Self::expect(algorithm, &[Algorithm::ES256, Algorithm::ES384], "an EC key")?;
-        let key = DecodingKey::from_ec_pem(pem).map_err(|_| KeyError::Unreadable { expected: "EC public key PEM" })?;
+        Self::expect(
+            algorithm,
+            &[Algorithm::ES256, Algorithm::ES384],
+            "an EC key",
+        )?;
+        let key = DecodingKey::from_ec_pem(pem).map_err(|_| KeyError::Unreadable {
+            expected: "EC public key PEM",
+        })?;
         Ok(Self::from_parts(algorithm, key))
     }
 
     /// An Ed25519 public key in PEM (EdDSA).
     pub fn ed_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let key = DecodingKey::from_ed_pem(pem).map_err(|_| KeyError::Unreadable { expected: "Ed25519 public key PEM" })?;
+        let key = DecodingKey::from_ed_pem(pem).map_err(|_| KeyError::Unreadable {
+            expected: "Ed25519 public key PEM",
+        })?;
         Ok(Self::from_parts(Algorithm::EdDSA, key))
     }
 
@@ -143,14 +165,25 @@ impl VerificationKey {
     }
 
     fn from_parts(algorithm: Algorithm, key: DecodingKey) -> Self {
-        Self { kid: None, algorithm, key }
+        Self {
+            kid: None,
+            algorithm,
+            key,
+        }
     }
 
-    fn expect(algorithm: Algorithm, allowed: &[Algorithm], expected: &'static str) -> Result<(), KeyError> {
+    fn expect(
+        algorithm: Algorithm,
+        allowed: &[Algorithm],
+        expected: &'static str,
+    ) -> Result<(), KeyError> {
         if allowed.contains(&algorithm) {
             Ok(())
         } else {
-            Err(KeyError::WrongAlgorithm { algorithm, expected })
+            Err(KeyError::WrongAlgorithm {
+                algorithm,
+                expected,
+            })
         }
     }
 }

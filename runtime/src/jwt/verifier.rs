@@ -10,7 +10,8 @@ use jsonwebtoken::{Validation, decode, decode_header};
 use super::claims::Claims;
 use super::keys::VerificationKey;
 use crate::config_error::ConfigError;
-use crate::principal::Principal;
+use crate::policy::Scheme;
+use crate::principal::{Identity, Principal};
 
 /// Verifies JWT access tokens: signature, algorithm, `exp`, `nbf`, `iss`, `aud`.
 ///
@@ -91,18 +92,18 @@ impl From<jsonwebtoken::errors::Error> for TokenError {
     fn from(error: jsonwebtoken::errors::Error) -> Self {
         match error.kind() {
             ErrorKind::InvalidSignature => Self::Signature,
-            ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName | ErrorKind::UnsupportedAlgorithm => {
-                Self::Algorithm
-            }
+            ErrorKind::InvalidAlgorithm
+            | ErrorKind::InvalidAlgorithmName
+            | ErrorKind::UnsupportedAlgorithm => Self::Algorithm,
             ErrorKind::ExpiredSignature => Self::Expired,
             ErrorKind::ImmatureSignature => Self::NotYetValid,
             ErrorKind::InvalidIssuer => Self::Issuer,
             ErrorKind::InvalidAudience => Self::Audience,
             ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => Self::Issuer,
             ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => Self::Audience,
-            ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) | ErrorKind::InvalidSubject => {
-                Self::Claims
-            }
+            ErrorKind::MissingRequiredClaim(_)
+            | ErrorKind::InvalidClaimFormat(_)
+            | ErrorKind::InvalidSubject => Self::Claims,
             ErrorKind::Json(_) => Self::Claims,
             _ => Self::Malformed,
         }
@@ -161,7 +162,9 @@ impl JwtVerifierBuilder {
         }
         for (index, key) in self.keys.iter().enumerate() {
             if self.keys[..index].iter().any(|other| other.kid == key.kid) {
-                return Err(ConfigError::DuplicateKid(key.kid.clone().unwrap_or_default()));
+                return Err(ConfigError::DuplicateKid(
+                    key.kid.clone().unwrap_or_default(),
+                ));
             }
         }
         let leeway = self.leeway.unwrap_or(DEFAULT_LEEWAY).as_secs();
@@ -206,13 +209,25 @@ impl JwtVerifier {
 
     /// Verifies `token` and returns the caller it speaks for.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_identity(token).map(Principal::from)
+    }
+
+    pub(crate) fn verify_identity(&self, token: &str) -> Result<Identity, TokenError> {
         let claims = self.verify_claims(token)?;
         let scopes = claims
             .scope
             .as_deref()
             .map(|scope| scope.split_ascii_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Principal::from_token(claims.sub, claims.roles, scopes, claims.jti, claims.iat, claims.exp))
+        Ok(Identity {
+            subject: claims.sub,
+            roles: claims.roles,
+            scopes,
+            scheme: Scheme::Bearer,
+            token_id: claims.jti,
+            issued_at: claims.iat,
+            expires_at: Some(claims.exp),
+        })
     }
 
     /// Chooses the key: the only one, or the one whose `kid` the header names.
@@ -234,7 +249,10 @@ impl JwtVerifier {
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtVerifier")
-            .field("keys", &self.keys.iter().map(|entry| &entry.key).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &self.keys.iter().map(|entry| &entry.key).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }

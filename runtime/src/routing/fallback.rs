@@ -2,23 +2,14 @@
 
 use axum::response::Response;
 use http::StatusCode;
-use http::request::Parts;
 
-use crate::problem::Problem;
-use crate::security::Security;
+use crate::hardening::problem_for_status;
+use crate::problem::ProblemResponder;
 
-pub(crate) async fn not_found(parts: Parts) -> Response {
-    Security::responder_of(&parts).respond(Problem::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no resource at this path",
-    ))
+pub(crate) async fn not_found(responder: ProblemResponder) -> Response {
+    responder.respond(problem_for_status(StatusCode::NOT_FOUND))
 }
 
-pub(crate) async fn method_not_allowed(parts: Parts) -> Response {
-    Security::responder_of(&parts).respond(Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this resource does not accept the request method",
-    ))
+pub(crate) async fn method_not_allowed(responder: ProblemResponder) -> Response {
+    responder.respond(problem_for_status(StatusCode::METHOD_NOT_ALLOWED))
 }

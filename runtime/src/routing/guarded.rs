@@ -13,9 +13,17 @@ use crate::policy::Policy;
 )]
 pub trait GuardedHandler {}
 
+/// Never an extractor. Its impls give every arity a second candidate, so the
+/// compiler infers a handler's extractor list from the handler itself (and
+/// then reports the missing policy) instead of from the one guarded impl.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum NotAnExtractor {}
+
 macro_rules! guarded_tuples {
     ($($ty:ident),*) => {
         impl<M, P: Policy, $($ty,)*> GuardedHandler for (M, Guard<P>, $($ty,)*) {}
+        impl<M, $($ty,)*> GuardedHandler for (M, NotAnExtractor, $($ty,)*) {}
     };
 }
 
@@ -34,4 +42,6 @@ guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
 guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
 guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
 guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
-guarded_tuples!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15);
+guarded_tuples!(
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
+);

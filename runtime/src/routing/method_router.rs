@@ -4,19 +4,55 @@ use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::guarded::GuardedHandler;
+use super::secured::Secured;
+use crate::security::Security;
 
-/// An axum [`MethodRouter`] whose handlers all carry a policy.
+/// Adds one handler to an axum method router, once the configuration is known.
+type Entry<S> = Box<dyn FnOnce(MethodRouter<S>, &Security) -> MethodRouter<S> + Send>;
+
+/// Guarded handlers by HTTP method, for one path.
 ///
 /// Built with [`get`], [`post`] and the other method functions of this
-/// module, and chained like axum's (`get(list).post(create)`).
+/// module, and chained like axum's (`get(list).post(create)`). The handlers
+/// receive their [`Security`] when [`crate::SecureRouter::route`] mounts them.
 #[must_use]
 pub struct SecureMethodRouter<S = ()> {
-    pub(crate) inner: MethodRouter<S>,
+    entries: Vec<Entry<S>>,
 }
 
 impl<S> std::fmt::Debug for SecureMethodRouter<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecureMethodRouter")
+        f.debug_struct("SecureMethodRouter")
+            .field("handlers", &self.entries.len())
+            .finish()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
+    fn with<H, T>(mut self, filter: MethodFilter, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: GuardedHandler + 'static,
+    {
+        self.entries.push(Box::new(
+            move |router: MethodRouter<S>, security: &Security| {
+                router.on(
+                    filter,
+                    Secured {
+                        handler,
+                        security: security.clone(),
+                    },
+                )
+            },
+        ));
+        self
+    }
+
+    /// The axum method router, every handler given `security`.
+    pub(crate) fn build(self, security: &Security) -> MethodRouter<S> {
+        self.entries
+            .into_iter()
+            .fold(MethodRouter::new(), |router, entry| entry(router, security))
     }
 }
 
@@ -32,7 +68,7 @@ macro_rules! method_fns {
                 T: GuardedHandler + 'static,
                 S: Clone + Send + Sync + 'static,
             {
-                SecureMethodRouter { inner: axum::routing::on(MethodFilter::$filter, handler) }
+                SecureMethodRouter { entries: Vec::new() }.with(MethodFilter::$filter, handler)
             }
         )*
 
@@ -44,7 +80,7 @@ macro_rules! method_fns {
                     H: Handler<T, S>,
                     T: GuardedHandler + 'static,
                 {
-                    Self { inner: self.inner.on(MethodFilter::$filter, handler) }
+                    self.with(MethodFilter::$filter, handler)
                 }
             )*
         }

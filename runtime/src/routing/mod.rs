@@ -3,13 +3,14 @@
 mod fallback;
 mod guarded;
 mod method_router;
+mod secured;
 
 use std::convert::Infallible;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::Router;
+use axum::extract::Request;
 use axum::response::IntoResponse;
 use axum::routing::Route;
-use axum::{Extension, Router};
 use tower::{Layer, Service};
 
 pub use guarded::GuardedHandler;
@@ -47,29 +48,44 @@ pub struct SecureRouter<S = ()> {
 
 impl<S> std::fmt::Debug for SecureRouter<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecureRouter").field("security", &self.security).finish_non_exhaustive()
+        f.debug_struct("SecureRouter")
+            .field("security", &self.security)
+            .finish_non_exhaustive()
     }
 }
 
 impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// An empty router whose guards use `security`.
     pub fn new(security: Security) -> Self {
-        Self { inner: Router::new(), security }
+        Self {
+            inner: Router::new(),
+            security,
+        }
     }
 
     /// Routes `path` to guarded handlers, as [`axum::Router::route`].
     pub fn route(self, path: &str, method_router: SecureMethodRouter<S>) -> Self {
-        Self { inner: self.inner.route(path, method_router.inner), security: self.security }
+        let method_router = method_router.build(&self.security);
+        Self {
+            inner: self.inner.route(path, method_router),
+            security: self.security,
+        }
     }
 
     /// Adds another secure router's routes; they keep their own configuration.
     pub fn merge(self, other: SecureRouter<S>) -> Self {
-        Self { inner: self.inner.merge(other.scoped()), security: self.security }
+        Self {
+            inner: self.inner.merge(other.inner),
+            security: self.security,
+        }
     }
 
     /// Mounts another secure router under `path`; it keeps its own configuration.
     pub fn nest(self, path: &str, other: SecureRouter<S>) -> Self {
-        Self { inner: self.inner.nest(path, other.scoped()), security: self.security }
+        Self {
+            inner: self.inner.nest(path, other.inner),
+            security: self.security,
+        }
     }
 
     /// Wraps every route in `layer`, as [`axum::Router::layer`].
@@ -81,12 +97,18 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
-        Self { inner: self.inner.layer(layer), security: self.security }
+        Self {
+            inner: self.inner.layer(layer),
+            security: self.security,
+        }
     }
 
     /// Provides the state, as [`axum::Router::with_state`].
     pub fn with_state<S2>(self, state: S) -> SecureRouter<S2> {
-        SecureRouter { inner: self.inner.with_state(state), security: self.security }
+        SecureRouter {
+            inner: self.inner.with_state(state),
+            security: self.security,
+        }
     }
 
     /// The security configuration the guards use.
@@ -94,20 +116,16 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         &self.security
     }
 
-    /// The finished axum router, with the configuration installed and the
-    /// problem-shaped 404 and 405 answers.
+    /// The finished axum router, with problem-shaped 404 and 405 answers.
+    ///
+    /// Every handler already holds the configuration (it was given at
+    /// [`SecureRouter::route`]), so no layer is added to the routes.
     pub fn into_router(self) -> Router<S> {
-        let body_limit = DefaultBodyLimit::max(self.security.body_limit());
+        let not_found = self.security.responder().clone();
+        let not_allowed = not_found.clone();
         self.inner
-            .fallback(fallback::not_found)
-            .method_not_allowed_fallback(fallback::method_not_allowed)
-            .layer(body_limit)
-            .layer(Extension(self.security))
-    }
-
-    /// The routes with this router's configuration attached, for merging.
-    fn scoped(self) -> Router<S> {
-        self.inner.layer(Extension(self.security))
+            .fallback(move || fallback::not_found(not_found))
+            .method_not_allowed_fallback(move || fallback::method_not_allowed(not_allowed))
     }
 }
 

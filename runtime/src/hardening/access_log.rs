@@ -1,0 +1,205 @@
+//! One log event per request: request id, method, matched path, status, latency.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Instant;
+
+use axum::extract::MatchedPath;
+use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE};
+use http::{HeaderMap, Method, Request, Response};
+use tower::{Layer, Service};
+use tracing::Span;
+
+use super::request_id::RequestId;
+
+/// The tracing target of request log events.
+pub const ACCESS_TARGET: &str = "portcullis::access";
+
+/// Logs one event per request on [`ACCESS_TARGET`] and hides credentials
+/// from every other log line.
+///
+/// The event carries `request_id`, `method`, `path` (the route pattern such
+/// as `/items/{id}` when the router matched one, so ids and query strings
+/// stay out of the log; otherwise the bare path without query), `status` and
+/// `latency_us`; 5xx answers are logged at `error`, others at `info`.
+///
+/// It also marks `Authorization`, `Proxy-Authorization`, `Cookie` and
+/// `Set-Cookie` sensitive, so a handler or library that logs the header map
+/// with `{:?}` prints `Sensitive` in their place, and runs the request inside
+/// a `request` span carrying the request id, so audit events of the request
+/// can be tied to its log line.
+///
+/// ```
+/// use portcullis::hardening::{AccessLogLayer, RequestIdLayer};
+///
+/// let app: axum::Router = axum::Router::new()
+///     .route("/", axum::routing::get(|| async { "ok" }))
+///     .layer(tower::ServiceBuilder::new().layer(RequestIdLayer::new()).layer(AccessLogLayer::new()));
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone)]
+pub struct AccessLogLayer {
+    span: SpanMode,
+}
+
+/// Whether requests run in a `request` span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpanMode {
+    WithSpan,
+    EventOnly,
+}
+
+impl Default for AccessLogLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AccessLogLayer {
+    /// Logs each request and runs it in a `request` span.
+    pub fn new() -> Self {
+        Self {
+            span: SpanMode::WithSpan,
+        }
+    }
+
+    /// Logs each request without the span (cheaper; audit events then carry
+    /// no request id).
+    pub fn event_only() -> Self {
+        Self {
+            span: SpanMode::EventOnly,
+        }
+    }
+}
+
+impl<S> Layer<S> for AccessLogLayer {
+    type Service = AccessLog<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AccessLog {
+            inner,
+            span: self.span,
+        }
+    }
+}
+
+/// The service of [`AccessLogLayer`].
+#[derive(Debug, Clone)]
+pub struct AccessLog<S> {
+    inner: S,
+    span: SpanMode,
+}
+
+/// Marks the credential-bearing headers of `headers` sensitive.
+pub(crate) fn redact(headers: &mut HeaderMap) {
+    // one pass over the (few) headers beats four hashed lookups
+    for (name, value) in headers.iter_mut() {
+        if name == AUTHORIZATION
+            || name == COOKIE
+            || name == SET_COOKIE
+            || name == PROXY_AUTHORIZATION
+        {
+            value.set_sensitive(true);
+        }
+    }
+}
+
+enum PathLabel {
+    Matched(MatchedPath),
+    Raw(http::Uri),
+}
+
+impl PathLabel {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Matched(path) => path.as_str(),
+            Self::Raw(uri) => uri.path(),
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AccessLog<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = AccessLogFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let start = Instant::now();
+        redact(request.headers_mut());
+        let path = match request.extensions().get::<MatchedPath>() {
+            Some(matched) => PathLabel::Matched(matched.clone()),
+            None => PathLabel::Raw(request.uri().clone()),
+        };
+        let request_id = request.extensions().get::<RequestId>().cloned();
+        let span = match self.span {
+            SpanMode::WithSpan => tracing::info_span!(
+                target: ACCESS_TARGET,
+                "request",
+                request_id = request_id.as_ref().map_or("-", RequestId::as_str)
+            ),
+            SpanMode::EventOnly => Span::none(),
+        };
+        let method = request.method().clone();
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        AccessLogFuture {
+            inner,
+            span,
+            start,
+            method,
+            path,
+            request_id,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`AccessLog`].
+    pub struct AccessLogFuture<F> {
+        #[pin]
+        inner: F,
+        span: Span,
+        start: Instant,
+        method: Method,
+        path: PathLabel,
+        request_id: Option<RequestId>,
+    }
+}
+
+impl<F, B, E> Future for AccessLogFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.span.enter();
+            ready!(this.inner.poll(cx))
+        };
+        let mut response = result?;
+        redact(response.headers_mut());
+        let latency_us = u64::try_from(this.start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let status = response.status().as_u16();
+        let request_id = this.request_id.as_ref().map_or("-", RequestId::as_str);
+        let method = this.method.as_str();
+        let path = this.path.as_str();
+        if response.status().is_server_error() {
+            tracing::error!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
+        } else {
+            tracing::info!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
+        }
+        Poll::Ready(Ok(response))
+    }
+}

@@ -1,0 +1,363 @@
+//! Hardening layers: security headers, CORS, request ids, timeouts, body
+//! limits, contained panics, problem-shaped errors and JSON logs, plus TLS
+//! serving with an HTTP→HTTPS redirect.
+//!
+//! [`Hardening`] applies them all with the contract's defaults in one call;
+//! each layer is also usable alone.
+//!
+//! ```
+//! use portcullis::hardening::{CorsPolicy, Hardening};
+//!
+//! let app: axum::Router = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
+//! let app = Hardening::new()
+//!     .cors(CorsPolicy::allow_origins(["https://example.com"]))
+//!     .apply(app)
+//!     .unwrap();
+//! # let _ = app;
+//! ```
+
+mod access_log;
+mod cookies;
+mod cors;
+mod errors;
+mod headers;
+mod json_line;
+mod logging;
+mod panic;
+mod proxy;
+mod request_id;
+mod tls;
+
+use std::fmt;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use http::StatusCode;
+use tower::Layer;
+use tower::layer::util::{Identity, Stack};
+use tower::util::Either;
+use tower_http::timeout::TimeoutLayer;
+
+pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer};
+pub use cookies::{CookiePolicy, SameSite};
+pub use cors::{CorsPolicy, DEFAULT_CORS_MAX_AGE};
+pub use errors::{ProblemErrors, ProblemFuture, ProblemLayer, problem_for_status};
+pub use headers::{
+    DEFAULT_CSP, DEFAULT_FRAME_OPTIONS, DEFAULT_HSTS, DEFAULT_REFERRER_POLICY, SecurityHeaders,
+    SecurityHeadersFuture, SecurityHeadersLayer, SetSecurityHeaders,
+};
+pub use logging::{DEFAULT_LOG_FILTER, JsonLogs, LogGuard};
+pub use panic::{
+    CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
+};
+pub use proxy::{ForwardedHeaders, TrustedProxies};
+pub use request_id::{
+    MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,
+};
+pub use tls::{HttpsRedirect, TlsConfig, serve_https};
+/// tower-http's CORS layer, as [`CorsPolicy::build`] returns it.
+pub use tower_http::cors::CorsLayer;
+
+use crate::config_error::ConfigError;
+use crate::problem::ProblemResponder;
+use crate::security::{DEFAULT_BODY_LIMIT, Security};
+
+/// The request timeout by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Every hardening layer with the contract's defaults, configured in one place.
+///
+/// From the outside in: [`RequestIdLayer`], [`AccessLogLayer`],
+/// [`SecurityHeadersLayer`] (so preflights and every error carry the
+/// headers), CORS when configured, [`ProblemLayer`], a 30-second timeout
+/// answering 408, [`CatchPanicLayer`] and a 64 KiB body limit.
+///
+/// [`Hardening::build`] refuses insecure settings with a [`ConfigError`] that
+/// says what to change; it never panics.
+///
+/// ```
+/// use std::time::Duration;
+/// use portcullis::hardening::{CookiePolicy, Hardening, SecurityHeaders};
+///
+/// let layer = Hardening::new()
+///     .security_headers(SecurityHeaders::recommended().content_security_policy("default-src 'self'"))
+///     .timeout(Duration::from_secs(10))
+///     .session_cookie(CookiePolicy::session("__Host-session"))
+///     .build()
+///     .unwrap();
+/// let app: axum::Router = layer.apply(axum::Router::new());
+/// # let _ = app;
+///
+/// // a cookie without `Secure` needs an explicit development mode
+/// let insecure = Hardening::new().session_cookie(CookiePolicy::session("sid").insecure());
+/// assert!(insecure.build().is_err());
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Hardening {
+    headers: SecurityHeaders,
+    cors: Option<CorsPolicy>,
+    timeout: Duration,
+    body_limit: usize,
+    responder: ProblemResponder,
+    access_log: AccessLogLayer,
+    mode: Mode,
+    cookie: Option<CookiePolicy>,
+    forwarded: ForwardedHeaders,
+}
+
+/// Whether settings meant only for a local plain-HTTP run are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Production,
+    Development,
+}
+
+impl Default for Hardening {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hardening {
+    /// The contract's defaults: recommended headers, no CORS, 30 s timeout,
+    /// 64 KiB bodies, the built-in problem rendering, production mode.
+    pub fn new() -> Self {
+        Self {
+            headers: SecurityHeaders::recommended(),
+            cors: None,
+            timeout: DEFAULT_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+            responder: ProblemResponder::default(),
+            access_log: AccessLogLayer::new(),
+            mode: Mode::Production,
+            cookie: None,
+            forwarded: ForwardedHeaders::ignore(),
+        }
+    }
+
+    /// Sends `headers` instead of the recommended set.
+    pub fn security_headers(mut self, headers: impl Into<SecurityHeaders>) -> Self {
+        self.headers = headers.into();
+        self
+    }
+
+    /// Answers cross-origin requests as `policy` says.
+    pub fn cors(mut self, policy: impl Into<CorsPolicy>) -> Self {
+        self.cors = Some(policy.into());
+        self
+    }
+
+    /// Abandons requests that take longer than `timeout` with 408.
+    pub fn timeout(mut self, timeout: impl Into<Duration>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// Refuses request bodies larger than `bytes` with 413.
+    pub fn body_limit(mut self, bytes: impl Into<usize>) -> Self {
+        self.body_limit = bytes.into();
+        self
+    }
+
+    /// Renders every error the layers produce with `responder`.
+    pub fn problem_responder(mut self, responder: impl Into<ProblemResponder>) -> Self {
+        self.responder = responder.into();
+        self
+    }
+
+    /// Takes the problem responder and the body limit of `security`, so the
+    /// layers answer like the guards.
+    pub fn security(self, security: &Security) -> Self {
+        let limit = security.body_limit();
+        self.problem_responder(security.responder().clone())
+            .body_limit(limit)
+    }
+
+    /// Logs requests with `layer`; [`AccessLogLayer::event_only`] drops the
+    /// per-request span (cheaper, but audit events then carry no request id).
+    pub fn access_log(mut self, layer: impl Into<AccessLogLayer>) -> Self {
+        self.access_log = layer.into();
+        self
+    }
+
+    /// The session cookie's attributes; without `Secure` it needs
+    /// [`Hardening::development_mode`].
+    pub fn session_cookie(mut self, policy: impl Into<CookiePolicy>) -> Self {
+        self.cookie = Some(policy.into());
+        self
+    }
+
+    /// Which proxies' `X-Forwarded-For` to believe (none by default); see
+    /// [`HardeningLayer::trusted_proxies`].
+    pub fn forwarded_headers(mut self, forwarded: impl Into<ForwardedHeaders>) -> Self {
+        self.forwarded = forwarded.into();
+        self
+    }
+
+    /// Allows settings meant only for a local plain-HTTP run (a cookie
+    /// without `Secure`). Never use it in production.
+    pub fn development_mode(mut self) -> Self {
+        self.mode = Mode::Development;
+        self
+    }
+
+    /// Checks every setting and builds the layer stack.
+    pub fn build(self) -> Result<HardeningLayer, ConfigError> {
+        if self.timeout.is_zero() {
+            return Err(ConfigError::ZeroTimeout);
+        }
+        if self.body_limit == 0 {
+            return Err(ConfigError::ZeroBodyLimit);
+        }
+        if let Some(cookie) = &self.cookie
+            && !cookie.is_secure()
+            && self.mode != Mode::Development
+        {
+            return Err(ConfigError::InsecureCookie);
+        }
+        let proxies = self.forwarded.build()?;
+        let headers = self.headers.build()?;
+        let cors = self.cors.map(CorsPolicy::build).transpose()?;
+        let cors = match cors {
+            Some(cors) => Either::Left(cors),
+            None => Either::Right(Identity::new()),
+        };
+        let stack = tower::ServiceBuilder::new()
+            .layer(RequestIdLayer::new())
+            .layer(self.access_log)
+            .layer(headers)
+            .layer(cors)
+            .layer(ProblemLayer::with_responder(self.responder.clone()))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                self.timeout,
+            ))
+            .layer(CatchPanicLayer::with_responder(self.responder))
+            .layer(DefaultBodyLimit::max(self.body_limit))
+            .into_inner();
+        Ok(HardeningLayer {
+            stack,
+            cookie: self.cookie,
+            proxies,
+        })
+    }
+
+    /// Builds the stack and wraps every route (and the fallback) of `router` in it.
+    pub fn apply<S>(self, router: Router<S>) -> Result<Router<S>, ConfigError>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        Ok(self.build()?.apply(router))
+    }
+}
+
+type Layers = Stack<
+    DefaultBodyLimit,
+    Stack<
+        CatchPanicLayer,
+        Stack<
+            TimeoutLayer,
+            Stack<
+                ProblemLayer,
+                Stack<
+                    Either<CorsLayer, Identity>,
+                    Stack<
+                        SecurityHeadersLayer,
+                        Stack<AccessLogLayer, Stack<RequestIdLayer, Identity>>,
+                    >,
+                >,
+            >,
+        >,
+    >,
+>;
+
+/// The checked layer stack [`Hardening::build`] returns.
+///
+/// Apply it once with [`HardeningLayer::apply`] or `Router::layer`: the
+/// layers are composed into one service, so a request crosses them without a
+/// boxed call in between.
+#[derive(Clone)]
+pub struct HardeningLayer {
+    stack: Layers,
+    cookie: Option<CookiePolicy>,
+    proxies: TrustedProxies,
+}
+
+impl HardeningLayer {
+    /// Wraps every route (and the fallback) of `router`.
+    pub fn apply<S>(self, router: Router<S>) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        router.layer(self)
+    }
+
+    /// The checked session cookie policy, when one was configured.
+    pub fn cookie_policy(&self) -> Option<&CookiePolicy> {
+        self.cookie.as_ref()
+    }
+
+    /// The checked forwarded-header trust, for finding a client's address
+    /// (rate limits, logs) with [`TrustedProxies::client_ip`].
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+}
+
+impl fmt::Debug for HardeningLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HardeningLayer")
+            .field("cookie", &self.cookie)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Layer<S> for HardeningLayer
+where
+    Layers: Layer<S>,
+{
+    type Service = <Layers as Layer<S>>::Service;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        self.stack.layer(inner)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_settings_are_refused() {
+        assert_eq!(
+            Hardening::new().timeout(Duration::ZERO).build().err(),
+            Some(ConfigError::ZeroTimeout)
+        );
+        assert_eq!(
+            Hardening::new().body_limit(0_usize).build().err(),
+            Some(ConfigError::ZeroBodyLimit)
+        );
+    }
+
+    #[test]
+    fn insecure_cookies_need_development_mode() {
+        let cookie = CookiePolicy::session("sid").insecure();
+        assert_eq!(
+            Hardening::new()
+                .session_cookie(cookie.clone())
+                .build()
+                .err(),
+            Some(ConfigError::InsecureCookie)
+        );
+        assert!(
+            Hardening::new()
+                .session_cookie(cookie)
+                .development_mode()
+                .build()
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Which reverse proxies' `X-Forwarded-For` to believe.
+
+use std::net::IpAddr;
+
+use http::HeaderMap;
+
+use crate::config_error::ConfigError;
+
+/// The `X-Forwarded-For` header.
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// Whether forwarded headers are trusted, and from which proxies.
+///
+/// By default they are ignored: the client is the peer of the TCP
+/// connection. Trusting them from anyone would let every client pick the
+/// address that rate limits and logs see, so [`ForwardedHeaders::build`]
+/// refuses trust without at least one proxy address.
+///
+/// ```
+/// use std::net::{IpAddr, Ipv4Addr};
+/// use axum::http::HeaderMap;
+/// use portcullis::hardening::ForwardedHeaders;
+///
+/// let proxy = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+/// let trusted = ForwardedHeaders::trust_from([proxy]).build().unwrap();
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.2".parse().unwrap());
+/// assert_eq!(trusted.client_ip(proxy, &headers), "203.0.113.9".parse::<IpAddr>().unwrap());
+///
+/// assert!(ForwardedHeaders::trust_from([] as [IpAddr; 0]).build().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct ForwardedHeaders {
+    trust: Trust,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Trust {
+    Ignore,
+    From(Vec<IpAddr>),
+}
+
+impl Default for ForwardedHeaders {
+    fn default() -> Self {
+        Self::ignore()
+    }
+}
+
+impl ForwardedHeaders {
+    /// Ignores forwarded headers (the default).
+    pub fn ignore() -> Self {
+        Self {
+            trust: Trust::Ignore,
+        }
+    }
+
+    /// Believes `X-Forwarded-For` from these proxy addresses only.
+    pub fn trust_from(proxies: impl IntoIterator<Item = impl Into<IpAddr>>) -> Self {
+        Self {
+            trust: Trust::From(proxies.into_iter().map(Into::into).collect()),
+        }
+    }
+
+    /// Checks the setting.
+    pub fn build(self) -> Result<TrustedProxies, ConfigError> {
+        match self.trust {
+            Trust::From(proxies) if proxies.is_empty() => Err(ConfigError::ForwardedWithoutProxy),
+            Trust::From(proxies) => Ok(TrustedProxies { proxies }),
+            Trust::Ignore => Ok(TrustedProxies {
+                proxies: Vec::new(),
+            }),
+        }
+    }
+}
+
+/// A checked [`ForwardedHeaders`] setting.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustedProxies {
+    proxies: Vec<IpAddr>,
+}
+
+impl TrustedProxies {
+    /// The client's address: `peer`, unless `peer` is a trusted proxy; then
+    /// the right-most `X-Forwarded-For` entry that is not a trusted proxy
+    /// (entries further left were written by the client and prove nothing).
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.proxies.contains(&peer) {
+            return peer;
+        }
+        let mut client = peer;
+        let hops = headers
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .collect::<Vec<_>>();
+        for hop in hops.into_iter().rev() {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(address) if self.proxies.contains(&address) => client = address,
+                Ok(address) => return address,
+                Err(_) => return client,
+            }
+        }
+        client
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let trusted = ForwardedHeaders::trust_from([ip("10.0.0.2"), ip("10.0.0.3")])
+            .build()
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            X_FORWARDED_FOR,
+            "1.1.1.1, 203.0.113.9, 10.0.0.3".parse().unwrap(),
+        );
+        assert_eq!(
+            trusted.client_ip(ip("10.0.0.2"), &headers),
+            ip("203.0.113.9")
+        );
+        // a client talking directly cannot choose its address
+        assert_eq!(
+            trusted.client_ip(ip("198.51.100.7"), &headers),
+            ip("198.51.100.7")
+        );
+        // garbage stops the walk at the last trusted hop
+        headers.insert(X_FORWARDED_FOR, "junk, 10.0.0.3".parse().unwrap());
+        assert_eq!(trusted.client_ip(ip("10.0.0.2"), &headers), ip("10.0.0.3"));
+        let ignoring = ForwardedHeaders::ignore().build().unwrap();
+        assert_eq!(ignoring.client_ip(ip("10.0.0.2"), &headers), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn trust_without_a_proxy_is_refused() {
+        let none: [IpAddr; 0] = [];
+        assert_eq!(
+            ForwardedHeaders::trust_from(none).build(),
+            Err(ConfigError::ForwardedWithoutProxy)
+        );
+    }
+}

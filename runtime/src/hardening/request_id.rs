@@ -1,0 +1,214 @@
+//! `X-Request-Id`: kept when the client sent a sane one, generated otherwise,
+//! stored in the request's extensions and echoed on the response.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
+
+use http::{HeaderName, HeaderValue, Request, Response};
+use tower::{Layer, Service};
+
+/// The header that carries the request id.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The longest request id accepted from a client; longer ones are replaced.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The id of the current request, in its extensions for handlers and logs.
+///
+/// ```
+/// use portcullis::hardening::RequestId;
+///
+/// async fn handler(axum::Extension(id): axum::Extension<RequestId>) -> String {
+///     format!("request {}", id.as_str())
+/// }
+/// # let _ = handler;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// The id as text (only visible ASCII is ever accepted or generated).
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or("-")
+    }
+
+    /// The id as a header value.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+
+    /// A fresh id: a random per-process prefix and a counter, 32 hex digits
+    /// in the 8-4-4-4-12 layout of a UUID. Unique, not secret.
+    pub fn generate() -> Self {
+        // The prefix is fixed per process, so its text is formatted once.
+        static PREFIX: OnceLock<[u8; 19]> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| {
+            let mut bytes = [0_u8; 8];
+            // Without randomness the ids stay unique within the process.
+            let _ = getrandom::fill(&mut bytes);
+            let mut text = [b'-'; 19];
+            let mut value = u64::from_ne_bytes(bytes);
+            for index in (0..19).rev() {
+                if !matches!(index, 8 | 13 | 18) {
+                    text[index] = HEX[(value & 0xf) as usize];
+                    value >>= 4;
+                }
+            }
+            text
+        });
+        let mut count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut text = [b'-'; 36];
+        text[..19].copy_from_slice(prefix);
+        for index in (19..36).rev() {
+            if index != 23 {
+                text[index] = HEX[(count & 0xf) as usize];
+                count >>= 4;
+            }
+        }
+        Self(HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("-")))
+    }
+
+    /// The client's id when it is 1 to 128 characters of `A-Z a-z 0-9 - _ . :`.
+    fn accept(value: &HeaderValue) -> Option<Self> {
+        let bytes = value.as_bytes();
+        let sane = !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID_LEN
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        sane.then(|| Self(value.clone()))
+    }
+}
+
+/// Gives each request an [`RequestId`] and echoes it as `X-Request-Id`.
+///
+/// tower-http's `SetRequestIdLayer` keeps any value a client sends; this
+/// layer keeps only short ids of safe characters, so a client cannot fill the
+/// logs or break a log viewer through the id.
+///
+/// ```
+/// use portcullis::hardening::RequestIdLayer;
+///
+/// let app: axum::Router = axum::Router::new().layer(RequestIdLayer::new());
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RequestIdLayer {
+    _private: (),
+}
+
+impl RequestIdLayer {
+    /// The layer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<S> Layer<S> for RequestIdLayer {
+    type Service = SetRequestId<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SetRequestId { inner }
+    }
+}
+
+/// The service of [`RequestIdLayer`].
+#[derive(Debug, Clone)]
+pub struct SetRequestId<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SetRequestId<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = RequestIdFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let id = request
+            .headers()
+            .get(X_REQUEST_ID)
+            .and_then(RequestId::accept)
+            .unwrap_or_else(RequestId::generate);
+        request.headers_mut().insert(X_REQUEST_ID, id.0.clone());
+        let header = id.0.clone();
+        request.extensions_mut().insert(id);
+        RequestIdFuture {
+            inner: self.inner.call(request),
+            id: Some(header),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`SetRequestId`].
+    pub struct RequestIdFuture<F> {
+        #[pin]
+        inner: F,
+        id: Option<HeaderValue>,
+    }
+}
+
+impl<F, B, E> Future for RequestIdFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some(id) = this.id.take() {
+            response.headers_mut().insert(X_REQUEST_ID, id);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_uuid_shaped_and_distinct() {
+        let a = RequestId::generate();
+        let b = RequestId::generate();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 36);
+        assert_eq!(a.as_str().matches('-').count(), 4);
+        assert_eq!(a.as_str()[..19], b.as_str()[..19]);
+        assert!(
+            a.as_str()
+                .bytes()
+                .enumerate()
+                .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) {
+                    c == b'-'
+                } else {
+                    c.is_ascii_hexdigit()
+                })
+        );
+    }
+
+    #[test]
+    fn only_sane_client_ids_are_kept() {
+        assert!(RequestId::accept(&HeaderValue::from_static("abc-123_x.y:z")).is_some());
+        assert!(RequestId::accept(&HeaderValue::from_static("")).is_none());
+        assert!(RequestId::accept(&HeaderValue::from_static("a b")).is_none());
+        assert!(RequestId::accept(&HeaderValue::from_static("{\"x\":1}")).is_none());
+        let long = "a".repeat(MAX_REQUEST_ID_LEN + 1);
+        assert!(RequestId::accept(&HeaderValue::from_str(&long).unwrap()).is_none());
+    }
+}

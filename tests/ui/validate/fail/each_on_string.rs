@@ -1,0 +1,9 @@
+use portcullis::Validate;
+
+#[derive(Validate)]
+struct Item {
+    #[validate(each(length(max = 3)))]
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use portcullis::Validate;
+
+#[derive(Validate)]
+enum Item {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use portcullis::Validate;
+
+#[derive(Validate)]
+struct Item {
+    #[validate(required)]
+    name: String,
+}
+
+fn main() {}

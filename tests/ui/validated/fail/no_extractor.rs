@@ -1,0 +1,8 @@
+use portcullis::validated;
+
+#[validated]
+async fn health() -> &'static str {
+    "ok"
+}
+
+fn main() {}
