@@ -54,7 +54,6 @@ pub(crate) fn scheme_of(headers: &HeaderMap) -> Option<Scheme> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use http::HeaderValue;
