@@ -386,14 +386,14 @@ async fn unknown_users_cost_as_much_as_known_ones() {
     let app = app();
     async fn median(app: &axum::Router, body: &str) -> Duration {
         let mut times = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..5 {
             let started = Instant::now();
             let answer = send(app, form(body)).await;
             times.push(started.elapsed());
             assert_eq!(answer.status, StatusCode::BAD_REQUEST);
         }
         times.sort();
-        times[1]
+        times[2]
     }
     let known = median(&app, "grant_type=password&username=alice&password=wrong").await;
     let unknown = median(&app, "grant_type=password&username=nobody&password=wrong").await;
@@ -401,7 +401,7 @@ async fn unknown_users_cost_as_much_as_known_ones() {
     // user would answer in microseconds instead of milliseconds.
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
     assert!(
-        (0.4..2.5).contains(&ratio),
+        (0.33..3.0).contains(&ratio),
         "known {known:?}, unknown {unknown:?}"
     );
 }
