@@ -409,6 +409,9 @@ impl fmt::Debug for Security {
             .field("basic", &self.0.basic)
             .field("hierarchy", &self.0.hierarchy)
             .field("responder", &self.0.responder)
+            .field("tokens", &self.0.tokens)
+            .field("sources", &self.0.sources)
+            .field("revocation", &self.0.revocation.is_some())
             .finish()
     }
 }

@@ -265,7 +265,8 @@ impl JwksVerifier {
 
     /// Refreshes on the configured schedule in a background task, which ends
     /// when the last clone of this verifier is dropped. A failed fetch is
-    /// retried after the minimum interval.
+    /// retried after the minimum interval. Call it from within a Tokio
+    /// runtime, as `tokio::spawn` requires.
     pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
         let weak: Weak<Inner> = Arc::downgrade(&self.0);
         let (every, retry) = (self.0.settings.refresh_every, self.0.settings.min_refresh);
