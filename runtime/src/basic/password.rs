@@ -25,6 +25,8 @@ pub fn hash_password(password: &str) -> Result<String, PasswordHashError> {
 
 /// Whether `password` matches the PHC `hash`; a malformed hash matches nothing.
 pub fn verify_password(hash: &str, password: &str) -> bool {
+    #[cfg(test)]
+    tests::VERIFICATIONS.with(|count| count.set(count.get() + 1));
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -57,3 +59,48 @@ impl std::fmt::Display for PasswordHashError {
 }
 
 impl std::error::Error for PasswordHashError {}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use secrecy::SecretString;
+
+    use super::*;
+
+    thread_local! {
+        /// Argon2 verifications run on this thread.
+        pub(super) static VERIFICATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn verifications_during(check: impl FnOnce() -> bool) -> (bool, usize) {
+        let before = VERIFICATIONS.with(Cell::get);
+        let outcome = check();
+        (outcome, VERIFICATIONS.with(Cell::get) - before)
+    }
+
+    #[test]
+    fn unknown_users_cost_one_argon2_verification_like_known_ones() {
+        let decoy = hash_password("decoy").unwrap();
+        let stored = SecretString::from(hash_password("right").unwrap());
+        assert_eq!(
+            verifications_during(|| verify_or_decoy(Some(&stored), &decoy, "right")),
+            (true, 1)
+        );
+        assert_eq!(
+            verifications_during(|| verify_or_decoy(Some(&stored), &decoy, "wrong")),
+            (false, 1)
+        );
+        // No user: the decoy is verified, and even its own password fails.
+        assert_eq!(
+            verifications_during(|| verify_or_decoy(None, &decoy, "decoy")),
+            (false, 1)
+        );
+    }
+
+    #[test]
+    fn malformed_hashes_match_nothing() {
+        assert!(!verify_password("not a phc string", "anything"));
+        assert!(!verify_password("", ""));
+    }
+}
