@@ -7,7 +7,7 @@ mod app;
 mod common;
 
 use axum::body::Body;
-use common::{Answer, basic, bearer, json_post, request, send};
+use common::{assert_contract_headers, basic, bearer, json_post, request, send};
 use http::{Request, StatusCode};
 use serde_json::json;
 
@@ -36,21 +36,6 @@ async fn login(app: &axum::Router, user: &str, password: &str) -> String {
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     answer.json()["access_token"].as_str().unwrap().to_owned()
-}
-
-fn assert_contract_headers(answer: &Answer) {
-    assert_eq!(
-        answer.header("strict-transport-security"),
-        Some("max-age=63072000; includeSubDomains")
-    );
-    assert_eq!(answer.header("x-frame-options"), Some("DENY"));
-    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(
-        answer.header("content-security-policy"),
-        Some("default-src 'none'; frame-ancestors 'none'")
-    );
-    assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
-    assert!(answer.header("x-request-id").is_some());
 }
 
 #[tokio::test]

@@ -158,6 +158,26 @@ impl Answer {
     }
 }
 
+/// Asserts the headers the contract puts on every response, errors included.
+pub fn assert_contract_headers(answer: &Answer) {
+    assert_eq!(
+        answer.header("strict-transport-security"),
+        Some("max-age=63072000; includeSubDomains")
+    );
+    assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        answer.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
+    assert!(
+        answer
+            .header("x-request-id")
+            .is_some_and(|id| !id.is_empty())
+    );
+}
+
 pub async fn send(app: &Router, request: Request<Body>) -> Answer {
     let response: Response<Body> = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
