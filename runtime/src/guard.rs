@@ -39,26 +39,31 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
         if P::REQUIREMENT.is_public() {
             return Ok(granted);
         }
-        let Some(security) = parts.extensions.get::<Security>() else {
-            tracing::error!(
-                target: "portcullis::config",
-                policy = %P::REQUIREMENT,
-                "a guarded handler ran outside a SecureRouter; refusing"
-            );
-            return Err(AuthRejection::misconfigured(Default::default()));
-        };
-        let identity = match P::SCHEME {
+        let checked = Security::with_current(&parts.extensions, |security| match P::SCHEME {
             // Bearer verification with fixed keys is synchronous: borrow the
             // configuration instead of cloning it.
-            Scheme::Bearer if security.bearer_is_immediate() => {
-                let identity = security.authenticate_bearer_now(parts, &P::REQUIREMENT)?;
-                authorize::<P>(security, identity)?
-            }
+            Scheme::Bearer if security.bearer_is_immediate() => Checked::Done(
+                security
+                    .authenticate_bearer_now(parts, &P::REQUIREMENT)
+                    .and_then(|identity| authorize::<P>(security, identity)),
+            ),
+            Scheme::Bearer | Scheme::Basic => Checked::Later(security.clone()),
+        });
+        let identity = match checked {
+            Some(Checked::Done(result)) => result?,
             // Boxed so the asynchronous path's state (Argon2 on the blocking
             // pool, a JWKS fetch, a revocation lookup) does not enlarge every
             // guard's future; it dwarfs the allocation.
-            Scheme::Bearer | Scheme::Basic => {
-                Box::pin(authenticate_async::<P>(security.clone(), parts)).await?
+            Some(Checked::Later(security)) => {
+                Box::pin(authenticate_async::<P>(security, parts)).await?
+            }
+            None => {
+                tracing::error!(
+                    target: "portcullis::config",
+                    policy = %P::REQUIREMENT,
+                    "a guarded handler ran outside a SecureRouter; refusing"
+                );
+                return Err(AuthRejection::misconfigured(Default::default()));
             }
         };
         if P::SHARES_PRINCIPAL {
@@ -66,6 +71,12 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
         }
         Ok(granted)
     }
+}
+
+/// The guard's synchronous answer, or the configuration to finish with.
+enum Checked {
+    Done(Result<Identity, AuthRejection>),
+    Later(Security),
 }
 
 async fn authenticate_async<P: Policy>(

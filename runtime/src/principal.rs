@@ -138,7 +138,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
         }
         // The guard keeps the identity only for handlers whose parameters name
         // `Principal`; reached through an alias, verify the credential again.
-        let verified = match parts.extensions.get::<Security>().cloned() {
+        let verified = match Security::of(&parts.extensions) {
             Some(security) => security.authenticate_optional(parts).await?,
             None => None,
         };
@@ -163,7 +163,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Some(principal.clone()));
         }
-        let Some(security) = parts.extensions.get::<Security>().cloned() else {
+        let Some(security) = Security::of(&parts.extensions) else {
             return Ok(None);
         };
         security.authenticate_optional(parts).await

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::request::Parts;
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::audit::{self, Outcome};
 use crate::basic::{BasicAuth, BasicError};
@@ -18,6 +19,11 @@ use crate::policy::{Requirement, Scheme};
 use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
 use crate::rejection::{AuthRejection, BEARER_CHALLENGE};
+
+tokio::task_local! {
+    /// The configuration of the secure route whose handler is running.
+    static CURRENT: Security;
+}
 
 /// Everything the guards need: how to verify callers and how to answer refusals.
 ///
@@ -229,10 +235,35 @@ impl Security {
     /// As [`Security::responder_of`], from a request's extensions (for body
     /// extractors, which see the whole request).
     pub fn responder_for(extensions: &http::Extensions) -> ProblemResponder {
-        extensions
-            .get::<Security>()
-            .map(|security| security.0.responder.clone())
-            .unwrap_or_default()
+        Self::with_current(extensions, |security| security.0.responder.clone()).unwrap_or_default()
+    }
+
+    /// The configuration of the secure route being served, if any: the one
+    /// [`crate::SecureRouter`] made current for the handler, or else one an
+    /// application inserted as a request extension.
+    ///
+    /// The router uses a task-local, set while the handler (extractors
+    /// included) runs, rather than a request extension, which would cost an
+    /// allocation on every request.
+    pub fn of(extensions: &http::Extensions) -> Option<Security> {
+        Self::with_current(extensions, Clone::clone)
+    }
+
+    /// Runs `read` on the current configuration (see [`Security::of`])
+    /// without cloning it.
+    pub(crate) fn with_current<R>(
+        extensions: &http::Extensions,
+        read: impl Fn(&Security) -> R,
+    ) -> Option<R> {
+        CURRENT
+            .try_with(&read)
+            .ok()
+            .or_else(|| extensions.get::<Security>().map(read))
+    }
+
+    /// `future`, run with `self` as the current configuration.
+    pub(crate) fn scope<F: std::future::Future>(self, future: F) -> TaskLocalFuture<Security, F> {
+        CURRENT.scope(self, future)
     }
 
     /// The revocation store, when configured.

@@ -102,12 +102,14 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenRevoker {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let security = parts.extensions.get::<Security>();
-        match security.and_then(|security| Some((security.revocation()?, security.responder()))) {
-            Some((store, responder)) => Ok(Self {
+        let found = Security::with_current(&parts.extensions, |security| {
+            security.revocation().map(|store| Self {
                 store: Arc::clone(store),
-                responder: responder.clone(),
-            }),
+                responder: security.responder().clone(),
+            })
+        });
+        match found.flatten() {
+            Some(revoker) => Ok(revoker),
             None => {
                 tracing::error!(
                     target: "portcullis::config",
