@@ -11,7 +11,7 @@ use crate::basic::{BasicAuth, BasicError};
 use crate::config_error::ConfigError;
 use crate::credentials::{self, Presented};
 use crate::hierarchy::RoleHierarchy;
-use crate::jwt::JwtVerifier;
+use crate::jwt::{JwtVerifier, TokenError};
 use crate::oauth::{
     self, BearerTokens, JwksVerifier, RevocationStore, TokenSources, TrustedIssuers,
 };
@@ -326,25 +326,13 @@ impl Security {
     }
 
     fn bearer_now(&self, parts: &Parts) -> Result<Identity, Failure> {
-        let responder = || self.0.responder.clone();
         let Some(verifier) = &self.0.bearer else {
-            tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
-            return Err(Failure(
-                "no_bearer_verifier",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
-            ));
+            return Err(self.no_bearer_verifier());
         };
-        match self.0.sources.find(parts) {
-            Presented::Absent => Err(Failure(
-                "missing_credentials",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
-            )),
-            Presented::Malformed => Err(Failure("malformed", AuthRejection::invalid_token(responder()))),
-            Presented::Value(token) => verifier.verify_identity(token).map_err(|error| {
-                tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
-                Failure(error.as_str(), AuthRejection::invalid_token(responder()))
-            }),
-        }
+        let token = self.bearer_token(parts)?;
+        verifier
+            .verify_identity(token)
+            .map_err(|error| self.token_refused(error))
     }
 
     /// The bearer path with the token cache, JWKS keys, several issuers or a
@@ -353,34 +341,55 @@ impl Security {
         if self.0.immediate {
             return self.bearer_now(parts);
         }
-        let responder = || self.0.responder.clone();
         let Some(tokens) = &self.0.tokens else {
-            tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
-            return Err(Failure(
-                "no_bearer_verifier",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
-            ));
+            return Err(self.no_bearer_verifier());
         };
+        let token = self.bearer_token(parts)?;
+        let principal = tokens
+            .verify(token)
+            .await
+            .map_err(|error| self.token_refused(error))?;
+        oauth::revocation::screen(self.0.revocation.as_deref(), principal)
+            .await
+            .map(Principal::into_identity)
+            .map_err(|reason| {
+                Failure(
+                    reason,
+                    AuthRejection::invalid_token(self.0.responder.clone()),
+                )
+            })
+    }
+
+    /// The token the request presents through the configured sources, or
+    /// the 401 for a missing or malformed one.
+    fn bearer_token<'a>(&self, parts: &'a Parts) -> Result<&'a str, Failure> {
         match self.0.sources.find(parts) {
+            Presented::Value(token) => Ok(token),
             Presented::Absent => Err(Failure(
                 "missing_credentials",
-                AuthRejection::missing_credentials(BEARER_CHALLENGE, responder()),
+                AuthRejection::missing_credentials(BEARER_CHALLENGE, self.0.responder.clone()),
             )),
             Presented::Malformed => Err(Failure(
                 "malformed",
-                AuthRejection::invalid_token(responder()),
+                AuthRejection::invalid_token(self.0.responder.clone()),
             )),
-            Presented::Value(token) => {
-                let principal = tokens.verify(token).await.map_err(|error| {
-                    tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
-                    Failure(error.as_str(), AuthRejection::invalid_token(responder()))
-                })?;
-                oauth::revocation::screen(self.0.revocation.as_deref(), principal)
-                    .await
-                    .map(Principal::into_identity)
-                    .map_err(|reason| Failure(reason, AuthRejection::invalid_token(responder())))
-            }
         }
+    }
+
+    fn token_refused(&self, error: TokenError) -> Failure {
+        tracing::debug!(target: "portcullis::auth", reason = error.as_str(), "bearer token refused");
+        Failure(
+            error.as_str(),
+            AuthRejection::invalid_token(self.0.responder.clone()),
+        )
+    }
+
+    fn no_bearer_verifier(&self) -> Failure {
+        tracing::error!(target: "portcullis::config", "a bearer route was called but no JWT verifier is configured; refusing");
+        Failure(
+            "no_bearer_verifier",
+            AuthRejection::missing_credentials(BEARER_CHALLENGE, self.0.responder.clone()),
+        )
     }
 
     async fn authenticate_basic(&self, parts: &Parts) -> Result<Identity, Failure> {
