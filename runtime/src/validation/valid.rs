@@ -123,10 +123,8 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let responder = Security::responder_for(req.extensions());
         if req.method() == Method::GET || req.method() == Method::HEAD {
-            let query = req.uri().query().unwrap_or_default().as_bytes();
-            let value = decode::urlencoded(query)
-                .map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
-            return check(value, QUERY_INVALID, responder).map(|value| Self(Form(value)));
+            // As axum's `Form`: a GET or HEAD form travels in the query string.
+            return validated_query(req.uri().query(), responder).map(|value| Self(Form(value)));
         }
         if !has_media_type(req.headers(), |essence| {
             essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
@@ -158,11 +156,18 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let responder = Security::responder_for(&parts.extensions);
-        let query = parts.uri.query().unwrap_or_default().as_bytes();
-        let value = decode::urlencoded(query)
-            .map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
-        check(value, QUERY_INVALID, responder).map(|value| Self(axum::extract::Query(value)))
+        validated_query(parts.uri.query(), responder).map(|value| Self(axum::extract::Query(value)))
     }
+}
+
+/// Decodes, sanitizes and validates a query string.
+fn validated_query<T: DeserializeOwned + Validate>(
+    query: Option<&str>,
+    responder: ProblemResponder,
+) -> Result<T, ValidationRejection> {
+    let value = decode::urlencoded(query.unwrap_or_default().as_bytes())
+        .map_err(|error| reject(error, QUERY_INVALID, QUERY_INVALID, &responder))?;
+    check(value, QUERY_INVALID, responder)
 }
 
 /// Sanitizes and validates a decoded value.
