@@ -73,15 +73,6 @@ fn app() -> axum::Router {
     .clone()
 }
 
-fn form(body: &str) -> Request<Body> {
-    Request::builder()
-        .method("POST")
-        .uri("/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
 fn assert_no_store(answer: &Answer) {
     assert_eq!(answer.header("cache-control"), Some("no-store"));
     assert_eq!(answer.header("pragma"), Some("no-cache"));
@@ -103,7 +94,7 @@ fn oauth_error(answer: &Answer, status: StatusCode, code: &str) -> Value {
 }
 
 async fn grant(app: &axum::Router, body: &str) -> Value {
-    let answer = send(app, form(body)).await;
+    let answer = send(app, token_form(body)).await;
     assert_eq!(answer.status, StatusCode::OK, "body: {}", answer.text);
     assert_no_store(&answer);
     answer.json()
@@ -205,7 +196,7 @@ async fn a_scope_the_user_does_not_hold_is_invalid_scope() {
     let app = app();
     let answer = send(
         &app,
-        form(
+        token_form(
             "grant_type=password&username=alice&password=alice-pass&scope=items:read+users:delete",
         ),
     )
@@ -213,7 +204,7 @@ async fn a_scope_the_user_does_not_hold_is_invalid_scope() {
     oauth_error(&answer, StatusCode::BAD_REQUEST, "invalid_scope");
     let answer = send(
         &app,
-        form("grant_type=password&username=admin&password=admin-pass&scope=users:delete"),
+        token_form("grant_type=password&username=admin&password=admin-pass&scope=users:delete"),
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK);
@@ -225,12 +216,12 @@ async fn wrong_password_and_unknown_user_get_the_same_invalid_grant() {
     let app = app();
     let wrong_password = send(
         &app,
-        form("grant_type=password&username=alice&password=nope"),
+        token_form("grant_type=password&username=alice&password=nope"),
     )
     .await;
     let unknown_user = send(
         &app,
-        form("grant_type=password&username=mallory&password=alice-pass"),
+        token_form("grant_type=password&username=mallory&password=alice-pass"),
     )
     .await;
     let wrong_password = oauth_error(&wrong_password, StatusCode::BAD_REQUEST, "invalid_grant");
@@ -239,7 +230,7 @@ async fn wrong_password_and_unknown_user_get_the_same_invalid_grant() {
     // A bad password is checked before the scope, so it tells nothing about scopes.
     let answer = send(
         &app,
-        form("grant_type=password&username=alice&password=nope&scope=users:delete"),
+        token_form("grant_type=password&username=alice&password=nope&scope=users:delete"),
     )
     .await;
     oauth_error(&answer, StatusCode::BAD_REQUEST, "invalid_grant");
@@ -256,7 +247,7 @@ async fn unsupported_grant_types_are_refused() {
     ] {
         let answer = send(
             &app,
-            form(&format!(
+            token_form(&format!(
                 "grant_type={grant_type}&username=alice&password=alice-pass"
             )),
         )
@@ -281,7 +272,7 @@ async fn malformed_requests_are_invalid_request() {
         "",
     ];
     for body in bodies {
-        let answer = send(&app, form(body)).await;
+        let answer = send(&app, token_form(body)).await;
         let error = oauth_error(&answer, StatusCode::BAD_REQUEST, "invalid_request");
         assert!(!answer.text.contains("alice-pass"), "{body}: {error}");
     }

@@ -7,7 +7,7 @@ mod app;
 mod common;
 
 use axum::body::Body;
-use common::{assert_contract_headers, basic, bearer, json_post, request, send};
+use common::{assert_contract_headers, basic, bearer, json_post, request, send, token_form};
 use http::{Request, StatusCode};
 use serde_json::json;
 
@@ -17,19 +17,10 @@ fn showcase() -> axum::Router {
     app::build(SECRET, &["https://example.com".to_owned()]).unwrap()
 }
 
-fn form(body: &str) -> Request<Body> {
-    Request::builder()
-        .method("POST")
-        .uri("/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
 async fn login(app: &axum::Router, user: &str, password: &str) -> String {
     let answer = send(
         app,
-        form(&format!(
+        token_form(&format!(
             "grant_type=password&username={user}&password={password}"
         )),
     )
@@ -47,7 +38,7 @@ async fn health_and_token_answer_as_the_contract_says() {
 
     let granted = send(
         &app,
-        form("grant_type=password&username=alice&password=alice-pass"),
+        token_form("grant_type=password&username=alice&password=alice-pass"),
     )
     .await;
     assert_eq!(granted.status, StatusCode::OK);
@@ -59,14 +50,14 @@ async fn health_and_token_answer_as_the_contract_says() {
 
     let narrowed = send(
         &app,
-        form("grant_type=password&username=admin&password=admin-pass&scope=items:read"),
+        token_form("grant_type=password&username=admin&password=admin-pass&scope=items:read"),
     )
     .await;
     assert_eq!(narrowed.json()["scope"], "items:read");
 
     let refused = send(
         &app,
-        form("grant_type=password&username=alice&password=wrong"),
+        token_form("grant_type=password&username=alice&password=wrong"),
     )
     .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);

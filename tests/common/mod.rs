@@ -98,6 +98,16 @@ pub fn request(uri: &str) -> http::request::Builder {
     Request::builder().method("GET").uri(uri)
 }
 
+/// A `POST /token` with a form body (the OAuth 2 password grant).
+pub fn token_form(body: &str) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
 /// A JSON `POST`, with a bearer token when one is given.
 pub fn json_post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
     let mut builder = Request::builder()
