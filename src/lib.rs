@@ -131,7 +131,35 @@ pub use portcullis_macros::Validate;
 /// ```
 pub use portcullis_macros::validated;
 
-pub use portcullis_runtime::*;
+// The runtime, re-exported by name: each item has one path.
+
+/// Authentication schemes: bearer tokens and HTTP Basic.
+pub use portcullis_runtime::auth;
+/// Hardening layers: headers, CORS, request ids, logs, TLS.
+pub use portcullis_runtime::hardening;
+/// JWT verification: keys, claims, the verifier.
+pub use portcullis_runtime::jwt;
+/// The OAuth 2 password flow: issuing tokens and logout.
+pub use portcullis_runtime::oauth;
+/// The secure router, its method routers and the route table.
+pub use portcullis_runtime::routing;
+/// Test helpers: tokens for a subject, roles and scopes in one line.
+#[cfg(feature = "testing")]
+pub use portcullis_runtime::testing;
+/// The user directory and password hashing.
+pub use portcullis_runtime::users;
+/// Input validation: the `Validate` trait, `Valid`, rules and sanitizers.
+pub use portcullis_runtime::validation;
+
+pub use portcullis_runtime::{
+    AUDIT_TARGET, AuthRejection, BoxFuture, ConfigError, DEFAULT_BODY_LIMIT, Denial, FieldError,
+    Guard, Hardening, HierarchyError, PROBLEM_JSON, Policy, PolicyInfo, Principal, Problem,
+    ProblemResponder, Requirement, RoleHierarchy, RoleHierarchyBuilder, RoleVocabulary, Scheme,
+    ScopeVocabulary, SecureRouter, Security, SecurityBuilder, Valid, ValidationErrors,
+    ValidationRejection, VocabularyInfo,
+};
+// `Validate` the trait shares its name with the derive above.
+pub use portcullis_runtime::Validate;
 
 /// The names most applications need: `use portcullis::prelude::*;`.
 pub mod prelude {
@@ -148,7 +176,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use portcullis_runtime::{
-        Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary, Unchecked,
+        DenyAll, Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary,
+        VocabularyInfo,
     };
 
     pub use ::core::marker::Send;

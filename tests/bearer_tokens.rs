@@ -9,10 +9,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use http::StatusCode;
 use jsonwebtoken::{Algorithm, EncodingKey};
+use portcullis::ConfigError;
+use portcullis::jwt::KeyError;
 use portcullis::jwt::{JwtVerifier, VerificationKey};
 use portcullis::prelude::*;
 use portcullis::routing::get;
-use portcullis::{ConfigError, jwt::KeyError};
 use serde_json::{Value, json};
 
 #[authenticated]

@@ -12,11 +12,13 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use portcullis::auth::basic::BasicAuth;
 use portcullis::hardening::{CookiePolicy, Hardening, JsonLogs};
 use portcullis::jwt::{Algorithm, Claims, JwtVerifier, VerificationKey};
+use portcullis::routing as secure;
+use portcullis::users::InMemoryUserStore;
 use portcullis::{
-    AUDIT_TARGET, BasicAuth, Guard, InMemoryUserStore, Policy, Principal, Requirement, Scheme,
-    Security,
+    AUDIT_TARGET, Guard, Policy, Principal, Requirement, Scheme, SecureRouter, Security,
 };
 use tower::ServiceExt;
 
@@ -43,16 +45,19 @@ impl Write for Captured {
 
 struct Authenticated;
 impl Policy for Authenticated {
+    const ID: &'static str = "hardening_logs::me";
     const REQUIREMENT: Requirement = Requirement::Authenticated;
 }
 
 struct ItemsRead;
 impl Policy for ItemsRead {
+    const ID: &'static str = "hardening_logs::item";
     const REQUIREMENT: Requirement = Requirement::Scopes(&["items:read"]);
 }
 
 struct BasicAdmin;
 impl Policy for BasicAdmin {
+    const ID: &'static str = "hardening_logs::secure_data";
     const REQUIREMENT: Requirement = Requirement::Role("admin");
     const SCHEME: Scheme = Scheme::Basic;
 }
@@ -83,10 +88,7 @@ async fn login(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let basic = security.basic().unwrap();
-    match basic
-        .verify_password_of(&login.username, &login.password)
-        .await
-    {
+    match basic.users().verify(&login.username, &login.password).await {
         Ok(_) => {
             tracing::info!(username = %login.username, "session opened");
             let cookie = CookiePolicy::session("sid").set_cookie(SESSION_ID).unwrap();
@@ -154,13 +156,18 @@ fn security() -> Security {
 }
 
 fn app(security: &Security) -> Router {
-    let router = Router::new()
-        .route("/users/me", get(me))
-        .route("/items/{id}", get(item))
-        .route("/secure-data", get(secure_data))
+    // Guarded handlers go through the secure router; the hand-written login
+    // and the crashing route are plain axum routes beside it.
+    let guarded: Router = SecureRouter::new(security.clone())
+        .route("/users/me", secure::get(me))
+        .route("/items/{id}", secure::get(item))
+        .route("/secure-data", secure::get(secure_data))
+        .into_router();
+    let plain = Router::new()
         .route("/session/login", post(login))
         .route("/crash", get(crash))
         .layer(Extension(security.clone()));
+    let router = guarded.merge(plain);
     Hardening::new().security(security).apply(router).unwrap()
 }
 

@@ -14,14 +14,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use http::StatusCode;
+use portcullis::ConfigError;
+use portcullis::auth::bearer::{JwksError, JwksSource, JwksVerifier, TrustedIssuers};
+use portcullis::jwt::Algorithm;
 use portcullis::jwt::TokenError;
-use portcullis::oauth::{
-    JwksError, JwksSource, JwksVerifier, SigningKey, TokenIssuer, TrustedIssuers,
-};
+use portcullis::oauth::{SigningKey, TokenIssuer};
 use portcullis::prelude::*;
 use portcullis::routing::get;
 use portcullis::testing::TestKeys;
-use portcullis::{ConfigError, jwt::Algorithm};
 use serde_json::{Value, json};
 
 const IDP: &str = "https://idp.test/";

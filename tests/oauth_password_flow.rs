@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
-use portcullis::BasicAuth;
+use portcullis::auth::basic::BasicAuth;
 use portcullis::oauth::{OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse};
 use portcullis::prelude::*;
 use portcullis::routing::{get, post};
@@ -28,7 +28,10 @@ async fn token(
     State(tokens): State<Tokens>,
     grant: PasswordGrant,
 ) -> Result<TokenResponse, OAuthError> {
-    tokens.issuer.password_grant(&tokens.users, grant).await
+    tokens
+        .issuer
+        .password_grant(tokens.users.users(), grant)
+        .await
 }
 
 #[authenticated]

@@ -11,13 +11,12 @@ use axum::body::Body;
 use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
-use portcullis::oauth::{
-    InMemoryRevocationStore, LoggedOut, LogoutError, RevocationError, RevocationStore, SigningKey,
-    TokenIssuer, TokenRevoker,
-};
+use portcullis::BoxFuture;
+use portcullis::auth::basic::BasicAuth;
+use portcullis::auth::bearer::{InMemoryRevocationStore, RevocationError, RevocationStore};
+use portcullis::oauth::{LoggedOut, LogoutError, SigningKey, TokenIssuer, TokenRevoker};
 use portcullis::prelude::*;
 use portcullis::routing::{get, post};
-use portcullis::{BasicAuth, BoxFuture};
 use serde_json::{Value, json};
 
 #[authenticated]
@@ -236,7 +235,7 @@ async fn basic_credentials_cannot_be_revoked() {
         .basic(
             BasicAuth::new(
                 "secure-data",
-                portcullis::InMemoryUserStore::new()
+                portcullis::users::InMemoryUserStore::new()
                     .with_user("admin", "admin-pass", ["admin"], [""; 0])
                     .unwrap(),
             )

@@ -7,7 +7,7 @@ mod common;
 use axum::body::Body;
 use common::*;
 use http::{Request, StatusCode};
-use portcullis::oauth::TokenSources;
+use portcullis::auth::bearer::TokenSources;
 use portcullis::prelude::*;
 use portcullis::routing::get;
 use portcullis::testing::TestKeys;

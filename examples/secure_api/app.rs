@@ -9,15 +9,17 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::{FromRef, Path, State};
 use http::StatusCode;
+use portcullis::auth::basic::BasicAuth;
+use portcullis::auth::bearer::InMemoryRevocationStore;
 use portcullis::hardening::CorsPolicy;
 use portcullis::jwt::Algorithm;
 use portcullis::oauth::{
-    InMemoryRevocationStore, LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey,
-    TokenIssuer, TokenResponse, TokenRevoker,
+    LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse,
+    TokenRevoker,
 };
 use portcullis::prelude::*;
 use portcullis::routing::{delete, get, post};
-use portcullis::{BasicAuth, InMemoryUserStore};
+use portcullis::users::{InMemoryUserStore, UserDirectory};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -46,7 +48,7 @@ pub(crate) enum Scope {
 #[derive(Clone)]
 pub(crate) struct Tokens {
     issuer: TokenIssuer,
-    users: BasicAuth,
+    users: UserDirectory,
 }
 
 /// The application state: token issuing and the item store.
@@ -118,7 +120,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
     Json(json!({"users": 3, "items": items}))
 }
 
-#[requires_role(Role::Admin)]
+#[requires(role = Role::Admin, scope = Scope::UsersDelete)]
 async fn delete_user(Path(id): Path<u64>) -> Json<Value> {
     Json(json!({"deleted": id}))
 }
@@ -172,7 +174,7 @@ async fn logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, L
 }
 
 /// The seeded accounts of the contract; only their Argon2 hashes are kept.
-fn users() -> Result<InMemoryUserStore, portcullis::PasswordHashError> {
+fn users() -> Result<InMemoryUserStore, portcullis::users::PasswordHashError> {
     InMemoryUserStore::new()
         .with_user(
             "admin",
@@ -210,21 +212,22 @@ pub(crate) fn build(
     let verification = key
         .hmac_verification_key()
         .ok_or("the signing key has no HMAC verification key")?;
-    let users = users()?;
+    // One directory (and one decoy hash) for Basic and the password grant.
+    let users = UserDirectory::new(users()?)?;
     let security = Security::builder()
         .bearer(
             portcullis::jwt::JwtVerifier::builder()
                 .key(verification)
                 .build()?,
         )
-        .basic(BasicAuth::new("secure-api", users.clone())?)
-        .role_hierarchy(RoleHierarchy::from_vocabulary::<Role>())
+        .basic(BasicAuth::with_users("secure-api", users.clone())?)
+        .roles::<Role>()
         .revocation(InMemoryRevocationStore::new())
         .build()?;
     let state = AppState {
         tokens: Tokens {
             issuer: TokenIssuer::builder(key).build()?,
-            users: BasicAuth::new("token", users)?,
+            users,
         },
         items: Arc::default(),
     };
@@ -240,7 +243,7 @@ pub(crate) fn build(
         .route("/secure-data", get(secure_data))
         .route("/logout", post(logout))
         .with_state(state)
-        .into_router();
+        .build()?;
     let hardening = Hardening::new()
         .security(&security)
         .cors(CorsPolicy::allow_origins(cors_origins.iter().cloned()));

@@ -51,6 +51,11 @@ pub enum ConfigError {
     LoggingAlreadyInstalled,
     /// A token issuer whose tokens would live less than one second.
     TokenLifetime,
+    /// A route that cannot work under its configuration; the text names the
+    /// route and says what to add.
+    Route(String),
+    /// The system's random source failed while building a secret.
+    RandomSource,
     /// Bearer key settings (JWKS, trusted issuers) that cannot work; the text
     /// says what to change.
     BearerKeys(&'static str),
@@ -100,6 +105,8 @@ impl fmt::Display for ConfigError {
                 "a global tracing subscriber is already installed; install the JSON logs once, at start-up",
             ),
             Self::BearerKeys(advice) => f.write_str(advice),
+            Self::Route(reason) => f.write_str(reason),
+            Self::RandomSource => f.write_str("the system's random source failed; no secret could be generated"),
             Self::TokenLifetime => f.write_str("the token lifetime is under one second; set `.lifetime(..)` to at least one second"),
         }
     }

@@ -158,15 +158,21 @@ impl RoleHierarchy {
     ///
     /// The derive already refused cycles at compile time, so this cannot fail.
     pub fn from_vocabulary<V: RoleVocabulary>() -> Self {
-        let builder = V::IMPLIES
-            .iter()
-            .fold(Self::builder(), |builder, (role, implies)| {
-                builder.role(*role, implies.iter().copied())
-            });
-        builder.build().unwrap_or_else(|error| {
+        Self::try_from_vocabulary::<V>().unwrap_or_else(|error| {
             tracing::error!(target: "portcullis::config", %error, "role vocabulary hierarchy refused; no role implies another");
             Self::default()
         })
+    }
+
+    /// As [`RoleHierarchy::from_vocabulary`], reporting a hierarchy that a
+    /// hand-written vocabulary got wrong instead of logging it.
+    pub fn try_from_vocabulary<V: RoleVocabulary>() -> Result<Self, HierarchyError> {
+        V::IMPLIES
+            .iter()
+            .fold(Self::builder(), |builder, (role, implies)| {
+                builder.role(*role, implies.iter().copied())
+            })
+            .build()
     }
 
     /// Whether holding `held` grants `needed`, directly or by implication.

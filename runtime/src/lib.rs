@@ -1,16 +1,24 @@
 //! The runtime of Portcullis: credential verification, policy checks and the
 //! secure router. Users depend on the `portcullis` facade, which re-exports
 //! this crate together with the macros.
+//!
+//! Modules import downwards only: plain data (`policy`, `principal`,
+//! `problem`, `rejection`) at the bottom; the schemes in `auth` above them;
+//! `security` (configuration) above `auth`; the per-request decision
+//! (`authorization`, `context`, `extract`) above that; `routing` on top.
 
 // Library code handles every failure; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
-mod basic;
+pub mod auth;
+mod authorization;
+mod clock;
 mod config_error;
-mod credentials;
-mod guard;
+mod context;
+mod extract;
+mod future;
 pub mod hardening;
 mod hierarchy;
 pub mod jwt;
@@ -21,24 +29,23 @@ mod problem;
 mod rejection;
 pub mod routing;
 mod security;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod users;
 pub mod validation;
 mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
-pub use basic::{
-    BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord,
-    UserStore, hash_password, verify_password,
-};
 pub use config_error::ConfigError;
-pub use guard::Guard;
-pub use hardening::{Hardening, HardeningLayer, JsonLogs};
+pub use extract::Guard;
+pub use future::BoxFuture;
+pub use hardening::Hardening;
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};
-pub use oauth::testing;
-pub use policy::{Denial, Policy, Requirement, Scheme, Unchecked};
+pub use policy::{Denial, DenyAll, Policy, PolicyInfo, Requirement, Scheme, VocabularyInfo};
 pub use principal::Principal;
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
 pub use rejection::AuthRejection;
-pub use routing::{GuardedHandler, SecureMethodRouter, SecureRouter};
+pub use routing::SecureRouter;
 pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
 pub use validation::{Valid, Validate, ValidationErrors, ValidationRejection};
 pub use vocabulary::{RoleVocabulary, ScopeVocabulary};

@@ -3,7 +3,6 @@
 use std::fmt;
 
 use crate::hierarchy::RoleHierarchy;
-use crate::principal::Principal;
 
 /// How a route's caller proves who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,14 +75,6 @@ impl Denial {
 }
 
 impl Requirement {
-    /// Checks `principal` against the requirement.
-    ///
-    /// When several checks fail, the first failing one (in declaration order)
-    /// names the denial.
-    pub fn evaluate(&self, principal: &Principal, hierarchy: &RoleHierarchy) -> Result<(), Denial> {
-        self.evaluate_for(principal.roles(), principal.scopes(), hierarchy)
-    }
-
     /// Checks a caller holding `roles` and `scopes` against the requirement.
     pub fn evaluate_for(
         &self,
@@ -181,17 +172,18 @@ fn write_call(
     f.write_str(")")
 }
 
-/// A handler's policy: its requirement and the scheme its callers use.
+/// A handler's policy: its id, its requirement and the scheme its callers use.
 ///
 /// The policy attributes implement it on a hidden type per handler; the
-/// [`crate::Guard`] extractor reads it at compile time. Implement it by hand
-/// only for policies the attributes cannot say.
+/// [`crate::Guard`] extractor and the route table read it at compile time.
+/// Implement it by hand only for policies the attributes cannot say.
 ///
 /// ```
 /// use portcullis::{Policy, Requirement, Scheme};
 ///
 /// struct AdminOverBasic;
 /// impl Policy for AdminOverBasic {
+///     const ID: &'static str = "my_app::admin_over_basic";
 ///     const REQUIREMENT: Requirement = Requirement::Role("admin");
 ///     const SCHEME: Scheme = Scheme::Basic;
 /// }
@@ -202,24 +194,87 @@ fn write_call(
     note = "policies come from `#[public]`, `#[authenticated]`, `#[requires_role(..)]`, `#[requires_any_role(..)]`, `#[requires_scope(..)]` or `#[requires(..)]` on the handler"
 )]
 pub trait Policy: Send + Sync + 'static {
+    /// A stable name for the policy: the attributes use the handler's module
+    /// path and name (`secure_api::app::create_item`). Audit events and the
+    /// route table carry it.
+    const ID: &'static str;
     /// What the caller must satisfy.
     const REQUIREMENT: Requirement;
     /// How the caller authenticates.
     const SCHEME: Scheme = Scheme::Bearer;
-    /// Whether the handler asks for the [`Principal`], so the guard keeps the
-    /// verified identity in the request for it. The attributes set it from
-    /// the handler's parameters; when it is `false` and a `Principal` is asked
-    /// for anyway (say through a type alias), the credential is verified again.
-    const SHARES_PRINCIPAL: bool = true;
+    /// The role vocabularies (`#[derive(Roles)]`) the requirement names, so
+    /// a router can check that their hierarchies were configured.
+    const ROLE_VOCABULARIES: &'static [VocabularyInfo] = &[];
+}
+
+/// Everything the route table and the guard know about a policy, as one
+/// `'static` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// See [`Policy::ID`].
+    pub id: &'static str,
+    /// See [`Policy::REQUIREMENT`].
+    pub requirement: Requirement,
+    /// See [`Policy::SCHEME`].
+    pub scheme: Scheme,
+    /// See [`Policy::ROLE_VOCABULARIES`].
+    pub role_vocabularies: &'static [VocabularyInfo],
+}
+
+impl PolicyInfo {
+    /// The `'static` description of policy `P`.
+    pub const fn of<P: Policy>() -> &'static Self {
+        const {
+            &Self {
+                id: P::ID,
+                requirement: P::REQUIREMENT,
+                scheme: P::SCHEME,
+                role_vocabularies: P::ROLE_VOCABULARIES,
+            }
+        }
+    }
+
+    /// What public services (static files, probes) mounted with
+    /// [`crate::SecureRouter::public_route_service`] are listed with.
+    pub const PUBLIC_SERVICE: &'static Self = &Self {
+        id: "portcullis::public_service",
+        requirement: Requirement::Public,
+        scheme: Scheme::Bearer,
+        role_vocabularies: &[],
+    };
+}
+
+/// A role vocabulary as a policy names it: its type name and the roles each
+/// role implies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VocabularyInfo {
+    /// The vocabulary's type name, as written in the policy.
+    pub name: &'static str,
+    /// For each role, the roles it implies directly.
+    pub implies: &'static [(&'static str, &'static [&'static str])],
+}
+
+impl VocabularyInfo {
+    /// The first `implies` edge that `hierarchy` does not grant, if any: a
+    /// hierarchy the configuration was not given.
+    pub fn missing_from(&self, hierarchy: &RoleHierarchy) -> Option<(&'static str, &'static str)> {
+        self.implies.iter().find_map(|(role, implied)| {
+            implied
+                .iter()
+                .find(|implied| !hierarchy.grants(&[(*role).to_owned()], implied))
+                .map(|implied| (*role, *implied))
+        })
+    }
 }
 
 /// The policy an attribute with errors falls back to, so the compiler reports
 /// only the attribute's own error. It refuses everyone.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Unchecked;
+pub struct DenyAll;
 
-impl Policy for Unchecked {
+impl Policy for DenyAll {
+    const ID: &'static str = "portcullis::deny_all";
     const REQUIREMENT: Requirement = Requirement::Any(&[]);
 }
 

@@ -1,14 +1,9 @@
-//! The verified caller, shared by the guard with every later extractor.
+//! The verified caller: plain data, produced by the authentication schemes.
 
 use std::fmt;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use http::request::Parts;
-
 use crate::policy::Scheme;
-use crate::rejection::AuthRejection;
-use crate::security::Security;
 
 /// Who made the request, as the guard verified it.
 ///
@@ -35,6 +30,7 @@ pub(crate) struct Identity {
     pub(crate) roles: Vec<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) scheme: Scheme,
+    pub(crate) issuer: Option<String>,
     pub(crate) token_id: Option<String>,
     pub(crate) issued_at: Option<u64>,
     pub(crate) expires_at: Option<u64>,
@@ -43,13 +39,6 @@ pub(crate) struct Identity {
 impl From<Identity> for Principal {
     fn from(identity: Identity) -> Self {
         Self(Arc::new(identity))
-    }
-}
-
-impl Principal {
-    /// The identity, without copying it when this is the only handle.
-    pub(crate) fn into_identity(self) -> Identity {
-        Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
     }
 }
 
@@ -66,6 +55,7 @@ impl Principal {
             roles,
             scopes,
             scheme,
+            issuer: None,
             token_id: None,
             issued_at: None,
             expires_at: None,
@@ -102,6 +92,13 @@ impl Principal {
         self.0.scheme
     }
 
+    /// The token's `iss`, when it has one; `None` for Basic. Subjects are
+    /// unique per issuer only, so compare `(issuer, subject)` pairs when
+    /// several issuers are trusted.
+    pub fn issuer(&self) -> Option<&str> {
+        self.0.issuer.as_deref()
+    }
+
     /// The token's `jti`, when it has one.
     pub fn token_id(&self) -> Option<&str> {
         self.0.token_id.as_deref()
@@ -126,46 +123,5 @@ impl fmt::Debug for Principal {
             .field("scopes", &self.0.scopes)
             .field("scheme", &self.0.scheme)
             .finish_non_exhaustive()
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = AuthRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(principal) = parts.extensions.get::<Principal>() {
-            return Ok(principal.clone());
-        }
-        // The guard keeps the identity only for handlers whose parameters name
-        // `Principal`; reached through an alias, verify the credential again.
-        let verified = match Security::of(&parts.extensions) {
-            Some(security) => security.authenticate_optional(parts).await?,
-            None => None,
-        };
-        verified.ok_or_else(|| {
-            // No guard verified a caller: a wiring mistake, so fail closed.
-            tracing::error!(
-                target: "portcullis::config",
-                "a handler asked for `Principal` but no caller was verified; use `Option<Principal>` on `#[public]` handlers"
-            );
-            AuthRejection::misconfigured(Security::responder_of(parts))
-        })
-    }
-}
-
-impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
-    type Rejection = AuthRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        if let Some(principal) = parts.extensions.get::<Principal>() {
-            return Ok(Some(principal.clone()));
-        }
-        let Some(security) = Security::of(&parts.extensions) else {
-            return Ok(None);
-        };
-        security.authenticate_optional(parts).await
     }
 }

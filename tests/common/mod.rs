@@ -8,8 +8,10 @@ use axum::body::Body;
 use http::{Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use portcullis::auth::basic::BasicAuth;
 use portcullis::jwt::{JwtVerifier, VerificationKey};
-use portcullis::{BasicAuth, InMemoryUserStore, RoleHierarchy, Security};
+use portcullis::users::InMemoryUserStore;
+use portcullis::{RoleHierarchy, Security};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 

@@ -33,8 +33,6 @@ pub(crate) enum Req {
 pub(crate) struct CheckedPolicy {
     pub(crate) requirement: Req,
     pub(crate) scheme: SchemeKind,
-    /// Whether a parameter names `Principal`, so the guard keeps the identity.
-    pub(crate) shares_principal: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -130,14 +128,9 @@ pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPol
             }
         }
     };
-    let shares_principal = handler.sig.inputs.iter().any(|input| match input {
-        syn::FnArg::Typed(typed) => mentions(&typed.ty, "Principal"),
-        syn::FnArg::Receiver(_) => false,
-    });
     errors.finish(CheckedPolicy {
         requirement,
         scheme,
-        shares_principal,
     })
 }
 
@@ -182,19 +175,6 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
             }
         }
     }
-}
-
-/// Whether `wanted` appears as a path segment anywhere in `ty` (so
-/// `Option<Principal>` and `portcullis::Principal` both count).
-fn mentions(ty: &syn::Type, wanted: &str) -> bool {
-    fn in_tokens(tokens: proc_macro2::TokenStream, wanted: &str) -> bool {
-        tokens.into_iter().any(|tree| match tree {
-            proc_macro2::TokenTree::Ident(ident) => ident == wanted,
-            proc_macro2::TokenTree::Group(group) => in_tokens(group.stream(), wanted),
-            _ => false,
-        })
-    }
-    in_tokens(ty.to_token_stream(), wanted)
 }
 
 fn last_ident_is(ty: &syn::Type, wanted: &str) -> bool {

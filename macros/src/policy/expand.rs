@@ -20,7 +20,21 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     let mut bounds = Vec::new();
     vocabulary_bounds(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
-    let shares = policy.shares_principal;
+    let name = handler.sig.ident.to_string();
+    let mut owners = Vec::new();
+    role_owners(&policy.requirement, &mut owners);
+    // Naming `RoleVocabulary` here is also the check that each owner is a
+    // role vocabulary, spanned on the user's path so the error lands there.
+    let vocabularies = owners.iter().map(|owner| {
+        let span = first_segment_span(owner);
+        let vocabulary = quote_spanned!(span=> #private::RoleVocabulary);
+        quote_spanned! {span=>
+            #private::VocabularyInfo {
+                name: ::core::stringify!(#owner),
+                implies: <#owner as #vocabulary>::IMPLIES,
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -30,9 +44,10 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
 
         #[automatically_derived]
         impl #private::Policy for #policy_ty {
+            const ID: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
             const REQUIREMENT: #private::Requirement = #requirement;
             const SCHEME: #private::Scheme = #scheme;
-            const SHARES_PRINCIPAL: bool = #shares;
+            const ROLE_VOCABULARIES: &'static [#private::VocabularyInfo] = &[#(#vocabularies),*];
         }
 
         #guarded
@@ -67,7 +82,7 @@ pub(crate) fn fallback(handler: &ItemFn) -> TokenStream {
             .last()
             .is_some_and(|segment| AttrKind::NAMES.iter().any(|name| segment.ident == name))
     });
-    let guard: FnArg = parse_quote!(__portcullis_guard: #private::Guard<#private::Unchecked>);
+    let guard: FnArg = parse_quote!(__portcullis_guard: #private::Guard<#private::DenyAll>);
     handler.sig.inputs.insert(0, guard);
     quote!(#handler)
 }
@@ -117,16 +132,41 @@ fn name_expr(name: &CheckedName) -> TokenStream {
 fn vocabulary_bounds(req: &Req, out: &mut Vec<TokenStream>) {
     match req {
         Req::Public | Req::Authenticated => {}
-        Req::Role(name) => out.extend(bound(name, false)),
-        Req::AnyRole(names) => out.extend(names.iter().filter_map(|name| bound(name, false))),
-        Req::Scopes(names) => out.extend(names.iter().filter_map(|name| bound(name, true))),
+        // Role vocabularies are checked where `ROLE_VOCABULARIES` names them.
+        Req::Role(_) | Req::AnyRole(_) => {}
+        Req::Scopes(names) => out.extend(names.iter().filter_map(scope_bound)),
         Req::All(parts) | Req::Any(parts) => {
             parts.iter().for_each(|part| vocabulary_bounds(part, out))
         }
     }
 }
 
-fn bound(name: &CheckedName, scope: bool) -> Option<TokenStream> {
+/// The distinct role vocabularies the requirement names through variants.
+fn role_owners(req: &Req, out: &mut Vec<syn::Path>) {
+    let mut add = |name: &CheckedName| {
+        if let CheckedName::Variant {
+            owner: Some(owner), ..
+        } = name
+            && !out.contains(owner)
+        {
+            out.push(owner.clone());
+        }
+    };
+    match req {
+        Req::Public | Req::Authenticated | Req::Scopes(_) => {}
+        Req::Role(name) => add(name),
+        Req::AnyRole(names) => names.iter().for_each(add),
+        Req::All(parts) | Req::Any(parts) => parts.iter().for_each(|part| role_owners(part, out)),
+    }
+}
+
+fn first_segment_span(path: &syn::Path) -> proc_macro2::Span {
+    path.segments
+        .first()
+        .map_or_else(proc_macro2::Span::call_site, |segment| segment.ident.span())
+}
+
+fn scope_bound(name: &CheckedName) -> Option<TokenStream> {
     let CheckedName::Variant {
         owner: Some(owner), ..
     } = name
@@ -138,11 +178,7 @@ fn bound(name: &CheckedName, scope: bool) -> Option<TokenStream> {
         .segments
         .first()
         .map_or_else(|| name.span(), |segment| segment.ident.span());
-    let vocabulary = if scope {
-        quote_spanned!(span=> #private::ScopeVocabulary)
-    } else {
-        quote_spanned!(span=> #private::RoleVocabulary)
-    };
+    let vocabulary = quote_spanned!(span=> #private::ScopeVocabulary);
     Some(quote_spanned! {span=>
         const _: () = {
             fn __portcullis_vocabulary<T: ?::core::marker::Sized + #vocabulary>() {}

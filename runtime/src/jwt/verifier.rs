@@ -212,7 +212,7 @@ impl JwtVerifier {
         self.verify_identity(token).map(Principal::from)
     }
 
-    pub(crate) fn verify_identity(&self, token: &str) -> Result<Identity, TokenError> {
+    fn verify_identity(&self, token: &str) -> Result<Identity, TokenError> {
         let claims = self.verify_claims(token)?;
         let scopes = claims
             .scope
@@ -224,6 +224,7 @@ impl JwtVerifier {
             roles: claims.roles,
             scopes,
             scheme: Scheme::Bearer,
+            issuer: claims.iss,
             token_id: claims.jti,
             issued_at: claims.iat,
             expires_at: Some(claims.exp),

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jsonwebtoken::{Header, encode};
 use secrecy::ExposeSecret;
@@ -12,9 +12,10 @@ use super::grant::PasswordGrant;
 use super::response::TokenResponse;
 use super::scope::narrow;
 use super::signing_key::SigningKey;
-use crate::basic::{BasicAuth, BasicError};
+use crate::clock::unix_now;
 use crate::config_error::ConfigError;
 use crate::jwt::Claims;
+use crate::users::{CredentialsError, UserDirectory};
 
 /// How long issued tokens live unless configured otherwise: one hour.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -31,12 +32,12 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// use portcullis::oauth::{OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse};
 /// use portcullis::prelude::*;
 /// use portcullis::routing::post;
-/// use portcullis::{BasicAuth, InMemoryUserStore};
+/// use portcullis::users::{InMemoryUserStore, UserDirectory};
 ///
 /// #[derive(Clone)]
 /// struct Tokens {
 ///     issuer: TokenIssuer,
-///     users: BasicAuth,
+///     users: UserDirectory,
 /// }
 ///
 /// #[public]
@@ -49,7 +50,7 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// let verifier = JwtVerifier::builder().key(key.hmac_verification_key().unwrap()).build()?;
 /// let issuer = TokenIssuer::builder(key).issuer("https://auth.example.com").build()?;
 /// let users = InMemoryUserStore::new().with_user("alice", "alice-pass", ["user"], ["items:read"])?;
-/// let tokens = Tokens { issuer, users: BasicAuth::new("token", users)? };
+/// let tokens = Tokens { issuer, users: UserDirectory::new(users)? };
 /// let app: axum::Router = SecureRouter::new(Security::builder().bearer(verifier).build()?)
 ///     .route("/token", post(token))
 ///     .with_state(tokens)
@@ -163,18 +164,18 @@ impl TokenIssuer {
     /// user store is `server_error`, logged.
     pub async fn password_grant(
         &self,
-        users: &BasicAuth,
+        users: &UserDirectory,
         grant: PasswordGrant,
     ) -> Result<TokenResponse, OAuthError> {
         let record = users
-            .verify_password_of(grant.username(), grant.password().expose_secret())
+            .verify(grant.username(), grant.password().expose_secret())
             .await
             .map_err(|error| match error {
-                BasicError::Malformed | BasicError::BadCredentials => {
+                CredentialsError::BadCredentials => {
                     tracing::warn!(target: "portcullis::oauth", outcome = "deny", reason = "invalid_grant", "password grant refused");
                     OAuthError::InvalidGrant
                 }
-                BasicError::Store(store) => {
+                CredentialsError::Store(store) => {
                     tracing::error!(target: "portcullis::oauth", error = %store, "user store failed; no token issued");
                     OAuthError::ServerError
                 }
@@ -222,13 +223,6 @@ impl TokenIssuer {
             OAuthError::ServerError
         })
     }
-}
-
-/// Seconds since the Unix epoch.
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 impl fmt::Debug for TokenIssuer {

@@ -10,16 +10,16 @@ use http::StatusCode;
 use http::request::Parts;
 use serde_json::json;
 
-use super::issuer::unix_now;
 use super::response::no_store;
-use super::revocation::RevocationStore;
+use crate::auth::bearer::RevocationStore;
+use crate::clock::unix_now;
+use crate::context;
 use crate::principal::Principal;
 use crate::problem::{Problem, ProblemResponder};
 use crate::rejection::AuthRejection;
-use crate::security::Security;
 
 /// Revokes tokens through the revocation store of the request's
-/// [`Security`]; a handler takes it as a parameter to serve `POST /logout`.
+/// [`crate::Security`]; a handler takes it as a parameter to serve `POST /logout`.
 ///
 /// Extracting it fails closed with 500 when no revocation store is
 /// configured, since a logout that revokes nothing would mislead the user.
@@ -39,7 +39,7 @@ use crate::security::Security;
 ///     revoker.logout_everywhere(&caller).await
 /// }
 ///
-/// # let security = Security::builder().revocation(portcullis::oauth::InMemoryRevocationStore::new()).build().unwrap();
+/// # let security = Security::builder().revocation(portcullis::auth::bearer::InMemoryRevocationStore::new()).build().unwrap();
 /// let app: axum::Router = SecureRouter::new(security)
 ///     .route("/logout", post(logout))
 ///     .route("/logout/all", post(logout_everywhere))
@@ -101,8 +101,9 @@ impl TokenRevoker {
 impl<S: Send + Sync> FromRequestParts<S> for TokenRevoker {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let found = Security::with_current(&parts.extensions, |security| {
+    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let found = context::with(|current| {
+            let security = &current.security;
             security.revocation().map(|store| Self {
                 store: Arc::clone(store),
                 responder: security.responder().clone(),
@@ -115,7 +116,7 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenRevoker {
                     target: "portcullis::config",
                     "a handler asked for `TokenRevoker` but no revocation store is configured; add `.revocation(..)` to the security builder"
                 );
-                Err(AuthRejection::misconfigured(Security::responder_of(parts)))
+                Err(AuthRejection::misconfigured(context::responder()))
             }
         }
     }

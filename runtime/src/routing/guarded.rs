@@ -1,7 +1,7 @@
 //! The compile-time proof that a handler carries a policy.
 
-use crate::guard::Guard;
-use crate::policy::Policy;
+use crate::extract::Guard;
+use crate::policy::{DenyAll, Policy};
 
 /// Implemented for the extractor list of handlers whose first parameter is a
 /// [`Guard`], which the policy attributes add. [`crate::SecureRouter`] routes
@@ -9,9 +9,12 @@ use crate::policy::Policy;
 #[diagnostic::on_unimplemented(
     message = "this handler has no Portcullis policy, so `SecureRouter` will not route it",
     label = "handler without a policy attribute",
-    note = "add one of `#[public]`, `#[authenticated]`, `#[requires_role(\"…\")]`, `#[requires_any_role(\"…\", …)]`, `#[requires_scope(\"…\")]` or `#[requires(…)]` above the handler's `async fn`"
+    note = "add one of `#[public]`, `#[authenticated]`, `#[requires_role(\"…\")]`, `#[requires_any_role(\"…\", …)]`, `#[requires_scope(\"…\")]` or `#[requires(…)]` on the handler's `async fn` (a closure moves into a named `async fn` first)"
 )]
-pub trait GuardedHandler {}
+pub trait GuardedHandler {
+    /// The handler's policy, which the route table records.
+    type Policy: Policy;
+}
 
 /// Never an extractor. Its impls give every arity a second candidate, so the
 /// compiler infers a handler's extractor list from the handler itself (and
@@ -22,8 +25,12 @@ pub enum NotAnExtractor {}
 
 macro_rules! guarded_tuples {
     ($($ty:ident),*) => {
-        impl<M, P: Policy, $($ty,)*> GuardedHandler for (M, Guard<P>, $($ty,)*) {}
-        impl<M, $($ty,)*> GuardedHandler for (M, NotAnExtractor, $($ty,)*) {}
+        impl<M, P: Policy, $($ty,)*> GuardedHandler for (M, Guard<P>, $($ty,)*) {
+            type Policy = P;
+        }
+        impl<M, $($ty,)*> GuardedHandler for (M, NotAnExtractor, $($ty,)*) {
+            type Policy = DenyAll;
+        }
     };
 }
 

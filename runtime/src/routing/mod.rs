@@ -1,28 +1,43 @@
-//! `SecureRouter`: an axum router that routes only handlers with a policy.
+//! `SecureRouter`: an axum router that routes only handlers with a policy,
+//! and keeps every route's policy as data.
 
 mod fallback;
 mod guarded;
 mod method_router;
 mod secured;
+mod table;
 
 use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::response::IntoResponse;
 use axum::routing::Route;
 use tower::{Layer, Service};
 
 pub use guarded::GuardedHandler;
-pub use method_router::{SecureMethodRouter, delete, get, head, options, patch, post, put};
+#[doc(hidden)]
+pub use guarded::NotAnExtractor;
+pub use method_router::{
+    SecureMethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
+};
+pub use table::{RouteEntry, RouteKind, RouteMethod};
 
+/// axum's method filter, for [`on`].
+pub use axum::routing::MethodFilter;
+
+use crate::config_error::ConfigError;
+use crate::policy::PolicyInfo;
 use crate::security::Security;
 
 /// An axum router built with a [`Security`] configuration whose routes accept
-/// only handlers that carry a policy attribute.
+/// only handlers that carry a policy attribute, and that lists every route
+/// with its policy ([`SecureRouter::routes`]).
 ///
-/// Unknown paths answer 404 and known paths with another method 405, both as
-/// problem documents.
+/// Each route authenticates and authorizes its requests in its own wrapper,
+/// before the handler's extractors run. Unknown paths answer 404 and known
+/// paths with another method 405, both as problem documents.
 ///
 /// ```
 /// use portcullis::prelude::*;
@@ -35,61 +50,125 @@ use crate::security::Security;
 /// async fn stats() -> &'static str { "{}" }
 ///
 /// # let security = Security::builder().build().unwrap();
-/// let app: axum::Router = SecureRouter::new(security)
+/// let router = SecureRouter::new(security)
 ///     .route("/health", get(health))
-///     .route("/admin/stats", get(stats))
-///     .into_router();
+///     .route("/admin/stats", get(stats));
+/// assert_eq!(router.routes().len(), 2);
+/// let app: axum::Router = router.into_router();
 /// ```
 #[must_use]
 pub struct SecureRouter<S = ()> {
     inner: Router<S>,
     security: Security,
+    routes: Vec<RouteEntry>,
+    has_fallback: bool,
 }
 
 impl<S> std::fmt::Debug for SecureRouter<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecureRouter")
             .field("security", &self.security)
+            .field("routes", &self.routes)
             .finish_non_exhaustive()
     }
 }
 
 impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
-    /// An empty router whose guards use `security`.
+    /// An empty router whose routes use `security`.
     pub fn new(security: Security) -> Self {
         Self {
             inner: Router::new(),
             security,
+            routes: Vec::new(),
+            has_fallback: false,
         }
     }
 
     /// Routes `path` to guarded handlers, as [`axum::Router::route`].
-    pub fn route(self, path: &str, method_router: SecureMethodRouter<S>) -> Self {
-        let method_router = method_router.build(&self.security);
-        Self {
-            inner: self.inner.route(path, method_router),
-            security: self.security,
-        }
+    pub fn route(mut self, path: &str, method_router: SecureMethodRouter<S>) -> Self {
+        let (routes, method_router) = method_router.build(path, &self.security);
+        self.routes.extend(routes);
+        self.inner = self.inner.route(path, method_router);
+        self
+    }
+
+    /// Answers paths that no route matches with a guarded handler, instead
+    /// of the problem-shaped 404.
+    pub fn fallback<H, T>(mut self, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: GuardedHandler + 'static,
+    {
+        let policy = PolicyInfo::of::<T::Policy>();
+        self.routes.push(RouteEntry::new(
+            RouteMethod::Any,
+            "*".to_owned(),
+            RouteKind::Fallback,
+            policy,
+            self.security.clone(),
+        ));
+        self.inner = self
+            .inner
+            .fallback(method_router::secured::<H, T>(handler, &self.security));
+        self.has_fallback = true;
+        self
+    }
+
+    /// Serves `path` with `service`, open to anyone: for what has no caller
+    /// to check, such as a health probe service. Listed in the route table
+    /// as a public service.
+    pub fn public_route_service<T>(mut self, path: &str, service: T) -> Self
+    where
+        T: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        T::Response: IntoResponse,
+        T::Future: Send + 'static,
+    {
+        self.routes.push(public_entry(path, &self.security));
+        self.inner = self.inner.route_service(path, service);
+        self
+    }
+
+    /// Serves everything under `path` with `service`, open to anyone: static
+    /// files with `tower_http::services::ServeDir`, say. Listed in the route
+    /// table as a public service.
+    pub fn public_nest_service<T>(mut self, path: &str, service: T) -> Self
+    where
+        T: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        T::Response: IntoResponse,
+        T::Future: Send + 'static,
+    {
+        self.routes.push(public_entry(path, &self.security));
+        self.inner = self.inner.nest_service(path, service);
+        self
     }
 
     /// Adds another secure router's routes; they keep their own configuration.
-    pub fn merge(self, other: SecureRouter<S>) -> Self {
-        Self {
-            inner: self.inner.merge(other.inner),
-            security: self.security,
-        }
+    pub fn merge(mut self, other: SecureRouter<S>) -> Self {
+        self.routes.extend(other.routes);
+        self.has_fallback |= other.has_fallback;
+        self.inner = self.inner.merge(other.inner);
+        self
     }
 
     /// Mounts another secure router under `path`; it keeps its own configuration.
-    pub fn nest(self, path: &str, other: SecureRouter<S>) -> Self {
-        Self {
-            inner: self.inner.nest(path, other.inner),
-            security: self.security,
-        }
+    pub fn nest(mut self, path: &str, other: SecureRouter<S>) -> Self {
+        self.routes.extend(
+            other
+                .routes
+                .into_iter()
+                .map(|route| route.nested_under(path)),
+        );
+        self.inner = self.inner.nest(path, other.inner);
+        self
     }
 
     /// Wraps every route in `layer`, as [`axum::Router::layer`].
-    pub fn layer<L>(self, layer: L) -> Self
+    ///
+    /// The layer runs **before** the route's authentication and
+    /// authorization, for every caller: a layer that answers by itself (a
+    /// response cache, say) would serve a guarded answer to anyone. Put only
+    /// layers there that are safe for unauthenticated requests.
+    pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Route> + Clone + Send + Sync + 'static,
         L::Service: Service<Request> + Clone + Send + Sync + 'static,
@@ -97,10 +176,8 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
-        Self {
-            inner: self.inner.layer(layer),
-            security: self.security,
-        }
+        self.inner = self.inner.layer(layer);
+        self
     }
 
     /// Provides the state, as [`axum::Router::with_state`].
@@ -108,25 +185,83 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         SecureRouter {
             inner: self.inner.with_state(state),
             security: self.security,
+            routes: self.routes,
+            has_fallback: self.has_fallback,
         }
     }
 
-    /// The security configuration the guards use.
+    /// The security configuration of the routes added to this router.
     pub fn security(&self) -> &Security {
         &self.security
     }
 
+    /// Every route, in the order it was added (merged and nested routes
+    /// included), with its method, path and policy.
+    pub fn routes(&self) -> &[RouteEntry] {
+        &self.routes
+    }
+
+    /// The finished axum router, or the first misconfigured route: a route
+    /// whose scheme has no authenticator, or whose policy names a role
+    /// vocabulary whose hierarchy its `Security` was not given.
+    ///
+    /// ```
+    /// use portcullis::prelude::*;
+    /// use portcullis::routing::get;
+    ///
+    /// #[requires_role("admin", scheme = basic)]
+    /// async fn secure_data() -> &'static str { "secret" }
+    ///
+    /// // no Basic authenticator configured
+    /// let security = Security::builder().build().unwrap();
+    /// let error = SecureRouter::new(security)
+    ///     .route("/secure-data", get(secure_data))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("/secure-data"));
+    /// ```
+    pub fn build(self) -> Result<Router<S>, ConfigError> {
+        if let Some(reason) = self.routes.iter().find_map(RouteEntry::misconfiguration) {
+            return Err(ConfigError::Route(reason));
+        }
+        Ok(self.finish())
+    }
+
     /// The finished axum router, with problem-shaped 404 and 405 answers.
     ///
-    /// Every handler already holds the configuration (it was given at
-    /// [`SecureRouter::route`]), so no layer is added to the routes.
+    /// A misconfigured route (see [`SecureRouter::build`]) is logged once
+    /// here and refuses its callers (fail closed) instead of failing the
+    /// build. Routes added to the returned axum router afterwards are not
+    /// checked by Portcullis at all.
     pub fn into_router(self) -> Router<S> {
-        let not_found = self.security.responder().clone();
-        let not_allowed = not_found.clone();
-        self.inner
-            .fallback(move || fallback::not_found(not_found))
-            .method_not_allowed_fallback(move || fallback::method_not_allowed(not_allowed))
+        for reason in self.routes.iter().filter_map(RouteEntry::misconfiguration) {
+            tracing::error!(target: "portcullis::config", "{reason}; its callers are refused");
+        }
+        self.finish()
     }
+
+    fn finish(self) -> Router<S> {
+        let not_allowed = self.security.clone();
+        let router = self
+            .inner
+            .method_not_allowed_fallback(move || fallback::method_not_allowed(not_allowed));
+        if self.has_fallback {
+            router
+        } else {
+            let not_found = self.security;
+            router.fallback(move || fallback::not_found(not_found))
+        }
+    }
+}
+
+fn public_entry(path: &str, security: &Security) -> RouteEntry {
+    RouteEntry::new(
+        RouteMethod::Any,
+        path.to_owned(),
+        RouteKind::PublicService,
+        PolicyInfo::PUBLIC_SERVICE,
+        security.clone(),
+    )
 }
 
 impl<S: Clone + Send + Sync + 'static> From<SecureRouter<S>> for Router<S> {

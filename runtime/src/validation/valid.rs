@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use super::decode::{self, DecodeError};
 use super::rejection::ValidationRejection;
 use super::validate::Validate;
+use crate::context;
 use crate::problem::ProblemResponder;
-use crate::security::Security;
 
 /// Proof that an extracted value passed its sanitizers and rules: only the
 /// extractors in this module build one.
@@ -89,7 +89,7 @@ where
     type Rejection = ValidationRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let responder = Security::responder_for(req.extensions());
+        let responder = context::responder();
         if !has_media_type(req.headers(), |essence| {
             essence.eq_ignore_ascii_case("application/json")
                 || (starts_with_ignore_case(essence, "application/")
@@ -121,7 +121,7 @@ where
     type Rejection = ValidationRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let responder = Security::responder_for(req.extensions());
+        let responder = context::responder();
         if req.method() == Method::GET || req.method() == Method::HEAD {
             // As axum's `Form`: a GET or HEAD form travels in the query string.
             return validated_query(req.uri().query(), responder).map(|value| Self(Form(value)));
@@ -155,7 +155,7 @@ where
     type Rejection = ValidationRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let responder = Security::responder_for(&parts.extensions);
+        let responder = context::responder();
         validated_query(parts.uri.query(), responder).map(|value| Self(axum::extract::Query(value)))
     }
 }

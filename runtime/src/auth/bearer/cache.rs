@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::issuer::unix_now;
+use crate::clock::unix_now;
 use crate::jwt::{JwtVerifier, TokenError};
 use crate::principal::Principal;
 
@@ -35,7 +35,7 @@ const SWEEP_INTERVAL: u64 = 10;
 ///
 /// ```
 /// use portcullis::jwt::{Algorithm, JwtVerifier, VerificationKey};
-/// use portcullis::oauth::CachedVerifier;
+/// use portcullis::auth::bearer::CachedVerifier;
 ///
 /// let verifier = JwtVerifier::builder()
 ///     .key(VerificationKey::hmac(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap())

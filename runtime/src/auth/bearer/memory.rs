@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::issuer::unix_now;
 use super::revocation::{RevocationError, RevocationStore};
-use crate::basic::BoxFuture;
+use crate::clock::unix_now;
+use crate::future::BoxFuture;
 
 /// How long past a token's `exp` its entry is kept unless configured: five
 /// minutes, more than the verifier's default leeway of 30 seconds.
@@ -31,7 +31,7 @@ const PURGE_INTERVAL: u64 = 30;
 ///
 /// ```
 /// use std::time::Duration;
-/// use portcullis::oauth::InMemoryRevocationStore;
+/// use portcullis::auth::bearer::InMemoryRevocationStore;
 ///
 /// let store = InMemoryRevocationStore::new()
 ///     .with_max_token_lifetime(Duration::from_secs(3600))

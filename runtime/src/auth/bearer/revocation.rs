@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::basic::BoxFuture;
+use crate::future::BoxFuture;
 use crate::principal::Principal;
 
 /// The revocation store could not be reached or read; the token is refused.
@@ -27,7 +27,7 @@ impl std::error::Error for RevocationError {}
 /// (Redis, a database) lets every instance refuse the same tokens.
 ///
 /// ```
-/// use portcullis::oauth::{InMemoryRevocationStore, RevocationStore};
+/// use portcullis::auth::bearer::{InMemoryRevocationStore, RevocationStore};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = InMemoryRevocationStore::new();

@@ -23,10 +23,10 @@ use std::fmt;
 
 use http::header::AUTHORIZATION;
 
-use super::issuer::{TokenIssuer, unix_now};
-use super::signing_key::SigningKey;
+use crate::clock::unix_now;
 use crate::config_error::ConfigError;
 use crate::jwt::{Algorithm, JwtVerifier};
+use crate::oauth::{SigningKey, TokenIssuer};
 use crate::security::{Security, SecurityBuilder};
 
 /// A signing key with its matching verifier: tokens minted here pass the

@@ -60,16 +60,53 @@ impl BearerTokens {
         Ok(Some(Self { keys, cache }))
     }
 
-    /// Verifies `token`, from the cache when it holds the token under the
-    /// current key sets.
-    pub(crate) async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
-        let generation = match &self.keys {
+    /// The generation of the key sets: changes whenever a JWKS refresh
+    /// replaces keys, so cached verdicts under older keys are not used.
+    fn generation(&self) -> u64 {
+        match &self.keys {
             Keys::One(keys) => keys.generation(),
             Keys::Several(issuers) => issuers
                 .issuers
                 .iter()
                 .fold(0_u64, |sum, (_, keys)| sum.wrapping_add(keys.generation())),
+        }
+    }
+
+    /// Verifies `token` without awaiting, when the keys allow it (fixed keys,
+    /// with or without the cache); `None` when only [`BearerTokens::verify`]
+    /// can.
+    pub(crate) fn verify_now(&self, token: &str) -> Option<Result<Principal, TokenError>> {
+        let Keys::One(IssuerKeys::Fixed(verifier)) = &self.keys else {
+            return None;
         };
+        let Some(cache) = &self.cache else {
+            return Some(verifier.verify(token));
+        };
+        Some(match cache.get(token, 0) {
+            (_, Some(principal)) => Ok(principal),
+            (key, None) => verifier.verify(token).inspect(|principal| {
+                cache.put(key, principal, 0);
+            }),
+        })
+    }
+
+    /// Whether [`BearerTokens::verify_now`] answers every token.
+    pub(crate) fn is_immediate(&self) -> bool {
+        matches!(self.keys, Keys::One(IssuerKeys::Fixed(_)))
+    }
+
+    /// The fixed verifier, when the keys are fixed.
+    pub(crate) fn fixed(&self) -> Option<&JwtVerifier> {
+        match &self.keys {
+            Keys::One(IssuerKeys::Fixed(verifier)) => Some(verifier),
+            _ => None,
+        }
+    }
+
+    /// Verifies `token`, from the cache when it holds the token under the
+    /// current key sets.
+    pub(crate) async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let generation = self.generation();
         let key = match &self.cache {
             Some(cache) => match cache.get(token, generation) {
                 (_, Some(principal)) => return Ok(principal),

@@ -20,7 +20,7 @@ use crate::jwt::{JwtVerifier, TokenError};
 ///
 /// ```
 /// use portcullis::jwt::{Algorithm, JwtVerifier, VerificationKey};
-/// use portcullis::oauth::{JwksSource, JwksVerifier, TrustedIssuers};
+/// use portcullis::auth::bearer::{JwksSource, JwksVerifier, TrustedIssuers};
 /// use portcullis::Security;
 ///
 /// let local = JwtVerifier::builder()

@@ -6,7 +6,7 @@ use http::header::{COOKIE, UPGRADE};
 use http::request::Parts;
 use http::{HeaderMap, Method};
 
-use crate::credentials::{self, Presented};
+use crate::auth::header::{self, Presented};
 use crate::policy::Scheme;
 
 /// Reads a token from a request in an application-specific way.
@@ -26,7 +26,7 @@ pub type CustomTokenSource = fn(&Parts) -> Option<&str>;
 ///
 /// ```
 /// use portcullis::Security;
-/// use portcullis::oauth::TokenSources;
+/// use portcullis::auth::bearer::TokenSources;
 ///
 /// fn api_key(parts: &http::request::Parts) -> Option<&str> {
 ///     parts.headers.get("x-api-token")?.to_str().ok()
@@ -85,7 +85,7 @@ impl TokenSources {
 
     /// The token the request presents, from the first source that has one.
     pub(crate) fn find<'a>(&self, parts: &'a Parts) -> Presented<'a> {
-        match credentials::presented(&parts.headers, Scheme::Bearer) {
+        match header::presented(&parts.headers, Scheme::Bearer) {
             Presented::Absent => self
                 .extra
                 .iter()
@@ -94,14 +94,6 @@ impl TokenSources {
                 .unwrap_or(Presented::Absent),
             presented => presented,
         }
-    }
-
-    /// Whether a source other than the `Authorization` header offers a token,
-    /// so an optional caller on a public route is authenticated.
-    pub(crate) fn offers_token(&self, parts: &Parts) -> bool {
-        self.extra
-            .iter()
-            .any(|source| is_present(&source.find(parts)))
     }
 }
 

@@ -1,29 +1,29 @@
-//! HTTP Basic authentication (RFC 7617) against Argon2 password hashes.
-
-mod password;
-mod store;
+//! HTTP Basic authentication (RFC 7617) against the user directory's Argon2 hashes.
 
 use std::fmt;
-use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
+use http::request::Parts;
 
-pub use password::{PasswordHashError, hash_password, verify_password};
-pub use store::{BoxFuture, InMemoryUserStore, StoreError, UserRecord, UserStore};
-
+use super::header::{self, Presented};
+use super::{Failure, ReasonCode};
 use crate::config_error::ConfigError;
 use crate::policy::Scheme;
 use crate::principal::{Identity, Principal};
+use crate::problem::ProblemResponder;
+use crate::rejection::AuthRejection;
+use crate::users::{CredentialsError, StoreError, UserDirectory, UserStore};
 
-/// Verifies `Authorization: Basic` credentials against a [`UserStore`].
+/// Verifies `Authorization: Basic` credentials against a [`UserDirectory`].
 ///
 /// Password checks run on the blocking pool (Argon2 is deliberately slow), and
 /// an unknown user costs the same Argon2 work as a known one.
 ///
 /// ```
-/// use portcullis::{BasicAuth, InMemoryUserStore};
+/// use portcullis::auth::basic::BasicAuth;
+/// use portcullis::users::InMemoryUserStore;
 ///
 /// let users = InMemoryUserStore::new().with_user("admin", "admin-pass", ["admin"], [""; 0]).unwrap();
 /// let basic = BasicAuth::new("secure-data", users).unwrap();
@@ -31,9 +31,8 @@ use crate::principal::{Identity, Principal};
 /// ```
 #[derive(Clone)]
 pub struct BasicAuth {
-    store: Arc<dyn UserStore>,
+    users: UserDirectory,
     challenge: HeaderValue,
-    decoy_hash: Arc<str>,
 }
 
 /// Why Basic credentials were refused; for logs only.
@@ -47,9 +46,25 @@ pub enum BasicError {
     Store(StoreError),
 }
 
+impl From<CredentialsError> for BasicError {
+    fn from(error: CredentialsError) -> Self {
+        match error {
+            CredentialsError::BadCredentials => Self::BadCredentials,
+            CredentialsError::Store(store) => Self::Store(store),
+        }
+    }
+}
+
 impl BasicAuth {
-    /// Basic authentication in `realm` against `store`.
+    /// Basic authentication in `realm` against the users of `store`.
     pub fn new(realm: &str, store: impl UserStore) -> Result<Self, ConfigError> {
+        let users = UserDirectory::new(store).map_err(|_| ConfigError::RandomSource)?;
+        Self::with_users(realm, users)
+    }
+
+    /// Basic authentication in `realm` against `users`, a directory the
+    /// password grant may share.
+    pub fn with_users(realm: &str, users: UserDirectory) -> Result<Self, ConfigError> {
         if realm.is_empty()
             || !realm
                 .bytes()
@@ -60,16 +75,7 @@ impl BasicAuth {
         let challenge =
             HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
                 .map_err(|_| ConfigError::InvalidRealm)?;
-        // A hash of a random password, verified when the user is unknown.
-        let mut random = [0_u8; 24];
-        getrandom::fill(&mut random).map_err(|_| ConfigError::InvalidRealm)?;
-        let decoy =
-            hash_password(&STANDARD.encode(random)).map_err(|_| ConfigError::InvalidRealm)?;
-        Ok(Self {
-            store: Arc::new(store),
-            challenge,
-            decoy_hash: decoy.into(),
-        })
+        Ok(Self { users, challenge })
     }
 
     /// The `WWW-Authenticate` value sent with a 401.
@@ -77,48 +83,69 @@ impl BasicAuth {
         &self.challenge
     }
 
+    /// The user directory the credentials are checked against.
+    pub fn users(&self) -> &UserDirectory {
+        &self.users
+    }
+
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
         self.verify_identity(encoded).await.map(Principal::from)
     }
 
-    pub(crate) async fn verify_identity(&self, encoded: &str) -> Result<Identity, BasicError> {
+    async fn verify_identity(&self, encoded: &str) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
-        let record = self.verify_password_of(&username, &password).await?;
+        let record = self.users.verify(&username, &password).await?;
         Ok(Identity {
             subject: record.username,
             roles: record.roles,
             scopes: record.scopes,
             scheme: Scheme::Basic,
+            issuer: None,
             token_id: None,
             issued_at: None,
             expires_at: None,
         })
     }
 
-    /// Checks `username` and `password`; the same Argon2 work either way.
-    pub async fn verify_password_of(
+    /// Authenticates the request's `Authorization: Basic` credentials.
+    pub(crate) async fn authenticate(
         &self,
-        username: &str,
-        password: &str,
-    ) -> Result<UserRecord, BasicError> {
-        let record = self.store.find(username).await.map_err(BasicError::Store)?;
-        let decoy = Arc::clone(&self.decoy_hash);
-        let password = password.to_owned();
-        let (record, ok) = tokio::task::spawn_blocking(move || {
-            let ok = password::verify_or_decoy(
-                record.as_ref().map(|r| &r.password_hash),
-                &decoy,
-                &password,
-            );
-            (record, ok)
-        })
-        .await
-        .map_err(|_| BasicError::Store(StoreError("password check did not complete".into())))?;
-        match record {
-            Some(record) if ok => Ok(record),
-            _ => Err(BasicError::BadCredentials),
+        parts: &Parts,
+        responder: &ProblemResponder,
+    ) -> Result<Identity, Failure> {
+        let refuse = |reason: ReasonCode, missing: bool| {
+            let challenge = self.challenge.clone();
+            let rejection = if missing {
+                AuthRejection::missing_credentials(challenge, responder.clone())
+            } else {
+                AuthRejection::invalid_credentials(challenge, responder.clone())
+            };
+            Failure::new(reason, rejection)
+        };
+        match header::presented(&parts.headers, Scheme::Basic) {
+            Presented::Absent => Err(refuse("missing_credentials", true)),
+            Presented::Malformed => Err(refuse("malformed", false)),
+            Presented::Value(encoded) => self.verify_identity(encoded).await.map_err(|error| {
+                let reason = match error {
+                    BasicError::Malformed => "malformed",
+                    BasicError::BadCredentials => "bad_credentials",
+                    BasicError::Store(store) => {
+                        tracing::error!(target: "portcullis::auth", error = %store, "user store failed; refusing");
+                        "store_unavailable"
+                    }
+                };
+                refuse(reason, false)
+            }),
         }
+    }
+
+    /// Whether the request carries Basic credentials at all.
+    pub(crate) fn offered(parts: &Parts) -> bool {
+        !matches!(
+            header::presented(&parts.headers, Scheme::Basic),
+            Presented::Absent
+        )
     }
 }
 

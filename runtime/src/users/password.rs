@@ -10,10 +10,10 @@ use secrecy::{ExposeSecret, SecretString};
 /// Use it to seed a user store; store the result, never the password.
 ///
 /// ```
-/// let hash = portcullis::hash_password("correct horse").unwrap();
+/// let hash = portcullis::users::hash_password("correct horse").unwrap();
 /// assert!(hash.starts_with("$argon2id$"));
-/// assert!(portcullis::verify_password(&hash, "correct horse"));
-/// assert!(!portcullis::verify_password(&hash, "wrong"));
+/// assert!(portcullis::users::verify_password(&hash, "correct horse"));
+/// assert!(!portcullis::users::verify_password(&hash, "wrong"));
 /// ```
 pub fn hash_password(password: &str) -> Result<String, PasswordHashError> {
     let salt = SaltString::generate(&mut OsRng);

@@ -1,17 +1,13 @@
 //! Where Basic and password-grant credentials are looked up.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::password::{PasswordHashError, hash_password};
-
-/// A boxed future, so user stores can be held as trait objects.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::future::BoxFuture;
 
 /// A stored account: username, Argon2 PHC hash, roles and grantable scopes.
 #[derive(Clone)]
@@ -48,7 +44,8 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Looks users up by name, for HTTP Basic and the password grant.
+/// Looks users up by name, for HTTP Basic and the password grant (through a
+/// [`super::UserDirectory`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a user store",
     note = "implement `UserStore::find`, or use `InMemoryUserStore` for a fixed set of users"
@@ -65,7 +62,7 @@ pub trait UserStore: Send + Sync + 'static {
 /// A fixed set of users held in memory; names compared in constant time.
 ///
 /// ```
-/// use portcullis::InMemoryUserStore;
+/// use portcullis::users::InMemoryUserStore;
 ///
 /// let store = InMemoryUserStore::new()
 ///     .with_user("alice", "alice-pass", ["user"], ["items:read"])

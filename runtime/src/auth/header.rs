@@ -1,4 +1,4 @@
-//! Reading credentials from the `Authorization` header.
+//! Reading credentials from the `Authorization` header, for every scheme.
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
@@ -42,15 +42,6 @@ pub(crate) fn presented(headers: &HeaderMap, scheme: Scheme) -> Presented<'_> {
         // `BearerX …` names another scheme.
         None => Presented::Absent,
     }
-}
-
-/// The scheme the `Authorization` header names, if Portcullis knows it.
-pub(crate) fn scheme_of(headers: &HeaderMap) -> Option<Scheme> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let name = value.split(' ').next()?;
-    [Scheme::Bearer, Scheme::Basic]
-        .into_iter()
-        .find(|scheme| scheme.as_str().eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -100,7 +91,5 @@ mod tests {
             presented(&HeaderMap::new(), Scheme::Bearer),
             Presented::Absent
         );
-        assert_eq!(scheme_of(&headers("basic xyz")), Some(Scheme::Basic));
-        assert_eq!(scheme_of(&headers("Digest xyz")), None);
     }
 }

@@ -91,7 +91,7 @@ impl std::error::Error for JwksError {}
 /// its `alg` (or the one its curve or type implies).
 ///
 /// ```no_run
-/// use portcullis::oauth::{JwksSource, JwksVerifier};
+/// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
 /// use portcullis::{SecureRouter, Security};
 ///
 /// # async fn start() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,0 +1,109 @@
+//! Authentication: one module per scheme, each reading its credential,
+//! verifying it and turning it into a [`crate::Principal`].
+//!
+//! Adding a scheme means one module here and one arm in
+//! [`Authenticators::authenticate`].
+
+pub mod basic;
+pub mod bearer;
+pub(crate) mod header;
+
+use http::request::Parts;
+
+use self::basic::BasicAuth;
+use self::bearer::BearerAuth;
+use crate::policy::Scheme;
+use crate::principal::Principal;
+use crate::problem::ProblemResponder;
+use crate::rejection::{AuthRejection, BEARER_CHALLENGE};
+
+/// The short reason a refusal carries into the audit log.
+pub(crate) type ReasonCode = &'static str;
+
+/// A refusal with the short reason that goes to the audit log.
+pub(crate) struct Failure {
+    pub(crate) reason: ReasonCode,
+    pub(crate) rejection: AuthRejection,
+}
+
+impl Failure {
+    pub(crate) fn new(reason: ReasonCode, rejection: AuthRejection) -> Self {
+        Self { reason, rejection }
+    }
+}
+
+/// The configured scheme authenticators.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Authenticators {
+    pub(crate) bearer: Option<BearerAuth>,
+    pub(crate) basic: Option<BasicAuth>,
+}
+
+impl Authenticators {
+    /// Whether `scheme` has an authenticator.
+    pub(crate) fn supports(&self, scheme: Scheme) -> bool {
+        match scheme {
+            Scheme::Bearer => self.bearer.is_some(),
+            Scheme::Basic => self.basic.is_some(),
+        }
+    }
+
+    /// The caller, when `scheme` can verify it without awaiting; `None` when
+    /// only [`Authenticators::authenticate`] can answer.
+    pub(crate) fn authenticate_now(
+        &self,
+        parts: &Parts,
+        scheme: Scheme,
+        responder: &ProblemResponder,
+    ) -> Option<Result<Principal, Failure>> {
+        match (scheme, &self.bearer) {
+            (Scheme::Bearer, Some(bearer)) => bearer.authenticate_now(parts, responder),
+            (Scheme::Bearer, None) => Some(Err(unconfigured(scheme, responder))),
+            (Scheme::Basic, _) => None,
+        }
+    }
+
+    /// Verifies the caller with `scheme`.
+    pub(crate) async fn authenticate(
+        &self,
+        parts: &Parts,
+        scheme: Scheme,
+        responder: &ProblemResponder,
+    ) -> Result<Principal, Failure> {
+        match scheme {
+            Scheme::Bearer => match &self.bearer {
+                Some(bearer) => bearer.authenticate(parts, responder).await,
+                None => Err(unconfigured(scheme, responder)),
+            },
+            Scheme::Basic => match &self.basic {
+                Some(basic) => basic
+                    .authenticate(parts, responder)
+                    .await
+                    .map(Principal::from),
+                None => Err(unconfigured(scheme, responder)),
+            },
+        }
+    }
+
+    /// Whether the request offers a credential for `scheme`.
+    pub(crate) fn offered(&self, parts: &Parts, scheme: Scheme) -> bool {
+        match scheme {
+            Scheme::Bearer => self.bearer.as_ref().is_some_and(|b| b.offered(parts)),
+            Scheme::Basic => BasicAuth::offered(parts),
+        }
+    }
+}
+
+/// The fail-closed answer for a route whose scheme has no authenticator
+/// (which [`crate::SecureRouter::build`] refuses and `into_router` logs).
+fn unconfigured(scheme: Scheme, responder: &ProblemResponder) -> Failure {
+    tracing::error!(
+        target: "portcullis::config",
+        scheme = scheme.as_str(),
+        "a route was called whose scheme has no authenticator configured; refusing"
+    );
+    Failure::new(
+        "no_authenticator",
+        AuthRejection::missing_credentials(BEARER_CHALLENGE, responder.clone()),
+    )
+}

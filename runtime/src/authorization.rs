@@ -1,0 +1,117 @@
+//! The decision for one request: authenticate with the route's scheme, then
+//! check the verified caller against the route's policy, recording an audit
+//! event either way.
+//!
+//! Non-generic on purpose: every route shares this code, and only a thin
+//! wrapper per handler calls it.
+
+use http::request::Parts;
+
+use crate::audit::{self, Outcome};
+use crate::auth::Failure;
+use crate::future::BoxFuture;
+use crate::policy::PolicyInfo;
+use crate::principal::Principal;
+use crate::rejection::AuthRejection;
+use crate::security::Security;
+
+/// The verdict: the caller (`None` on public routes), or the refusal.
+pub(crate) type Verdict = Result<Option<Principal>, AuthRejection>;
+
+/// The verdict, when it can be reached without awaiting (public routes, and
+/// bearer tokens verified with fixed keys and no revocation store); `None`
+/// when only [`decide`] can reach it.
+pub(crate) fn decide_now(
+    security: &Security,
+    policy: &PolicyInfo,
+    parts: &Parts,
+) -> Option<Verdict> {
+    if policy.requirement.is_public() {
+        return Some(Ok(None));
+    }
+    let authenticated =
+        security
+            .authenticators()
+            .authenticate_now(parts, policy.scheme, security.responder())?;
+    Some(conclude(security, policy, authenticated))
+}
+
+/// The verdict, awaiting what the scheme needs (Argon2 on the blocking pool,
+/// a JWKS fetch, a revocation lookup). Owns its inputs so the route's future
+/// can hold it; boxed, since its state dwarfs the allocation.
+pub(crate) fn decide(
+    security: Security,
+    policy: &'static PolicyInfo,
+    parts: Parts,
+) -> BoxFuture<'static, (Parts, Verdict)> {
+    Box::pin(async move {
+        let authenticated = security
+            .authenticators()
+            .authenticate(&parts, policy.scheme, security.responder())
+            .await;
+        let verdict = conclude(&security, policy, authenticated);
+        (parts, verdict)
+    })
+}
+
+/// Checks an authenticated caller against `policy`, recording the decision.
+fn conclude(
+    security: &Security,
+    policy: &PolicyInfo,
+    authenticated: Result<Principal, Failure>,
+) -> Verdict {
+    let principal = match authenticated {
+        Ok(principal) => principal,
+        Err(failure) => {
+            audit::decision(None, policy, Outcome::Deny, failure.reason);
+            return Err(failure.rejection);
+        }
+    };
+    match policy.requirement.evaluate_for(
+        principal.roles(),
+        principal.scopes(),
+        security.role_hierarchy(),
+    ) {
+        Ok(()) => {
+            audit::decision(Some(principal.subject()), policy, Outcome::Allow, "granted");
+            Ok(Some(principal))
+        }
+        Err(denial) => {
+            audit::decision(
+                Some(principal.subject()),
+                policy,
+                Outcome::Deny,
+                denial.code(),
+            );
+            Err(AuthRejection::forbidden(
+                denial,
+                policy.scheme,
+                security.responder().clone(),
+            ))
+        }
+    }
+}
+
+/// For `Option<Principal>` on a public route: `None` without a credential
+/// for the route's scheme, the verified caller with a valid one, and 401
+/// with an invalid one.
+pub(crate) async fn optional_caller(
+    security: &Security,
+    policy: &PolicyInfo,
+    parts: &Parts,
+) -> Result<Option<Principal>, AuthRejection> {
+    let authenticators = security.authenticators();
+    if !authenticators.offered(parts, policy.scheme) {
+        return Ok(None);
+    }
+    match authenticators
+        .authenticate(parts, policy.scheme, security.responder())
+        .await
+    {
+        Ok(principal) => Ok(Some(principal)),
+        Err(failure) => {
+            audit::decision(None, policy, Outcome::Deny, failure.reason);
+            Err(failure.rejection)
+        }
+    }
+}

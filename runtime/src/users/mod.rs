@@ -1,0 +1,117 @@
+//! The user directory: accounts and their Argon2 password hashes, shared by
+//! HTTP Basic and the OAuth 2 password grant.
+
+mod password;
+mod store;
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+pub use password::{PasswordHashError, hash_password, verify_password};
+pub use store::{InMemoryUserStore, StoreError, UserRecord, UserStore};
+
+/// Checks usernames and passwords against a [`UserStore`].
+///
+/// Password checks run on the blocking pool (Argon2 is deliberately slow),
+/// and an unknown user costs the same Argon2 work as a known one, so timing
+/// does not tell which names exist. Cloning is cheap; HTTP Basic
+/// ([`crate::auth::basic::BasicAuth`]) and the password grant
+/// (`TokenIssuer::password_grant`) share one directory.
+///
+/// ```
+/// use portcullis::users::{InMemoryUserStore, UserDirectory};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let users = UserDirectory::new(
+///     InMemoryUserStore::new().with_user("alice", "alice-pass", ["user"], ["items:read"])?,
+/// )?;
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let alice = users.verify("alice", "alice-pass").await?;
+/// assert_eq!(alice.roles, ["user"]);
+/// assert!(users.verify("alice", "wrong").await.is_err());
+/// # Ok::<_, portcullis::users::CredentialsError>(())
+/// # })?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct UserDirectory {
+    store: Arc<dyn UserStore>,
+    decoy_hash: Arc<str>,
+}
+
+/// Why a username and password were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialsError {
+    /// Unknown user or wrong password (deliberately not told apart).
+    BadCredentials,
+    /// The store failed, or the check could not complete; the caller is refused.
+    Store(StoreError),
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadCredentials => f.write_str("unknown user or wrong password"),
+            Self::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for CredentialsError {}
+
+impl UserDirectory {
+    /// A directory over `store`.
+    ///
+    /// Hashes one random password, the decoy that unknown users are checked
+    /// against; fails only when the system's random source does.
+    pub fn new(store: impl UserStore) -> Result<Self, PasswordHashError> {
+        let mut random = [0_u8; 24];
+        getrandom::fill(&mut random).map_err(|_| PasswordHashError)?;
+        let decoy = hash_password(&STANDARD.encode(random))?;
+        Ok(Self {
+            store: Arc::new(store),
+            decoy_hash: decoy.into(),
+        })
+    }
+
+    /// Checks `username` and `password`; the same Argon2 work either way.
+    pub async fn verify(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<UserRecord, CredentialsError> {
+        let record = self
+            .store
+            .find(username)
+            .await
+            .map_err(CredentialsError::Store)?;
+        let decoy = Arc::clone(&self.decoy_hash);
+        let password = password.to_owned();
+        let (record, ok) = tokio::task::spawn_blocking(move || {
+            let ok = password::verify_or_decoy(
+                record.as_ref().map(|r| &r.password_hash),
+                &decoy,
+                &password,
+            );
+            (record, ok)
+        })
+        .await
+        .map_err(|_| {
+            CredentialsError::Store(StoreError("password check did not complete".into()))
+        })?;
+        match record {
+            Some(record) if ok => Ok(record),
+            _ => Err(CredentialsError::BadCredentials),
+        }
+    }
+}
+
+impl fmt::Debug for UserDirectory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserDirectory").finish_non_exhaustive()
+    }
+}
