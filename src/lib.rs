@@ -140,6 +140,7 @@ pub use portcullis_runtime::hardening;
 /// JWT verification: keys, claims, the verifier.
 pub use portcullis_runtime::jwt;
 /// The OAuth 2 password flow: issuing tokens and logout.
+#[cfg(feature = "issuing")]
 pub use portcullis_runtime::oauth;
 /// The secure router, its method routers and the route table.
 pub use portcullis_runtime::routing;
@@ -147,6 +148,7 @@ pub use portcullis_runtime::routing;
 #[cfg(feature = "testing")]
 pub use portcullis_runtime::testing;
 /// The user directory and password hashing.
+#[cfg(feature = "argon2")]
 pub use portcullis_runtime::users;
 /// Input validation: the `Validate` trait, `Valid`, rules and sanitizers.
 pub use portcullis_runtime::validation;

@@ -9,6 +9,7 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("tests/ui/policy/pass/*.rs");
     cases.compile_fail("tests/ui/policy/fail/*.rs");
+    cases.pass("tests/ui/router/pass/*.rs");
     cases.compile_fail("tests/ui/router/fail/*.rs");
     cases.compile_fail("tests/ui/vocabulary/fail/*.rs");
     cases.pass("tests/ui/validate/pass/*.rs");

@@ -22,6 +22,7 @@ mod future;
 pub mod hardening;
 mod hierarchy;
 pub mod jwt;
+#[cfg(feature = "issuing")]
 pub mod oauth;
 mod policy;
 mod principal;
@@ -31,6 +32,7 @@ pub mod routing;
 mod security;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "argon2")]
 pub mod users;
 pub mod validation;
 mod vocabulary;

@@ -56,6 +56,7 @@ impl AuthRejection {
         )
     }
 
+    #[cfg_attr(not(feature = "argon2"), allow(dead_code))]
     pub(crate) fn invalid_credentials(challenge: HeaderValue, responder: ProblemResponder) -> Self {
         Self::new(
             Problem::new(

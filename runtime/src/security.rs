@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::auth::Authenticators;
+#[cfg(feature = "argon2")]
 use crate::auth::basic::BasicAuth;
 use crate::auth::bearer::{
     BearerAuth, BearerSettings, DEFAULT_CACHE_CAPACITY, JwksVerifier, RevocationStore,
@@ -60,6 +61,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 #[must_use]
 pub struct SecurityBuilder {
     bearer: BearerSettings,
+    #[cfg(feature = "argon2")]
     basic: Option<BasicAuth>,
     hierarchy: Result<RoleHierarchy, ConfigError>,
     responder: ProblemResponder,
@@ -77,6 +79,7 @@ impl Default for SecurityBuilder {
                 revocation: None,
                 sources: TokenSources::default(),
             },
+            #[cfg(feature = "argon2")]
             basic: None,
             hierarchy: Ok(RoleHierarchy::default()),
             responder: ProblemResponder::default(),
@@ -93,6 +96,7 @@ impl SecurityBuilder {
     }
 
     /// Verifies `Authorization: Basic` credentials with `basic`.
+    #[cfg(feature = "argon2")]
     pub fn basic(mut self, basic: BasicAuth) -> Self {
         self.basic = Some(basic);
         self
@@ -193,6 +197,7 @@ impl SecurityBuilder {
         let revocation = self.bearer.revocation.clone();
         let authenticators = Authenticators {
             bearer: BearerAuth::from_settings(self.bearer)?,
+            #[cfg(feature = "argon2")]
             basic: self.basic,
         };
         if !authenticators.supports(Scheme::Bearer) && !authenticators.supports(Scheme::Basic) {
@@ -234,6 +239,7 @@ impl Security {
     }
 
     /// The Basic authenticator, when configured.
+    #[cfg(feature = "argon2")]
     pub fn basic(&self) -> Option<&BasicAuth> {
         self.0.authenticators.basic.as_ref()
     }

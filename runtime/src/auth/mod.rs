@@ -4,12 +4,14 @@
 //! Adding a scheme means one module here and one arm in
 //! [`Authenticators::authenticate`].
 
+#[cfg(feature = "argon2")]
 pub mod basic;
 pub mod bearer;
 pub(crate) mod header;
 
 use http::request::Parts;
 
+#[cfg(feature = "argon2")]
 use self::basic::BasicAuth;
 use self::bearer::BearerAuth;
 use crate::policy::Scheme;
@@ -36,6 +38,7 @@ impl Failure {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Authenticators {
     pub(crate) bearer: Option<BearerAuth>,
+    #[cfg(feature = "argon2")]
     pub(crate) basic: Option<BasicAuth>,
 }
 
@@ -44,7 +47,10 @@ impl Authenticators {
     pub(crate) fn supports(&self, scheme: Scheme) -> bool {
         match scheme {
             Scheme::Bearer => self.bearer.is_some(),
+            #[cfg(feature = "argon2")]
             Scheme::Basic => self.basic.is_some(),
+            #[cfg(not(feature = "argon2"))]
+            Scheme::Basic => false,
         }
     }
 
@@ -75,6 +81,7 @@ impl Authenticators {
                 Some(bearer) => bearer.authenticate(parts, responder).await,
                 None => Err(unconfigured(scheme, responder)),
             },
+            #[cfg(feature = "argon2")]
             Scheme::Basic => match &self.basic {
                 Some(basic) => basic
                     .authenticate(parts, responder)
@@ -82,6 +89,8 @@ impl Authenticators {
                     .map(Principal::from),
                 None => Err(unconfigured(scheme, responder)),
             },
+            #[cfg(not(feature = "argon2"))]
+            Scheme::Basic => Err(unconfigured(scheme, responder)),
         }
     }
 
@@ -89,7 +98,10 @@ impl Authenticators {
     pub(crate) fn offered(&self, parts: &Parts, scheme: Scheme) -> bool {
         match scheme {
             Scheme::Bearer => self.bearer.as_ref().is_some_and(|b| b.offered(parts)),
-            Scheme::Basic => BasicAuth::offered(parts),
+            Scheme::Basic => !matches!(
+                header::presented(&parts.headers, scheme),
+                header::Presented::Absent
+            ),
         }
     }
 }

@@ -214,7 +214,7 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     ///
     /// // no Basic authenticator configured
     /// let security = Security::builder().build().unwrap();
-    /// let error = SecureRouter::new(security)
+    /// let error = SecureRouter::<()>::new(security)
     ///     .route("/secure-data", get(secure_data))
     ///     .build()
     ///     .unwrap_err();

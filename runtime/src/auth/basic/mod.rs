@@ -139,14 +139,6 @@ impl BasicAuth {
             }),
         }
     }
-
-    /// Whether the request carries Basic credentials at all.
-    pub(crate) fn offered(parts: &Parts) -> bool {
-        !matches!(
-            header::presented(&parts.headers, Scheme::Basic),
-            Presented::Absent
-        )
-    }
 }
 
 /// Decodes `base64(user:password)`; the user may not contain `:` (RFC 7617).
