@@ -448,6 +448,28 @@ async fn no_secret_reaches_the_logs() {
         "{decisions:?}"
     );
     assert!(audit.iter().all(|l| !l["policy"].is_null()));
+    // every decision names the route's policy by its id
+    let policies: Vec<_> = audit
+        .iter()
+        .map(|l| {
+            (
+                l["policy_id"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        policies.contains(&("hardening_logs::me", "allow")),
+        "{policies:?}"
+    );
+    assert!(
+        policies.contains(&("hardening_logs::item", "deny")),
+        "{policies:?}"
+    );
+    assert!(
+        policies.contains(&("hardening_logs::secure_data", "allow")),
+        "{policies:?}"
+    );
     // the first audit event belongs to the first request, by its id
     assert_eq!(
         audit[0]["span"]["request_id"],

@@ -101,6 +101,29 @@ async fn roles_and_scopes_guard_the_routes() {
     .await;
     assert_eq!(deleted.json(), json!({"deleted": 7}));
 
+    // An admin token narrowed at `/token` to `items:read` no longer deletes users.
+    let narrowed = send(
+        &app,
+        token_form("grant_type=password&username=admin&password=admin-pass&scope=items:read"),
+    )
+    .await;
+    let narrowed = narrowed.json()["access_token"].as_str().unwrap().to_owned();
+    let refused = send(
+        &app,
+        Request::builder()
+            .method("DELETE")
+            .uri("/users/7")
+            .header("authorization", format!("Bearer {narrowed}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    refused.problem(StatusCode::FORBIDDEN, "insufficient_scope");
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some("Bearer error=\"insufficient_scope\"")
+    );
+
     let item = json!({"name": "Widget", "email": "ada@example.com", "tags": ["blue"]}).to_string();
     let created = send(&app, json_post("/items", Some(&alice), &item)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
