@@ -178,8 +178,11 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Builds one of the compared apps.
+type MakeApp = fn() -> Router;
+
 /// The apps compared, in pairs.
-const APPS: [(&str, fn() -> Router); 4] = [
+const APPS: [(&str, MakeApp); 4] = [
     ("hand_written", || expert_app(false)),
     ("portcullis", || portcullis_app(false)),
     ("hand_written_cached", || expert_app(true)),
