@@ -53,7 +53,7 @@ pub enum RouteKind {
 /// async fn stats() -> &'static str { "{}" }
 ///
 /// # let security = Security::builder().build().unwrap();
-/// let router = SecureRouter::new(security).route("/admin/stats", get(stats));
+/// let router: SecureRouter = SecureRouter::new(security).route("/admin/stats", get(stats));
 /// let route = &router.routes()[0];
 /// assert_eq!(route.method(), &RouteMethod::Only(http::Method::GET));
 /// assert_eq!(route.path(), "/admin/stats");
