@@ -41,32 +41,32 @@ where
     T: 'static,
     S: Send + 'static,
 {
-    type Future = SecuredFuture<H, S, H::Future>;
+    type Future = SecuredFuture<H::Future>;
 
+    // The only code generated per handler: everything after the decision is
+    // shared by every handler whose future type is the same (axum boxes the
+    // future of every `async fn` handler, so that is all of them).
     fn call(self, request: Request, state: S) -> Self::Future {
         let (parts, body) = limit_body(request, self.security.body_limit()).into_parts();
-        let call = <H as Handler<T, S>>::call;
-        match authorization::decide_now(&self.security, self.policy, &parts) {
-            Some(verdict) => {
-                let pending = Pending {
-                    handler: self.handler,
-                    security: self.security,
-                    policy: self.policy,
-                    body,
-                    state,
-                    call,
-                };
-                pending.finish(parts, verdict)
-            }
+        let Secured {
+            handler,
+            security,
+            policy,
+        } = self;
+        match authorization::decide_now(&security, policy, &parts) {
+            Some(verdict) => match admit(security, policy, parts, body, verdict) {
+                Ok((context, request)) => {
+                    SecuredFuture::running(context, handler.call(request, state))
+                }
+                Err(response) => SecuredFuture::refused(response),
+            },
             None => SecuredFuture::Deciding {
-                decision: authorization::decide(self.security.clone(), self.policy, parts),
-                pending: Some(Pending {
-                    handler: self.handler,
-                    security: self.security,
-                    policy: self.policy,
+                decision: authorization::decide(security.clone(), policy, parts),
+                resume: Some(Resume {
+                    security,
+                    policy,
                     body,
-                    state,
-                    call,
+                    start: Box::new(move |request| handler.call(request, state)),
                 }),
             },
         }
@@ -82,51 +82,63 @@ fn limit_body(request: Request, limit: usize) -> Request {
     request.map(|body| Body::new(Limited::new(body, limit)))
 }
 
-/// What the handler needs once the request is decided.
-pub(crate) struct Pending<H, S, F> {
-    handler: H,
+/// The context and request the handler runs with, or the refusal.
+fn admit(
+    security: Security,
+    policy: &'static PolicyInfo,
+    parts: Parts,
+    body: Body,
+    verdict: Verdict,
+) -> Result<(RequestContext, Request), Response> {
+    match verdict {
+        Ok(principal) => Ok((
+            RequestContext {
+                security,
+                policy,
+                principal,
+            },
+            Request::from_parts(parts, body),
+        )),
+        Err(rejection) => Err(rejection.into_response()),
+    }
+}
+
+/// What the handler needs once an asynchronous decision is reached.
+pub(crate) struct Resume<F> {
     security: Security,
     policy: &'static PolicyInfo,
     body: Body,
-    state: S,
-    call: fn(H, Request, S) -> F,
-}
-
-impl<H, S, F: Future> Pending<H, S, F> {
-    fn finish(self, parts: Parts, verdict: Verdict) -> SecuredFuture<H, S, F> {
-        match verdict {
-            Ok(principal) => {
-                let request = Request::from_parts(parts, self.body);
-                let context = RequestContext {
-                    security: self.security,
-                    policy: self.policy,
-                    principal,
-                };
-                SecuredFuture::Running {
-                    future: context::scope(context, (self.call)(self.handler, request, self.state)),
-                }
-            }
-            Err(rejection) => SecuredFuture::Refused {
-                response: Some(rejection.into_response()),
-            },
-        }
-    }
+    start: Box<dyn FnOnce(Request) -> F + Send>,
 }
 
 pin_project! {
     /// The future of a [`Secured`] handler.
     #[project = SecuredProjection]
-    pub(crate) enum SecuredFuture<H, S, F> {
+    pub(crate) enum SecuredFuture<F> {
         Running { #[pin] future: TaskLocalFuture<RequestContext, F> },
         Deciding {
             decision: BoxFuture<'static, (Parts, Verdict)>,
-            pending: Option<Pending<H, S, F>>,
+            resume: Option<Resume<F>>,
         },
         Refused { response: Option<Response> },
     }
 }
 
-impl<H, S, F> Future for SecuredFuture<H, S, F>
+impl<F: Future> SecuredFuture<F> {
+    fn running(context: RequestContext, future: F) -> Self {
+        Self::Running {
+            future: context::scope(context, future),
+        }
+    }
+
+    fn refused(response: Response) -> Self {
+        Self::Refused {
+            response: Some(response),
+        }
+    }
+}
+
+impl<F> Future for SecuredFuture<F>
 where
     F: Future<Output = Response>,
 {
@@ -139,10 +151,18 @@ where
                 SecuredProjection::Refused { response } => {
                     return Poll::Ready(response.take().unwrap_or_default());
                 }
-                SecuredProjection::Deciding { decision, pending } => {
+                SecuredProjection::Deciding { decision, resume } => {
                     let (parts, verdict) = ready!(decision.as_mut().poll(cx));
-                    match pending.take() {
-                        Some(pending) => pending.finish(parts, verdict),
+                    match resume.take() {
+                        Some(Resume {
+                            security,
+                            policy,
+                            body,
+                            start,
+                        }) => match admit(security, policy, parts, body, verdict) {
+                            Ok((context, request)) => Self::running(context, start(request)),
+                            Err(response) => Self::refused(response),
+                        },
                         // Polled again after completion; nothing left to run.
                         None => return Poll::Ready(Response::default()),
                     }
