@@ -149,12 +149,13 @@ pub mod prelude {
 pub mod __private {
     pub use portcullis_runtime::{
         Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary, Unchecked,
+        check_role_names, check_scope_names, role_name, scope_name,
     };
 
     pub use ::core::marker::Send;
     pub use portcullis_runtime::validation::{
-        Path, Valid, Validate, ValidationErrors, assert_validate, rules, sanitize, sanitize_nested,
-        validate_nested,
+        Path, Valid, Validate, ValidationErrors, assert_validate, describe, rules, sanitize,
+        sanitize_nested, validate_nested,
     };
 
     pub use ::core::iter::{IntoIterator, Iterator};

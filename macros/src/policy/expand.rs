@@ -1,10 +1,11 @@
 //! Emits the policy type and the handler with its guard. Cannot fail.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::{FnArg, Ident, ItemFn, parse_quote};
 
-use super::check::{CheckedName, CheckedPolicy, Req};
+use super::check::{CheckedPolicy, Req};
+use super::names::{self, name_expr};
 use super::parse::{AttrKind, SchemeKind};
 use crate::paths;
 
@@ -18,7 +19,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
         SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
     };
     let mut bounds = Vec::new();
-    vocabulary_bounds(&policy.requirement, &mut bounds);
+    names::checks(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
     let shares = policy.shares_principal;
     quote! {
@@ -98,55 +99,4 @@ fn requirement(req: &Req) -> TokenStream {
             quote!(#private::Requirement::Any(&[#(#parts),*]))
         }
     }
-}
-
-/// A string literal, or the variant's name through its vocabulary.
-fn name_expr(name: &CheckedName) -> TokenStream {
-    match name {
-        CheckedName::Lit(value, span) => {
-            let lit = syn::LitStr::new(value, *span);
-            quote!(#lit)
-        }
-        CheckedName::Variant { path, .. } => quote_spanned!(name.span()=> #path.as_str()),
-    }
-}
-
-/// An assertion that each named variant's enum is a role (or scope)
-/// vocabulary, spanned on the user's path so a scope enum in a role position
-/// errors there, once.
-fn vocabulary_bounds(req: &Req, out: &mut Vec<TokenStream>) {
-    match req {
-        Req::Public | Req::Authenticated => {}
-        Req::Role(name) => out.extend(bound(name, false)),
-        Req::AnyRole(names) => out.extend(names.iter().filter_map(|name| bound(name, false))),
-        Req::Scopes(names) => out.extend(names.iter().filter_map(|name| bound(name, true))),
-        Req::All(parts) | Req::Any(parts) => {
-            parts.iter().for_each(|part| vocabulary_bounds(part, out))
-        }
-    }
-}
-
-fn bound(name: &CheckedName, scope: bool) -> Option<TokenStream> {
-    let CheckedName::Variant {
-        owner: Some(owner), ..
-    } = name
-    else {
-        return None;
-    };
-    let private = paths::private();
-    let span = owner
-        .segments
-        .first()
-        .map_or_else(|| name.span(), |segment| segment.ident.span());
-    let vocabulary = if scope {
-        quote_spanned!(span=> #private::ScopeVocabulary)
-    } else {
-        quote_spanned!(span=> #private::RoleVocabulary)
-    };
-    Some(quote_spanned! {span=>
-        const _: () = {
-            fn __portcullis_vocabulary<T: ?::core::marker::Sized + #vocabulary>() {}
-            let _ = __portcullis_vocabulary::<#owner>;
-        };
-    })
 }

@@ -7,6 +7,8 @@
 //! of [`ValidationRejection`].
 
 mod decode;
+#[doc(hidden)]
+pub mod describe;
 mod errors;
 mod rejection;
 pub mod rules;

@@ -101,7 +101,7 @@ where
             ));
         }
         let bytes = read_body(req, state, &responder).await?;
-        let value = decode::json(&bytes).map_err(|error| {
+        let value = decode::json_described::<T>(&bytes).map_err(|error| {
             reject(
                 error,
                 BODY_INVALID,
