@@ -104,16 +104,21 @@ fn describe_field(field: &Field, value: &Ident, object: &Ident) -> TokenStream {
             let Some(first) = names.first() else {
                 return TokenStream::new();
             };
-            let member = Ident::new("__portcullis_member", Span::mixed_site());
+            let (member, name) = (
+                Ident::new("__portcullis_member", Span::mixed_site()),
+                Ident::new("__portcullis_name", Span::mixed_site()),
+            );
             let missing = (*required || matches!(field.presence, Presence::Required))
-                .then(|| quote!(#errors.push(&#at, "is required");));
-            quote! {{
-                let #at = #p::Path::key(#path, #first);
+                .then(|| quote!(#errors.push(&#p::Path::key(#path, #first), "is required");));
+            quote! {
                 match #p::describe::member(#object, &[#(#names),*]) {
-                    #p::Some(#member) => #probe.check(#member, &#at, #errors),
+                    #p::Some((#name, #member)) => {
+                        let #at = #p::Path::key(#path, #name);
+                        #probe.check(#member, &#at, #errors);
+                    }
                     #p::None => { #missing }
                 }
-            }}
+            }
         }
     }
 }

@@ -15,10 +15,16 @@ use super::decode;
 use super::errors::{Path, ValidationErrors};
 use super::validate::Validate;
 
-/// The value of the first of `names` present in `object`.
+/// The first of `names` (a member's name, then its aliases) present in
+/// `object`, with its value: errors point at the name the client sent.
 #[inline]
-pub fn member<'v>(object: &'v Map<String, Value>, names: &[&str]) -> Option<&'v Value> {
-    names.iter().find_map(|name| object.get(*name))
+pub fn member<'v>(
+    object: &'v Map<String, Value>,
+    names: &[&'static str],
+) -> Option<(&'static str, &'v Value)> {
+    names
+        .iter()
+        .find_map(|name| object.get(*name).map(|value| (*name, value)))
 }
 
 /// Records `value`'s problems as a value of type `F`, chosen at compile time

@@ -10,6 +10,8 @@ mod decode;
 #[doc(hidden)]
 pub mod describe;
 mod errors;
+#[doc(hidden)]
+pub mod probe;
 mod rejection;
 pub mod rules;
 pub mod sanitize;

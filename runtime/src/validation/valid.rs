@@ -160,6 +160,84 @@ where
     }
 }
 
+/// As axum's `Option<Json<T>>`: `None` without a `Content-Type`, otherwise
+/// the body is read, sanitized and validated as for `Valid<Json<T>>`.
+impl<S, T> FromRequest<S> for Valid<Option<Json<T>>>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !req.headers().contains_key(header::CONTENT_TYPE) {
+            return Ok(Self(None));
+        }
+        let Valid(json) = Valid::<Json<T>>::from_request(req, state).await?;
+        Ok(Self(Some(json)))
+    }
+}
+
+/// The handler sees axum's rejection in the `Err` arm when the body cannot be
+/// read as `T`; a body that reads but breaks a rule never reaches it (422).
+impl<S, T, R> FromRequest<S> for Valid<Result<Json<T>, R>>
+where
+    S: Send + Sync,
+    T: Validate,
+    Json<T>: FromRequest<S, Rejection = R>,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let responder = Security::responder_for(req.extensions());
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => {
+                check(value, BODY_INVALID, responder).map(|value| Self(Ok(Json(value))))
+            }
+            Err(rejection) => Ok(Self(Err(rejection))),
+        }
+    }
+}
+
+/// As for `Result<Json<T>, _>`: the `Err` arm only sees forms that do not read.
+impl<S, T, R> FromRequest<S> for Valid<Result<Form<T>, R>>
+where
+    S: Send + Sync,
+    T: Validate,
+    Form<T>: FromRequest<S, Rejection = R>,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let responder = Security::responder_for(req.extensions());
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(value)) => {
+                check(value, BODY_INVALID, responder).map(|value| Self(Ok(Form(value))))
+            }
+            Err(rejection) => Ok(Self(Err(rejection))),
+        }
+    }
+}
+
+/// As for `Result<Json<T>, _>`: the `Err` arm only sees query strings that do not read.
+impl<S, T, R> FromRequestParts<S> for Valid<Result<axum::extract::Query<T>, R>>
+where
+    S: Send + Sync,
+    T: Validate,
+    axum::extract::Query<T>: FromRequestParts<S, Rejection = R>,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let responder = Security::responder_for(&parts.extensions);
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => check(value, QUERY_INVALID, responder)
+                .map(|value| Self(Ok(axum::extract::Query(value)))),
+            Err(rejection) => Ok(Self(Err(rejection))),
+        }
+    }
+}
+
 /// Decodes, sanitizes and validates a query string.
 fn validated_query<T: DeserializeOwned + Validate>(
     query: Option<&str>,
