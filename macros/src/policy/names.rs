@@ -131,7 +131,11 @@ fn const_refs_check(names: &[&CheckedName], kind: Kind) -> Option<TokenStream> {
         Kind::Scope => quote_spanned!(span=> #private::check_scope_names),
     };
     let exprs = names.iter().map(|name| name_expr(name));
+    let list = quote_spanned!(span=> __portcullis_names);
     Some(quote_spanned! {span=>
-        const _: () = #check(&[#(#exprs),*]);
+        const _: () = {
+            let #list: &[&str] = &[#(#exprs),*];
+            #check(#list)
+        };
     })
 }

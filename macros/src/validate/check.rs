@@ -240,7 +240,7 @@ fn check_presence_of_rules(raw: &parse::Field, name: &str, errors: &mut Errors) 
             format!("field `{name}` has rules and `skip`; remove `skip`, or the rules"),
         ),
         Some(_) => {}
-        None if has_rules || raw.serde_skip => {}
+        None if has_rules || raw.serde_skip || raw.unreadable => {}
         None => errors.spanned(
             &raw.ident,
             format!("field `{name}` has no rule; add one such as `#[validate(length(max = 100))]`, or mark it `#[validate(skip)]` if that is deliberate"),

@@ -96,6 +96,14 @@ fn describe_field(field: &Field, value: &Ident, object: &Ident) -> TokenStream {
     let p = private();
     let (path, errors, at) = (path_ident(), errors_ident(), at_ident());
     let ty = &field.ty;
+    // A borrowed field (`&'a str`) is not `DeserializeOwned`, but method
+    // resolution ignores lifetimes and would pick the serde probe anyway:
+    // such members are looked up, not read.
+    let ty = if borrows(ty) {
+        quote!(#p::describe::Borrowed)
+    } else {
+        quote!(#ty)
+    };
     let probe = quote!((&&&#p::describe::Probe::<#ty>::new()));
     match &field.wire {
         Wire::Skipped => TokenStream::new(),
@@ -135,6 +143,18 @@ pub(crate) fn fallback(input: &syn::DeriveInput) -> TokenStream {
             fn validate_into(&self, _: &#p::Path<'_>, _: &mut #p::ValidationErrors) {}
         }
     }
+}
+
+/// Whether `ty` holds a reference or a lifetime.
+fn borrows(ty: &syn::Type) -> bool {
+    fn scan(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
+            proc_macro2::TokenTree::Group(group) => scan(group.stream()),
+            _ => false,
+        })
+    }
+    scan(ty.to_token_stream())
 }
 
 /// `tokens` with every span set to `span`, so the compiler reports on the user's token.

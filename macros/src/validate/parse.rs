@@ -38,6 +38,8 @@ pub(crate) struct Field {
     pub(crate) skip: Option<Ident>,
     /// An empty `#[validate()]`, kept for its error.
     pub(crate) empty: Option<syn::Attribute>,
+    /// Whether a `#[validate(..)]` did not parse (its error is reported).
+    pub(crate) unreadable: bool,
     pub(crate) rules: Vec<Rule>,
     pub(crate) sanitizers: Vec<Ident>,
 }
@@ -298,6 +300,7 @@ impl Field {
             serde_skip: false,
             skip: None,
             empty: None,
+            unreadable: false,
             rules: Vec::new(),
             sanitizers: Vec::new(),
         };
@@ -320,7 +323,10 @@ impl Field {
                             }
                         }
                     }
-                    Err(error) => errors.push(error),
+                    Err(error) => {
+                        parsed.unreadable = true;
+                        errors.push(error);
+                    }
                 }
             } else if attr.path().is_ident("serde") {
                 serde_field(attr, &mut parsed);

@@ -37,6 +37,7 @@ impl<'a> Handler<'a> {
         let function = &raw.function;
         let mut targets = Vec::new();
         let mut opaque = Vec::new();
+        let mut refused = false;
         for (index, input) in function.sig.inputs.iter().enumerate() {
             let FnArg::Typed(typed) = input else {
                 continue;
@@ -52,6 +53,7 @@ impl<'a> Handler<'a> {
             } else if is_guard(&typed.pat) || last_ident_is(ty, "Valid") {
                 // Checked already: the policy guard, or validation written out.
             } else if let Some(name) = mentioned_extractor(ty) {
+                refused = true;
                 errors.spanned(
                     ty,
                     format!(
@@ -64,7 +66,7 @@ impl<'a> Handler<'a> {
                 opaque.push(ty);
             }
         }
-        if targets.is_empty() {
+        if targets.is_empty() && !refused {
             errors.spanned(
                 &function.sig.ident,
                 format!(

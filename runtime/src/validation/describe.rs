@@ -104,6 +104,9 @@ impl<F: ?Sized> ViaNothing for Probe<F> {
     fn flatten(&self, _: &Value, _: &Path<'_>, _: &mut ValidationErrors) {}
 }
 
+/// Stands for a borrowed field type (`&'a str`): present or not, never read here.
+pub struct Borrowed;
+
 /// Reads `value` as an `F`, recording serde's first error under `path`.
 fn deserialize<F: DeserializeOwned>(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors) {
     if let Err(error) = serde_path_to_error::deserialize::<_, F>(value) {

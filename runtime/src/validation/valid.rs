@@ -21,7 +21,11 @@ use crate::security::Security;
 /// extractors in this module build one.
 ///
 /// Works with `Json<T>`, `Form<T>` and `Query<T>` whose `T` derives
-/// [`Validate`]. A wrong content type answers 415, an unreadable body 400, a
+/// [`Validate`], and with the shapes axum reads them in: `Option<Json<T>>`
+/// (`None` without a `Content-Type`) and `Result<Json<T>, _>` (likewise
+/// `Form` and `Query`), whose `Err` holds axum's rejection when the input
+/// cannot be read; input that reads but breaks a rule is refused with a 422
+/// either way. A wrong content type answers 415, an unreadable body 400, a
 /// body beyond the limit 413, and wrong or invalid values 422 with one entry
 /// per failing value; see [`ValidationRejection`]. `#[validated]` on a
 /// handler does the same without changing its parameter types.
