@@ -3,7 +3,7 @@
 //! `crate = "portcullis_test_reexporter::portcullis"`.
 
 use axum::Json;
-use portcullis_test_reexporter::portcullis::routing::{get, post};
+use portcullis_test_reexporter::portcullis::routing::get;
 use portcullis_test_reexporter::portcullis::{
     Roles, Scopes, SecureRouter, Security, Validate, public, requires_any_role, requires_scope,
     validated,
