@@ -1,21 +1,27 @@
 #![doc = include_str!("../README.md")]
 
 #[doc = include_str!("docs/public.md")]
+#[doc = include_str!("docs/policy_common.md")]
 pub use portcullis_macros::public;
 
 #[doc = include_str!("docs/authenticated.md")]
+#[doc = include_str!("docs/policy_common.md")]
 pub use portcullis_macros::authenticated;
 
 #[doc = include_str!("docs/requires_role.md")]
+#[doc = include_str!("docs/policy_common.md")]
 pub use portcullis_macros::requires_role;
 
 #[doc = include_str!("docs/requires_any_role.md")]
+#[doc = include_str!("docs/policy_common.md")]
 pub use portcullis_macros::requires_any_role;
 
 #[doc = include_str!("docs/requires_scope.md")]
+#[doc = include_str!("docs/policy_common.md")]
 pub use portcullis_macros::requires_scope;
 
 #[doc = include_str!("docs/requires.md")]
+#[doc = include_str!("docs/policy_common.md")]
 pub use portcullis_macros::requires;
 
 #[doc = include_str!("docs/roles.md")]
@@ -43,6 +49,21 @@ pub use portcullis_macros::Scopes;
 /// | `nested` | a type deriving `Validate` (also in `Option`, `Vec`, `Box`) | its own rules pass; pointers continue inside it |
 /// | `each(...)` | lists | every item passes the rules inside, reported at `#/field/index` |
 /// | `required` | `Option` | the value is present |
+/// | `skip` | anything | always: the field has no rules, on purpose |
+///
+/// Every field says what is checked: a field with no rule, no sanitizer and
+/// no `skip` is a compile error ("field `x` has no rule; …"), so nothing goes
+/// unvalidated by accident, as garde requires. Fields serde never reads
+/// (`#[serde(skip)]`, `skip_deserializing`) need nothing. On the struct,
+/// `#[validate(custom = path::to::check)]` adds a rule across fields:
+/// `check(&value)` runs after the fields' rules and its error is reported at
+/// the struct's own pointer (`#` for a body).
+///
+/// When a JSON body does not deserialize, the extractors report every
+/// missing required member and every member of the wrong type at once, as
+/// FastAPI does (serde stops at the first), honouring `rename`,
+/// `rename_all`, `alias`, `default`, `skip` and `flatten`; this second look
+/// runs only on that failure path.
 ///
 /// Rules on an `Option<T>` field check `T` when the value is present.
 /// `sanitize(trim, lowercase, html)` rewrites `String` fields (also inside
@@ -79,7 +100,16 @@ pub use portcullis_macros::Scopes;
 /// sanitizer, a rule given twice, `min` above `max`, `email`, `url` or
 /// `regex` on a non-string field, `length` on a number, `range` on a
 /// string, `required` on a non-`Option` field, a `regex` that does not
-/// compile, and `nested` on a type that does not derive `Validate`.
+/// compile, `nested` on a type that does not derive `Validate`, an empty
+/// `#[validate()]`, a field without rules, and anything but `custom = …` or
+/// `crate = "…"` in a `#[validate(…)]` on the struct.
+///
+/// ```compile_fail
+/// #[derive(portcullis::Validate)]
+/// struct Item {
+///     name: String, // field `name` has no rule; … mark it `#[validate(skip)]`
+/// }
+/// ```
 ///
 /// ```compile_fail
 /// #[derive(portcullis::Validate)]
@@ -91,6 +121,16 @@ pub use portcullis_macros::Scopes;
 pub use portcullis_macros::Validate;
 /// Makes a handler's `Json<T>`, `Form<T>` and `Query<T>` parameters sanitized
 /// and validated, by extracting them through [`Valid`].
+///
+/// It validates those three as written, and in the shapes axum reads them:
+/// `Option<Json<T>>` (absent without a `Content-Type`) and `Result<Json<T>, _>`
+/// (likewise `Form` and `Query`), whose `Err` arm then only sees input that
+/// could not be read: input that reads but breaks a rule is a 422 before
+/// the handler runs. A parameter that names `Json`, `Form` or `Query` in any
+/// other shape is a compile error that lists these. A macro cannot see
+/// through a type alias, so for every other parameter the compiler checks
+/// that its type is none of them: `type ItemBody = Json<NewItem>;` used as a
+/// parameter type is refused rather than left unvalidated.
 ///
 /// The function keeps its name, attributes, visibility, generics, other
 /// parameters and body: the body still sees `Json(item)` or whatever pattern
@@ -119,8 +159,9 @@ pub use portcullis_macros::Validate;
 /// ```
 ///
 /// It reports a handler with no `Json`, `Form` or `Query` parameter, any
-/// arguments to the attribute, and, on the parameter's type, a `T` that does
-/// not implement `Validate`:
+/// argument but `crate = "…"` (see the policy attributes), an extractor in a
+/// shape it cannot validate or behind an alias, and, on the parameter's
+/// type, a `T` that does not implement `Validate`:
 ///
 /// ```compile_fail
 /// #[derive(serde::Deserialize)]
@@ -179,13 +220,13 @@ pub mod prelude {
 pub mod __private {
     pub use portcullis_runtime::{
         DenyAll, Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary,
-        VocabularyInfo,
+        VocabularyInfo, check_role_names, check_scope_names, role_name, scope_name,
     };
 
     pub use ::core::marker::Send;
     pub use portcullis_runtime::validation::{
-        Path, Valid, Validate, ValidationErrors, assert_validate, rules, sanitize, sanitize_nested,
-        validate_nested,
+        Path, Valid, Validate, ValidationErrors, assert_validate, describe, probe, rules, sanitize,
+        sanitize_nested, validate_nested,
     };
 
     pub use ::core::iter::{IntoIterator, Iterator};

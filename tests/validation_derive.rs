@@ -417,21 +417,32 @@ fn generic_structs_bound_their_nested_types() {
     );
 }
 
-#[derive(Debug, Validate)]
+/// A field without rules must say so (`skip`); a sanitizer counts as a rule,
+/// and a field serde never reads needs neither. A field with no rule at all
+/// is a compile error (`tests/ui/validate/fail/field_without_rule.rs`).
+#[derive(Debug, Deserialize, Validate)]
 struct Plain {
-    _unchecked: u64,
+    #[validate(skip)]
+    unchecked: u64,
     #[validate(sanitize(trim))]
     only_sanitized: String,
+    #[serde(skip)]
+    cached: Option<String>,
 }
 
 #[test]
-fn fields_without_rules_always_pass() {
+fn skipped_and_sanitize_only_fields_pass() {
     let mut plain = Plain {
-        _unchecked: 7,
+        unchecked: 7,
         only_sanitized: " x ".into(),
+        cached: Some("kept".into()),
     };
     assert!(plain.sanitize_and_validate().is_ok());
     assert_eq!(plain.only_sanitized, "x");
+    assert_eq!(
+        (plain.unchecked, plain.cached.as_deref()),
+        (7, Some("kept"))
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use axum::body::Body;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Form, Query};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::IntoResponse;
@@ -96,8 +97,85 @@ async fn create_guarded(
     (StatusCode::CREATED, Json(item))
 }
 
+#[derive(Debug, Deserialize, Validate)]
+struct Page {
+    #[validate(range(min = 1, max = 100))]
+    limit: Option<u32>,
+}
+
+/// A visible query beside a body taken as a `Result` (a common axum
+/// pattern): both are validated; the `Err` arm only sees unreadable bodies.
+#[validated]
+async fn create_paged(
+    Query(page): Query<Page>,
+    body: Result<Json<NewItem>, JsonRejection>,
+) -> axum::response::Response {
+    match body {
+        Ok(Json(item)) => (
+            StatusCode::CREATED,
+            Json(json!({"name": item.name, "limit": page.limit})),
+        )
+            .into_response(),
+        Err(rejection) => (StatusCode::IM_A_TEAPOT, rejection.body_text()).into_response(),
+    }
+}
+
+/// An optional body: absent without a `Content-Type`, validated when sent.
+#[validated]
+async fn create_optional(body: Option<Json<NewItem>>) -> axum::response::Response {
+    match body {
+        Some(Json(item)) => (StatusCode::CREATED, item.name).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct Address {
+    #[validate(length(min = 1))]
+    city: String,
+    #[validate(length(min = 5))]
+    zip: String,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+struct Contact {
+    #[validate(length(min = 3))]
+    phone: String,
+}
+
+/// serde's renames, aliases, defaults and flattening, all honoured when
+/// every missing or mistyped member is reported.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    #[validate(length(min = 1))]
+    display_name: String,
+    #[serde(alias = "mail")]
+    #[validate(email)]
+    email_address: String,
+    #[serde(default)]
+    #[validate(range(max = 10))]
+    level: u8,
+    #[serde(rename = "home")]
+    #[validate(nested)]
+    address: Address,
+    #[serde(flatten)]
+    #[validate(nested)]
+    contact: Contact,
+    #[validate(each(nested))]
+    previous: Vec<Address>,
+}
+
+#[validated]
+async fn create_profile(Json(profile): Json<Profile>) -> String {
+    format!("{}:{}", profile.display_name, profile.previous.len())
+}
+
 fn app() -> Router {
     Router::new()
+        .route("/paged/items", post(create_paged))
+        .route("/optional/items", post(create_optional))
+        .route("/profiles", post(create_profile))
         .route("/items", post(create))
         .route("/plain/items", post(create_plain))
         .route("/headers/items", post(create_with_headers))
@@ -572,5 +650,132 @@ async fn secure_router_body_limit_answers_413() {
     assert_eq!(
         send(small(), json_request("/items", tiny)).await.0,
         StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_body_taken_as_a_result_is_validated_before_the_handler() {
+    // Parses, but breaks `length(min = 3)`: 422, the handler never runs.
+    let short = json!({"name": "x", "email": "a@example.com"}).to_string();
+    let (status, problem) =
+        fetch_problem("/paged/items", json_request("/paged/items?limit=5", short)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        errors(&problem),
+        [(
+            "#/name".to_owned(),
+            "must be between 3 and 50 characters long".to_owned()
+        )]
+    );
+    // Unreadable: the handler's `Err` arm answers.
+    let (status, _, _) = send(app(), json_request("/paged/items?limit=5", "{")).await;
+    assert_eq!(status, StatusCode::IM_A_TEAPOT);
+    // The visible query is validated as before.
+    let good = json!({"name": "abc", "email": "a@example.com"}).to_string();
+    let (status, _) = fetch_problem(
+        "/paged/items",
+        json_request("/paged/items?limit=0", good.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, body) = send(app(), json_request("/paged/items?limit=5", good)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"name": "abc", "limit": 5})
+    );
+}
+
+#[tokio::test]
+async fn an_optional_body_is_validated_when_sent() {
+    let empty = Request::post("/optional/items")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(app(), empty).await.0, StatusCode::NO_CONTENT);
+    let short = json!({"name": "x", "email": "a@example.com"}).to_string();
+    let (status, _) =
+        fetch_problem("/optional/items", json_request("/optional/items", short)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let good = json!({"name": "abc", "email": "a@example.com"}).to_string();
+    let (status, _, body) = send(app(), json_request("/optional/items", good)).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::CREATED, &b"abc"[..])
+    );
+}
+
+#[tokio::test]
+async fn every_missing_field_is_listed_at_once() {
+    let cases = [
+        (
+            json!({}),
+            vec![("#/name", "is required"), ("#/email", "is required")],
+        ),
+        (
+            json!({"name": 5, "tags": "a"}),
+            vec![
+                ("#/name", "has the wrong type"),
+                ("#/email", "is required"),
+                ("#/tags", "has the wrong type"),
+            ],
+        ),
+        (
+            json!({"email": "a@example.com", "tags": ["a", 4, "c", 5]}),
+            vec![
+                ("#/name", "is required"),
+                ("#/tags/1", "has the wrong type"),
+            ],
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, problem) =
+            fetch_problem("/items", json_request("/items", body.to_string())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(pointer, detail)| (pointer.to_owned(), detail.to_owned()))
+            .collect();
+        assert_eq!(errors(&problem), expected, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn missing_fields_follow_renames_aliases_defaults_and_flatten() {
+    let body = json!({
+        "mail": 5,
+        "home": {"zip": 1},
+        "previous": [{"city": "a", "zip": "12345"}, {"zip": "x"}],
+    });
+    let (status, problem) =
+        fetch_problem("/profiles", json_request("/profiles", body.to_string())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        errors(&problem),
+        [
+            ("#/displayName".to_owned(), "is required".to_owned()),
+            ("#/mail".to_owned(), "has the wrong type".to_owned()),
+            ("#/home/city".to_owned(), "is required".to_owned()),
+            ("#/home/zip".to_owned(), "has the wrong type".to_owned()),
+            ("#/phone".to_owned(), "is required".to_owned()),
+            ("#/previous/1/city".to_owned(), "is required".to_owned()),
+        ]
+    );
+    // The same body, complete: it deserializes, and the rules run as usual.
+    let body = json!({
+        "displayName": "Ada",
+        "emailAddress": "ada@example.com",
+        "home": {"city": "London", "zip": "12345"},
+        "phone": "12",
+        "previous": [],
+    });
+    let (status, problem) =
+        fetch_problem("/profiles", json_request("/profiles", body.to_string())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        errors(&problem),
+        [(
+            "#/phone".to_owned(),
+            "must be at least 3 characters long".to_owned()
+        )]
     );
 }

@@ -50,4 +50,8 @@ pub use rejection::AuthRejection;
 pub use routing::SecureRouter;
 pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
 pub use validation::{Valid, Validate, ValidationErrors, ValidationRejection};
+#[doc(hidden)]
+pub use vocabulary::{
+    RoleName, ScopeName, check_role_names, check_scope_names, role_name, scope_name,
+};
 pub use vocabulary::{RoleVocabulary, ScopeVocabulary};

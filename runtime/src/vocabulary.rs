@@ -26,3 +26,159 @@ pub trait ScopeVocabulary {
     /// Every declared scope name.
     const NAMES: &'static [&'static str];
 }
+
+/// What can name a role in a policy attribute: a `&'static str` constant or a
+/// variant of a role vocabulary. The attributes call [`role_name`] on names
+/// that are not string literals, so anything else is refused where it is written.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot name a role",
+    label = "not a role",
+    note = "a role is a string such as \"admin\", a `const` of type `&str`, or a variant of a `#[derive(Roles)]` enum; a `#[derive(Scopes)]` variant goes in `requires_scope(..)` or `scope = ..`"
+)]
+pub trait RoleName {}
+
+impl RoleName for &'static str {}
+impl<T: RoleVocabulary> RoleName for T {}
+
+/// What can name a scope: a `&'static str` constant or a scope vocabulary variant.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot name a scope",
+    label = "not a scope",
+    note = "a scope is a string such as \"items:read\", a `const` of type `&str`, or a variant of a `#[derive(Scopes)]` enum; a `#[derive(Roles)]` variant goes in `requires_role(..)` or `role = ..`"
+)]
+pub trait ScopeName {}
+
+impl ScopeName for &'static str {}
+impl<T: ScopeVocabulary> ScopeName for T {}
+
+/// Compiles only for a role name; the policy attributes span it on the user's path.
+#[doc(hidden)]
+pub const fn role_name<T: RoleName>(_: &T) {}
+
+/// Compiles only for a scope name; the policy attributes span it on the user's path.
+#[doc(hidden)]
+pub const fn scope_name<T: ScopeName>(_: &T) {}
+
+/// The checks the policy attributes make on literal roles, for lists that
+/// hold a `const`: evaluated at compile time, so a failure is a build error.
+#[doc(hidden)]
+pub const fn check_role_names(names: &[&str]) {
+    match check_names(names) {
+        NameProblem::None => {}
+        NameProblem::Blank => panic!(
+            "a role given as a `const` is empty or contains whitespace; a role is one word such as \"admin\""
+        ),
+        NameProblem::Twice => panic!(
+            "a role is listed twice in this policy attribute (a `const` has the value of another role); remove one"
+        ),
+    }
+}
+
+/// As [`check_role_names`], for scopes.
+#[doc(hidden)]
+pub const fn check_scope_names(names: &[&str]) {
+    match check_names(names) {
+        NameProblem::None => {}
+        NameProblem::Blank => panic!(
+            "a scope given as a `const` is empty or contains whitespace; a scope is one word such as \"items:read\""
+        ),
+        NameProblem::Twice => panic!(
+            "a scope is listed twice in this policy attribute (a `const` has the value of another scope); remove one"
+        ),
+    }
+}
+
+enum NameProblem {
+    None,
+    Blank,
+    Twice,
+}
+
+const fn check_names(names: &[&str]) -> NameProblem {
+    let mut i = 0;
+    while i < names.len() {
+        let name = names[i].as_bytes();
+        if name.is_empty() || has_whitespace(name) {
+            return NameProblem::Blank;
+        }
+        let mut j = 0;
+        while j < i {
+            if bytes_eq(name, names[j].as_bytes()) {
+                return NameProblem::Twice;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    NameProblem::None
+}
+
+/// Whether the UTF-8 `bytes` hold a character for which `char::is_whitespace`
+/// is true, as the attributes check literal names.
+const fn has_whitespace(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        let found = match (
+            byte_at(bytes, i),
+            byte_at(bytes, i + 1),
+            byte_at(bytes, i + 2),
+        ) {
+            (b'\t'..=b'\r' | b' ', _, _) => true,
+            (0xc2, 0x85 | 0xa0, _) => true, // U+0085, U+00A0
+            (0xe1, 0x9a, 0x80) => true,     // U+1680
+            (0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf) => true, // U+2000–200A, 2028, 2029, 202F
+            (0xe2, 0x81, 0x9f) => true,     // U+205F
+            (0xe3, 0x80, 0x80) => true,     // U+3000
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn byte_at(bytes: &[u8], index: usize) -> u8 {
+    if index < bytes.len() { bytes[index] } else { 0 }
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_checks() {
+        assert!(matches!(check_names(&["a", "b"]), NameProblem::None));
+        assert!(matches!(check_names(&["a", ""]), NameProblem::Blank));
+        assert!(matches!(check_names(&["a b"]), NameProblem::Blank));
+        assert!(matches!(check_names(&["a\u{a0}b"]), NameProblem::Blank));
+        assert!(matches!(check_names(&["a\u{3000}b"]), NameProblem::Blank));
+        assert!(matches!(check_names(&["a\u{2029}"]), NameProblem::Blank));
+        assert!(matches!(check_names(&["a", "b", "a"]), NameProblem::Twice));
+        for ch in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = ch.to_string();
+            assert_eq!(
+                has_whitespace(text.as_bytes()),
+                ch.is_whitespace(),
+                "{ch:?}"
+            );
+        }
+    }
+}

@@ -11,10 +11,17 @@ use crate::diagnostics::Errors;
 /// A role or scope that passed the checks.
 pub(crate) enum CheckedName {
     Lit(String, Span),
-    /// A vocabulary variant; `owner` is its enum when the path names one.
+    /// A vocabulary variant; `owner` is its enum when the path names one
+    /// (`Role::Admin`), `None` for a variant brought in by a `use` (`Admin`).
     Variant {
         path: Path,
         owner: Option<Path>,
+    },
+    /// A `const` of type `&str`, named in `UPPER_CASE` as Rust constants are
+    /// (`ADMIN`, `roles::ADMIN`); checked for blanks and duplicates when the
+    /// policy constant is evaluated.
+    Const {
+        path: Path,
     },
 }
 
@@ -33,6 +40,8 @@ pub(crate) enum Req {
 pub(crate) struct CheckedPolicy {
     pub(crate) requirement: Req,
     pub(crate) scheme: SchemeKind,
+    /// The facade's path from `crate = "…"`, when given.
+    pub(crate) root: Option<Path>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,6 +78,22 @@ pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPol
             format!("`{name}` takes `scheme` once; remove this one"),
         );
     }
+    for extra in raw.roots.iter().skip(1) {
+        errors.spanned(
+            extra.key,
+            format!("`{name}` takes `crate` once; remove this one"),
+        );
+    }
+    let root = raw
+        .roots
+        .first()
+        .and_then(|arg| match crate::paths::parse_root(&arg.value) {
+            Ok(path) => Some(path),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        });
     let scheme = raw
         .schemes
         .first()
@@ -131,6 +156,7 @@ pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPol
     errors.finish(CheckedPolicy {
         requirement,
         scheme,
+        root,
     })
 }
 
@@ -150,6 +176,26 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
         errors.spanned(
             receiver,
             format!("`{name}` handlers are free functions; move this one out of the `impl` block"),
+        );
+    }
+    if already_guarded(handler) {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            format!("a handler takes one policy attribute, and this one already has one (perhaps imported under another name); combine conditions in one `#[requires(all(..))]` or `#[requires(any(..))]` instead of adding `{name}`"),
+        ));
+    }
+    let typed: Vec<_> = handler
+        .sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, syn::FnArg::Typed(_)))
+        .collect();
+    if let Some(last) = typed.get(MAX_EXTRACTORS - 1)
+        && !already_guarded(handler)
+    {
+        errors.spanned(
+            last,
+            format!("`{name}` adds a guard parameter, and axum handlers take at most {MAX_EXTRACTORS} extractors; this handler already has {}, so take at most {} (group several into one extractor struct)", typed.len(), MAX_EXTRACTORS - 1),
         );
     }
     for attr in &handler.attrs {
@@ -176,6 +222,21 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
         }
     }
 }
+
+/// How many parameters axum's `Handler` impls accept.
+const MAX_EXTRACTORS: usize = 16;
+
+/// Whether another policy attribute (say one imported under another name,
+/// which this one cannot recognise by its name) already added the guard.
+pub(crate) fn already_guarded(handler: &ItemFn) -> bool {
+    handler.sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => {
+            matches!(&*typed.pat, syn::Pat::Ident(pat) if pat.ident == "__portcullis_guard")
+        }
+        syn::FnArg::Receiver(_) => false,
+    })
+}
+
 
 fn last_ident_is(ty: &syn::Type, wanted: &str) -> bool {
     match ty {
@@ -254,6 +315,7 @@ fn check_name(name: &Name, kind: NameKind, attr: &str, errors: &mut Errors) -> O
                 Some(CheckedName::Lit(value, lit.span()))
             }
         }
+        Name::Path(path) if names_const(path) => Some(CheckedName::Const { path: path.clone() }),
         Name::Path(path) => {
             let owner = (path.segments.len() > 1).then(|| {
                 let mut owner = path.clone();
@@ -267,6 +329,19 @@ fn check_name(name: &Name, kind: NameKind, attr: &str, errors: &mut Errors) -> O
             })
         }
     }
+}
+
+/// Whether `path` names a constant: its last segment is written in
+/// `UPPER_CASE` (or lower case), as Rust constants are, rather than in
+/// `CamelCase` as enum variants are.
+fn names_const(path: &Path) -> bool {
+    path.segments.last().is_some_and(|segment| {
+        let ident = segment.ident.to_string();
+        let ident = ident.trim_start_matches("r#");
+        let camel = ident.chars().next().is_some_and(char::is_uppercase)
+            && ident.chars().any(char::is_lowercase);
+        !camel
+    })
 }
 
 fn example(kind: NameKind) -> &'static str {
@@ -330,7 +405,7 @@ impl CheckedName {
     pub(crate) fn span(&self) -> Span {
         match self {
             Self::Lit(_, span) => *span,
-            Self::Variant { path, .. } => path.span(),
+            Self::Variant { path, .. } | Self::Const { path } => path.span(),
         }
     }
 }

@@ -5,6 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ItemFn, parse_quote};
 
 use super::check::{CheckedName, CheckedPolicy, Req};
+use super::names::{self, name_expr};
 use super::parse::{AttrKind, SchemeKind};
 use crate::paths;
 
@@ -18,7 +19,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
         SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
     };
     let mut bounds = Vec::new();
-    vocabulary_bounds(&policy.requirement, &mut bounds);
+    names::checks(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
     let name = handler.sig.ident.to_string();
     let mut owners = Vec::new();
@@ -115,32 +116,6 @@ fn requirement(req: &Req) -> TokenStream {
     }
 }
 
-/// A string literal, or the variant's name through its vocabulary.
-fn name_expr(name: &CheckedName) -> TokenStream {
-    match name {
-        CheckedName::Lit(value, span) => {
-            let lit = syn::LitStr::new(value, *span);
-            quote!(#lit)
-        }
-        CheckedName::Variant { path, .. } => quote_spanned!(name.span()=> #path.as_str()),
-    }
-}
-
-/// An assertion that each named variant's enum is a role (or scope)
-/// vocabulary, spanned on the user's path so a scope enum in a role position
-/// errors there, once.
-fn vocabulary_bounds(req: &Req, out: &mut Vec<TokenStream>) {
-    match req {
-        Req::Public | Req::Authenticated => {}
-        // Role vocabularies are checked where `ROLE_VOCABULARIES` names them.
-        Req::Role(_) | Req::AnyRole(_) => {}
-        Req::Scopes(names) => out.extend(names.iter().filter_map(scope_bound)),
-        Req::All(parts) | Req::Any(parts) => {
-            parts.iter().for_each(|part| vocabulary_bounds(part, out))
-        }
-    }
-}
-
 /// The distinct role vocabularies the requirement names through variants.
 fn role_owners(req: &Req, out: &mut Vec<syn::Path>) {
     let mut add = |name: &CheckedName| {
@@ -164,25 +139,4 @@ fn first_segment_span(path: &syn::Path) -> proc_macro2::Span {
     path.segments
         .first()
         .map_or_else(proc_macro2::Span::call_site, |segment| segment.ident.span())
-}
-
-fn scope_bound(name: &CheckedName) -> Option<TokenStream> {
-    let CheckedName::Variant {
-        owner: Some(owner), ..
-    } = name
-    else {
-        return None;
-    };
-    let private = paths::private();
-    let span = owner
-        .segments
-        .first()
-        .map_or_else(|| name.span(), |segment| segment.ident.span());
-    let vocabulary = quote_spanned!(span=> #private::ScopeVocabulary);
-    Some(quote_spanned! {span=>
-        const _: () = {
-            fn __portcullis_vocabulary<T: ?::core::marker::Sized + #vocabulary>() {}
-            let _ = __portcullis_vocabulary::<#owner>;
-        };
-    })
 }

@@ -3,9 +3,12 @@
 
 mod check;
 mod expand;
+mod names;
 mod parse;
 
 use proc_macro2::TokenStream;
+
+use crate::paths;
 
 pub(crate) use parse::AttrKind;
 
@@ -25,11 +28,19 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
         }
         Err(error) => return with_item(error, item),
     };
+    let args_copy = args.clone();
     let parsed = parse::parse_args(kind, args);
     match parsed.and_then(|raw| check::check(&raw, &handler)) {
-        Ok(policy) => expand::expand(&policy, &handler),
+        Ok(policy) => paths::with_root(policy.root.as_ref(), || expand::expand(&policy, &handler)),
         Err(error) => {
-            let mut out = expand::fallback(&handler);
+            let root = paths::find_root(&args_copy);
+            let mut out = if check::already_guarded(&handler) {
+                // Another policy attribute guarded it already: a second
+                // guard would only add errors about generated names.
+                quote::ToTokens::into_token_stream(&handler)
+            } else {
+                paths::with_root(root.as_ref(), || expand::fallback(&handler))
+            };
             out.extend(error.to_compile_error());
             out
         }

@@ -140,32 +140,60 @@ impl Parse for SchemeArg {
     }
 }
 
-/// One argument of a list attribute: a name, or the scheme option.
+/// `crate = "path"`: where the `portcullis` facade is reachable.
+pub(crate) struct CrateArg {
+    pub(crate) key: Token![crate],
+    pub(crate) value: LitStr,
+}
+
+impl Parse for CrateArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key = input.parse()?;
+        input.parse::<Token![=]>()?;
+        Ok(Self {
+            key,
+            value: input.parse()?,
+        })
+    }
+}
+
+/// Whether the input starts with `crate =` (and not a path such as `crate::roles::ADMIN`).
+fn peek_crate(input: ParseStream<'_>) -> bool {
+    input.peek(Token![crate]) && input.peek2(Token![=])
+}
+
+/// One argument of a list attribute: a name, or the scheme or crate option.
 enum ListArg {
     Name(Name),
     Scheme(SchemeArg),
+    Crate(CrateArg),
 }
 
 impl Parse for ListArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.peek(kw::scheme) && input.peek2(Token![=]) {
             Ok(Self::Scheme(input.parse()?))
+        } else if peek_crate(input) {
+            Ok(Self::Crate(input.parse()?))
         } else {
             Ok(Self::Name(input.parse()?))
         }
     }
 }
 
-/// One argument of `#[requires(..)]`: a condition, or the scheme option.
+/// One argument of `#[requires(..)]`: a condition, or the scheme or crate option.
 enum RequiresArg {
     Term(Term),
     Scheme(SchemeArg),
+    Crate(CrateArg),
 }
 
 impl Parse for RequiresArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.peek(kw::scheme) {
             Ok(Self::Scheme(input.parse()?))
+        } else if peek_crate(input) {
+            Ok(Self::Crate(input.parse()?))
         } else {
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::role)
@@ -173,6 +201,7 @@ impl Parse for RequiresArg {
                 || lookahead.peek(kw::any)
                 || lookahead.peek(kw::all)
                 || lookahead.peek(kw::scheme)
+                || lookahead.peek(Token![crate])
             {
                 Ok(Self::Term(input.parse()?))
             } else {
@@ -190,6 +219,8 @@ pub(crate) struct RawPolicy {
     /// Conditions of `requires`.
     pub(crate) terms: Vec<Term>,
     pub(crate) schemes: Vec<SchemeArg>,
+    /// `crate = "…"` options (more than one is an error).
+    pub(crate) roots: Vec<CrateArg>,
     /// Where the attribute's arguments are, for "needs a role" errors.
     pub(crate) span: Span,
     /// Whether `public`/`authenticated` got positional arguments they don't take.
@@ -203,20 +234,25 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
         names: Vec::new(),
         terms: Vec::new(),
         schemes: Vec::new(),
+        roots: Vec::new(),
         span,
         stray: None,
     };
     match kind {
         AttrKind::Public | AttrKind::Authenticated => {
             let parser = |input: ParseStream<'_>| {
-                if input.is_empty() {
-                    return Ok(());
-                }
-                if input.peek(kw::scheme) && kind == AttrKind::Authenticated {
-                    raw.schemes.push(input.parse()?);
-                    if !input.is_empty() {
-                        input.parse::<Token![,]>()?;
+                loop {
+                    if input.peek(kw::scheme) && kind == AttrKind::Authenticated {
+                        raw.schemes.push(input.parse()?);
+                    } else if peek_crate(input) {
+                        raw.roots.push(input.parse()?);
+                    } else {
+                        break;
                     }
+                    if input.is_empty() {
+                        break;
+                    }
+                    input.parse::<Token![,]>()?;
                 }
                 if !input.is_empty() {
                     raw.stray = Some(input.parse()?);
@@ -230,6 +266,7 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
                 match arg {
                     ListArg::Name(name) => raw.names.push(name),
                     ListArg::Scheme(scheme) => raw.schemes.push(scheme),
+                    ListArg::Crate(root) => raw.roots.push(root),
                 }
             }
         }
@@ -238,6 +275,7 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
                 match arg {
                     RequiresArg::Term(term) => raw.terms.push(term),
                     RequiresArg::Scheme(scheme) => raw.schemes.push(scheme),
+                    RequiresArg::Crate(root) => raw.roots.push(root),
                 }
             }
         }

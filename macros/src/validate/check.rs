@@ -12,6 +12,19 @@ pub(crate) struct Container {
     pub(crate) ident: Ident,
     pub(crate) generics: syn::Generics,
     pub(crate) fields: Vec<Field>,
+    /// Rules across fields, run after the fields' own, at the struct's path.
+    pub(crate) custom: Vec<syn::Path>,
+}
+
+/// How a field is read from the input, for the report of every missing or
+/// mistyped member when the input does not deserialize.
+pub(crate) enum Wire {
+    /// `#[serde(skip)]`: never read.
+    Skipped,
+    /// `#[serde(flatten)]`: its members sit at the parent's level.
+    Flattened,
+    /// A member under one of these names (the first is the one reported).
+    Member { names: Vec<String>, required: bool },
 }
 
 /// A field and what to do with it.
@@ -21,6 +34,8 @@ pub(crate) struct Field {
     /// The member name in the input, or `None` when `#[serde(flatten)]`
     /// puts the field's members at the parent's level.
     pub(crate) key: Option<String>,
+    /// How serde reads the field.
+    pub(crate) wire: Wire,
     pub(crate) presence: Presence,
     pub(crate) rules: Vec<Rule>,
     /// Rules for each item of a list, and whether items are validated as nested values.
@@ -76,35 +91,56 @@ impl Container {
     /// Checks every field of `raw`, recording each mistake in `errors`.
     pub(crate) fn from_raw(raw: parse::Container, errors: &mut Errors) -> Self {
         let rename_all = raw.rename_all.as_ref().map(LitStr::value);
+        let serde_default = raw.serde_default;
         let fields = raw
             .fields
             .into_iter()
-            .map(|field| Field::from_raw(field, rename_all.as_deref(), errors))
+            .map(|field| Field::from_raw(field, rename_all.as_deref(), serde_default, errors))
             .collect();
         Self {
             ident: raw.ident,
             generics: raw.generics,
             fields,
+            custom: raw.custom,
         }
     }
 }
 
 impl Field {
-    fn from_raw(raw: parse::Field, rename_all: Option<&str>, errors: &mut Errors) -> Self {
+    fn from_raw(
+        raw: parse::Field,
+        rename_all: Option<&str>,
+        container_default: bool,
+        errors: &mut Errors,
+    ) -> Self {
         let name = syn::ext::IdentExt::unraw(&raw.ident).to_string();
         let key = (!raw.flatten).then(|| match &raw.rename {
             Some(rename) => rename.value(),
             None => rename_all.map_or_else(|| name.clone(), |rule| rename_field(&name, rule)),
         });
+        check_presence_of_rules(&raw, &name, errors);
         let field_shape = Shape::of(&raw.ty);
         let (target_ty, target, is_option) = match &field_shape {
             Shape::Option(inner) => (inner.clone(), Shape::of(inner), true),
             _ => (raw.ty.clone(), field_shape.clone(), false),
         };
+        let wire = if raw.serde_skip {
+            Wire::Skipped
+        } else if raw.flatten {
+            Wire::Flattened
+        } else {
+            let mut names: Vec<String> = key.iter().cloned().collect();
+            names.extend(raw.aliases.iter().map(LitStr::value));
+            Wire::Member {
+                names,
+                required: !(is_option || raw.serde_default || container_default),
+            }
+        };
         let mut checked = Self {
             ident: raw.ident.clone(),
             ty: raw.ty.clone(),
             key,
+            wire,
             presence: if is_option {
                 Presence::Optional
             } else {
@@ -187,6 +223,31 @@ impl Field {
     }
 }
 
+/// A field must say what is checked: a rule, a sanitizer, or `skip`; an
+/// empty `#[validate()]` says nothing. Fields serde never reads are exempt.
+fn check_presence_of_rules(raw: &parse::Field, name: &str, errors: &mut Errors) {
+    if let Some(attr) = &raw.empty {
+        errors.spanned(
+            attr,
+            format!("empty `#[validate()]` on field `{name}`; write a rule such as `#[validate(length(max = 100))]`, or `#[validate(skip)]` if the field needs none"),
+        );
+        return;
+    }
+    let has_rules = !raw.rules.is_empty() || !raw.sanitizers.is_empty();
+    match &raw.skip {
+        Some(skip) if has_rules => errors.spanned(
+            skip,
+            format!("field `{name}` has rules and `skip`; remove `skip`, or the rules"),
+        ),
+        Some(_) => {}
+        None if has_rules || raw.serde_skip || raw.unreadable => {}
+        None => errors.spanned(
+            &raw.ident,
+            format!("field `{name}` has no rule; add one such as `#[validate(length(max = 100))]`, or mark it `#[validate(skip)]` if that is deliberate"),
+        ),
+    }
+}
+
 /// The rules inside `each(...)`: no `each` or `required`; `nested` validates items.
 fn item_rules(
     raw: Vec<parse::Rule>,
@@ -202,7 +263,9 @@ fn item_rules(
             continue;
         }
         match rule {
-            parse::Rule::Each { keyword, .. } | parse::Rule::Required(keyword) => {
+            parse::Rule::Each { keyword, .. }
+            | parse::Rule::Required(keyword)
+            | parse::Rule::Skip(keyword) => {
                 errors.spanned(
                     &keyword,
                     format!("`{keyword}` cannot be used inside `each`"),
@@ -343,6 +406,7 @@ impl Rule {
             parse::Rule::Custom { keyword, function } => (keyword, RuleKind::Custom(function)),
             parse::Rule::Nested(_)
             | parse::Rule::Required(_)
+            | parse::Rule::Skip(_)
             | parse::Rule::Each { .. }
             | parse::Rule::Sanitize { .. } => return None,
         };

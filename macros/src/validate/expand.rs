@@ -5,7 +5,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{Ident, parse_quote_spanned};
 
-use super::check::{Container, Field, Presence, Rule, RuleKind};
+use super::check::{Container, Field, Presence, Rule, RuleKind, Wire};
 use crate::paths::private;
 
 /// The `Validate` impl of `container`.
@@ -30,6 +30,8 @@ pub(crate) fn implementation(container: &Container) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let sanitize = container.fields.iter().map(sanitize_field);
     let validate = container.fields.iter().map(validate_field);
+    let across = container.custom.iter().map(container_rule);
+    let describe = describe_json(container);
     let (path, errors) = (path_ident(), errors_ident());
     quote! {
         #[automatically_derived]
@@ -40,6 +42,90 @@ pub(crate) fn implementation(container: &Container) -> TokenStream {
 
             fn validate_into(&self, #path: &#p::Path<'_>, #errors: &mut #p::ValidationErrors) {
                 #(#validate)*
+                #(#across)*
+            }
+
+            #describe
+        }
+    }
+}
+
+/// A `#[validate(custom = check)]` on the struct: `check(&self)`, reported
+/// at the struct's own path.
+fn container_rule(function: &syn::Path) -> TokenStream {
+    let p = private();
+    let (path, errors) = (path_ident(), errors_ident());
+    let message = Ident::new("__portcullis_message", Span::mixed_site());
+    quote_spanned! {function.span()=>
+        if let #p::Err(#message) = (#function)(self) {
+            #errors.push(#path, #p::rules::custom_message(#message));
+        }
+    }
+}
+
+/// `describe_json`: each member looked up by its serde names, reported when
+/// a required one is missing, and checked against its field's type when present.
+fn describe_json(container: &Container) -> TokenStream {
+    let p = private();
+    let (path, errors) = (path_ident(), errors_ident());
+    let value = Ident::new("__portcullis_json", Span::mixed_site());
+    let object = Ident::new("__portcullis_object", Span::mixed_site());
+    let members = container
+        .fields
+        .iter()
+        .map(|field| describe_field(field, &value, &object));
+    quote! {
+        fn describe_json(
+            #value: &#p::describe::Value,
+            #path: &#p::Path<'_>,
+            #errors: &mut #p::ValidationErrors,
+        ) -> bool {
+            #[allow(unused_imports)]
+            use #p::describe::{ViaDeserialize as _, ViaNothing as _, ViaValidate as _};
+            let #p::Some(#object) = #p::describe::Value::as_object(#value) else {
+                return false;
+            };
+            let _ = #object;
+            #(#members)*
+            true
+        }
+    }
+}
+
+fn describe_field(field: &Field, value: &Ident, object: &Ident) -> TokenStream {
+    let p = private();
+    let (path, errors, at) = (path_ident(), errors_ident(), at_ident());
+    let ty = &field.ty;
+    // A borrowed field (`&'a str`) is not `DeserializeOwned`, but method
+    // resolution ignores lifetimes and would pick the serde probe anyway:
+    // such members are looked up, not read.
+    let ty = if borrows(ty) {
+        quote!(#p::describe::Borrowed)
+    } else {
+        quote!(#ty)
+    };
+    let probe = quote!((&&&#p::describe::Probe::<#ty>::new()));
+    match &field.wire {
+        Wire::Skipped => TokenStream::new(),
+        Wire::Flattened => quote!(#probe.flatten(#value, #path, #errors);),
+        Wire::Member { names, required } => {
+            let Some(first) = names.first() else {
+                return TokenStream::new();
+            };
+            let (member, name) = (
+                Ident::new("__portcullis_member", Span::mixed_site()),
+                Ident::new("__portcullis_name", Span::mixed_site()),
+            );
+            let missing = (*required || matches!(field.presence, Presence::Required))
+                .then(|| quote!(#errors.push(&#p::Path::key(#path, #first), "is required");));
+            quote! {
+                match #p::describe::member(#object, &[#(#names),*]) {
+                    #p::Some((#name, #member)) => {
+                        let #at = #p::Path::key(#path, #name);
+                        #probe.check(#member, &#at, #errors);
+                    }
+                    #p::None => { #missing }
+                }
             }
         }
     }
@@ -57,6 +143,18 @@ pub(crate) fn fallback(input: &syn::DeriveInput) -> TokenStream {
             fn validate_into(&self, _: &#p::Path<'_>, _: &mut #p::ValidationErrors) {}
         }
     }
+}
+
+/// Whether `ty` holds a reference or a lifetime.
+fn borrows(ty: &syn::Type) -> bool {
+    fn scan(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
+            proc_macro2::TokenTree::Group(group) => scan(group.stream()),
+            _ => false,
+        })
+    }
+    scan(ty.to_token_stream())
 }
 
 /// `tokens` with every span set to `span`, so the compiler reports on the user's token.

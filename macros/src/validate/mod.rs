@@ -13,9 +13,10 @@ use crate::diagnostics::Errors;
 /// Expands `#[derive(Validate)]` on `input`.
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
-    let checked = parse::Container::from_syn(input, &mut errors)
-        .map(|raw| check::Container::from_raw(raw, &mut errors));
-    match (errors.finish(()), checked) {
+    let raw = parse::Container::from_syn(input, &mut errors);
+    let root = raw.as_ref().and_then(|raw| raw.root.clone());
+    let checked = raw.map(|raw| check::Container::from_raw(raw, &mut errors));
+    crate::paths::with_root(root.as_ref(), || match (errors.finish(()), checked) {
         (Ok(()), Some(container)) => expand::implementation(&container),
         (result, _) => {
             // A do-nothing impl beside the errors, so the user sees the
@@ -27,5 +28,5 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
             }
             tokens
         }
-    }
+    })
 }

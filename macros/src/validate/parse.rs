@@ -13,6 +13,12 @@ pub(crate) struct Container {
     pub(crate) ident: Ident,
     pub(crate) generics: Generics,
     pub(crate) rename_all: Option<LitStr>,
+    /// `#[serde(default)]` on the struct: no member is required.
+    pub(crate) serde_default: bool,
+    /// `#[validate(custom = path)]` on the struct: rules across fields.
+    pub(crate) custom: Vec<syn::Path>,
+    /// `#[validate(crate = "…")]`: the facade's path.
+    pub(crate) root: Option<syn::Path>,
     pub(crate) fields: Vec<Field>,
 }
 
@@ -21,7 +27,19 @@ pub(crate) struct Field {
     pub(crate) ident: Ident,
     pub(crate) ty: Type,
     pub(crate) rename: Option<LitStr>,
+    /// `#[serde(alias = "…")]`: other names the member may have.
+    pub(crate) aliases: Vec<LitStr>,
     pub(crate) flatten: bool,
+    /// `#[serde(default)]`: the member may be absent.
+    pub(crate) serde_default: bool,
+    /// `#[serde(skip)]` or `skip_deserializing`: never read from the input.
+    pub(crate) serde_skip: bool,
+    /// `#[validate(skip)]`: deliberately without rules.
+    pub(crate) skip: Option<Ident>,
+    /// An empty `#[validate()]`, kept for its error.
+    pub(crate) empty: Option<syn::Attribute>,
+    /// Whether a `#[validate(..)]` did not parse (its error is reported).
+    pub(crate) unreadable: bool,
     pub(crate) rules: Vec<Rule>,
     pub(crate) sanitizers: Vec<Ident>,
 }
@@ -56,6 +74,8 @@ pub(crate) enum Rule {
     },
     Nested(Ident),
     Required(Ident),
+    /// `skip`: the field has no rules, on purpose.
+    Skip(Ident),
     Each {
         keyword: Ident,
         rules: Vec<Rule>,
@@ -81,12 +101,13 @@ impl Rule {
             | Self::Email(keyword)
             | Self::Url(keyword)
             | Self::Nested(keyword)
-            | Self::Required(keyword) => keyword,
+            | Self::Required(keyword)
+            | Self::Skip(keyword) => keyword,
         }
     }
 }
 
-const RULES: &str = "`length`, `range`, `email`, `url`, `regex`, `one_of`, `custom`, `nested`, `each`, `required` or `sanitize`";
+const RULES: &str = "`length`, `range`, `email`, `url`, `regex`, `one_of`, `custom`, `nested`, `each`, `required`, `sanitize` or `skip`";
 
 impl Parse for Rule {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -104,6 +125,7 @@ impl Parse for Rule {
             "url" => no_arguments(input, &keyword).map(|()| Self::Url(keyword)),
             "nested" => no_arguments(input, &keyword).map(|()| Self::Nested(keyword)),
             "required" => no_arguments(input, &keyword).map(|()| Self::Required(keyword)),
+            "skip" => no_arguments(input, &keyword).map(|()| Self::Skip(keyword)),
             "regex" => {
                 equals(input, &keyword, "regex = \"^[a-z]+$\"")?;
                 Ok(Self::Regex {
@@ -247,7 +269,8 @@ impl Container {
                 return None;
             }
         };
-        let serde = serde_container(&input.attrs);
+        let (rename_all, serde_default) = serde_container(&input.attrs);
+        let (custom, root) = validate_container(&input.attrs, errors);
         let fields = fields
             .iter()
             .filter_map(|field| Field::from_syn(field, errors))
@@ -255,7 +278,10 @@ impl Container {
         Some(Self {
             ident: input.ident.clone(),
             generics: input.generics.clone(),
-            rename_all: serde,
+            rename_all,
+            serde_default,
+            custom,
+            root,
             fields,
         })
     }
@@ -268,22 +294,39 @@ impl Field {
             ident,
             ty: field.ty.clone(),
             rename: None,
+            aliases: Vec::new(),
             flatten: false,
+            serde_default: false,
+            serde_skip: false,
+            skip: None,
+            empty: None,
+            unreadable: false,
             rules: Vec::new(),
             sanitizers: Vec::new(),
         };
         for attr in &field.attrs {
             if attr.path().is_ident("validate") {
                 match attr.parse_args_with(Punctuated::<Rule, Token![,]>::parse_terminated) {
+                    Ok(rules) if rules.is_empty() => parsed.empty = Some(attr.clone()),
                     Ok(rules) => {
                         for rule in rules {
                             match rule {
                                 Rule::Sanitize { steps, .. } => parsed.sanitizers.extend(steps),
+                                Rule::Skip(keyword) => match &parsed.skip {
+                                    Some(_) => errors.spanned(
+                                        &keyword,
+                                        "duplicate rule `skip`; give each rule once per field",
+                                    ),
+                                    None => parsed.skip = Some(keyword),
+                                },
                                 rule => parsed.rules.push(rule),
                             }
                         }
                     }
-                    Err(error) => errors.push(error),
+                    Err(error) => {
+                        parsed.unreadable = true;
+                        errors.push(error);
+                    }
                 }
             } else if attr.path().is_ident("serde") {
                 serde_field(attr, &mut parsed);
@@ -293,31 +336,110 @@ impl Field {
     }
 }
 
-/// `rename_all` (or `rename_all(deserialize = …)`) from the container's `#[serde]`.
-fn serde_container(attrs: &[syn::Attribute]) -> Option<LitStr> {
+/// One argument of `#[validate(..)]` on the struct itself.
+enum ContainerArg {
+    Custom(syn::Path),
+    Crate(Token![crate], LitStr),
+}
+
+impl Parse for ContainerArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Token![crate]) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            return Ok(Self::Crate(key, input.parse()?));
+        }
+        let keyword = input.call(Ident::parse_any)?;
+        if keyword != "custom" {
+            return Err(syn::Error::new_spanned(
+                &keyword,
+                format!(
+                    "`{keyword}` does not go on the struct; `#[validate(..)]` on a struct takes `custom = path::to::check` for a rule across fields, or `crate = \"…\"`; put field rules on the fields"
+                ),
+            ));
+        }
+        equals(input, &keyword, "custom = path::to::check")?;
+        Ok(Self::Custom(input.parse()?))
+    }
+}
+
+/// `custom = …` rules and the `crate = "…"` option of the struct's `#[validate]`.
+fn validate_container(
+    attrs: &[syn::Attribute],
+    errors: &mut Errors,
+) -> (Vec<syn::Path>, Option<syn::Path>) {
+    let mut custom = Vec::new();
+    let mut root = None;
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("validate")) {
+        let args =
+            match attr.parse_args_with(Punctuated::<ContainerArg, Token![,]>::parse_terminated) {
+                Ok(args) => args,
+                Err(error) => {
+                    errors.push(error);
+                    continue;
+                }
+            };
+        if args.is_empty() {
+            errors.spanned(
+                attr,
+                "empty `#[validate()]` on a struct; write `#[validate(custom = path::to::check)]` for a rule across fields, or remove it",
+            );
+        }
+        for arg in args {
+            match arg {
+                ContainerArg::Custom(function) => custom.push(function),
+                ContainerArg::Crate(key, _) if root.is_some() => {
+                    errors.spanned(key, "`crate` is given twice; keep one");
+                }
+                ContainerArg::Crate(_, value) => match crate::paths::parse_root(&value) {
+                    Ok(path) => root = Some(path),
+                    Err(error) => errors.push(error),
+                },
+            }
+        }
+    }
+    (custom, root)
+}
+
+/// `rename_all` (or `rename_all(deserialize = …)`) and `default` from the container's `#[serde]`.
+fn serde_container(attrs: &[syn::Attribute]) -> (Option<LitStr>, bool) {
     let mut rename_all = None;
+    let mut default = false;
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
         // serde reports malformed attributes itself; ignore what we cannot read.
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename_all") {
                 rename_all = deserialize_name(&meta)?;
                 Ok(())
+            } else if meta.path.is_ident("default") {
+                default = true;
+                skip(&meta)
             } else {
                 skip(&meta)
             }
         });
     }
-    rename_all
+    (rename_all, default)
 }
 
-/// `rename` (or `rename(deserialize = …)`) and `flatten` from a field's `#[serde]`.
+/// `rename` (or `rename(deserialize = …)`), `alias`, `flatten`, `default`
+/// and `skip` from a field's `#[serde]`.
 fn serde_field(attr: &syn::Attribute, field: &mut Field) {
     let _ = attr.parse_nested_meta(|meta| {
         if meta.path.is_ident("rename") {
             field.rename = deserialize_name(&meta)?;
             Ok(())
+        } else if meta.path.is_ident("alias") {
+            field.aliases.push(meta.value()?.parse()?);
+            Ok(())
         } else if meta.path.is_ident("flatten") {
             field.flatten = true;
+            Ok(())
+        } else if meta.path.is_ident("default") {
+            field.serde_default = true;
+            skip(&meta)
+        } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
+            field.serde_skip = true;
             Ok(())
         } else {
             skip(&meta)

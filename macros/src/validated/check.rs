@@ -1,5 +1,6 @@
-//! Finds the parameters `#[validated]` rewrites.
+//! Finds the parameters `#[validated]` rewrites, and those it must refuse.
 
+use quote::ToTokens as _;
 use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, Type};
 
 use super::parse;
@@ -9,9 +10,13 @@ use crate::diagnostics::Errors;
 pub(crate) struct Handler<'a> {
     pub(crate) function: &'a ItemFn,
     pub(crate) targets: Vec<Target<'a>>,
+    /// Parameters whose type does not show what they are (an alias, a
+    /// wrapper): the compiler checks they are no `Json`, `Form` or `Query`.
+    pub(crate) opaque: Vec<&'a Type>,
 }
 
-/// A `Json<T>`, `Form<T>` or `Query<T>` parameter.
+/// A `Json<T>`, `Form<T>` or `Query<T>` parameter, possibly in an `Option`
+/// or a `Result`.
 pub(crate) struct Target<'a> {
     /// Its position among the inputs.
     pub(crate) index: usize,
@@ -23,26 +28,45 @@ pub(crate) struct Target<'a> {
     pub(crate) inner: &'a Type,
 }
 
+const EXTRACTORS: [&str; 3] = ["Json", "Form", "Query"];
+
 impl<'a> Handler<'a> {
-    /// The parameters to rewrite; an error if there are none.
+    /// The parameters to rewrite; an error if there are none, or if one
+    /// mentions an extractor in a shape that cannot be validated.
     pub(crate) fn from_raw(raw: &'a parse::Handler, errors: &mut Errors) -> Self {
         let function = &raw.function;
-        let targets: Vec<_> = function
-            .sig
-            .inputs
-            .iter()
-            .enumerate()
-            .filter_map(|(index, input)| match input {
-                FnArg::Typed(typed) => extractor_inner(&typed.ty).map(|inner| Target {
+        let mut targets = Vec::new();
+        let mut opaque = Vec::new();
+        let mut refused = false;
+        for (index, input) in function.sig.inputs.iter().enumerate() {
+            let FnArg::Typed(typed) = input else {
+                continue;
+            };
+            let ty = &*typed.ty;
+            if let Some(inner) = target_inner(ty) {
+                targets.push(Target {
                     index,
                     pat: &typed.pat,
-                    ty: &typed.ty,
+                    ty,
                     inner,
-                }),
-                FnArg::Receiver(_) => None,
-            })
-            .collect();
-        if targets.is_empty() {
+                });
+            } else if is_guard(&typed.pat) || last_ident_is(ty, "Valid") {
+                // Checked already: the policy guard, or validation written out.
+            } else if let Some(name) = mentioned_extractor(ty) {
+                refused = true;
+                errors.spanned(
+                    ty,
+                    format!(
+                        "`validated` cannot validate `{}`: it validates `{name}<T>`, `Result<{name}<T>, _>`{}; take the parameter in one of these shapes, or as `Valid<…>`",
+                        ty.to_token_stream().to_string().replace(' ', ""),
+                        if name == "Json" { " and `Option<Json<T>>`" } else { "" }
+                    ),
+                );
+            } else {
+                opaque.push(ty);
+            }
+        }
+        if targets.is_empty() && !refused {
             errors.spanned(
                 &function.sig.ident,
                 format!(
@@ -51,12 +75,43 @@ impl<'a> Handler<'a> {
                 ),
             );
         }
-        Self { function, targets }
+        Self {
+            function,
+            targets,
+            opaque,
+        }
+    }
+}
+
+/// `T` of a parameter `#[validated]` rewrites: `Json<T>`, `Form<T>`,
+/// `Query<T>`, `Option<Json<T>>`, or one of the three in a `Result`.
+fn target_inner(ty: &Type) -> Option<&Type> {
+    if let Some(inner) = extractor_inner(ty) {
+        return Some(inner);
+    }
+    let (wrapper, args) = generic_args(ty)?;
+    let first = args.first()?;
+    match (wrapper.as_str(), args.len()) {
+        ("Option", 1) if last_ident_is(first, "Json") => extractor_inner(first),
+        ("Result", 2) => extractor_inner(first),
+        _ => None,
     }
 }
 
 /// `T` of a `Json<T>`, `Form<T>` or `Query<T>` type, however its path is spelled.
 fn extractor_inner(ty: &Type) -> Option<&Type> {
+    let (name, args) = generic_args(ty)?;
+    if !EXTRACTORS.contains(&name.as_str()) {
+        return None;
+    }
+    match args.as_slice() {
+        [inner] => Some(inner),
+        _ => None,
+    }
+}
+
+/// The last segment's name and its type arguments.
+fn generic_args(ty: &Type) -> Option<(String, Vec<&Type>)> {
     let Type::Path(path) = ty else {
         return None;
     };
@@ -64,16 +119,38 @@ fn extractor_inner(ty: &Type) -> Option<&Type> {
         return None;
     }
     let last = path.path.segments.last()?;
-    if !matches!(last.ident.to_string().as_str(), "Json" | "Form" | "Query") {
-        return None;
-    }
     let PathArguments::AngleBracketed(arguments) = &last.arguments else {
         return None;
     };
-    let mut types = arguments.args.iter().filter_map(|argument| match argument {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    let inner = types.next()?;
-    types.next().is_none().then_some(inner)
+    let types = arguments
+        .args
+        .iter()
+        .filter_map(|argument| match argument {
+            GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    Some((last.ident.to_string(), types))
+}
+
+fn last_ident_is(ty: &Type, wanted: &str) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|segment| segment.ident == wanted))
+}
+
+fn is_guard(pat: &Pat) -> bool {
+    matches!(pat, Pat::Ident(pat) if pat.ident == "__portcullis_guard")
+}
+
+/// The first of `Json`, `Form` or `Query` named anywhere in `ty`.
+fn mentioned_extractor(ty: &Type) -> Option<&'static str> {
+    fn find(tokens: proc_macro2::TokenStream) -> Option<&'static str> {
+        tokens.into_iter().find_map(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => {
+                EXTRACTORS.iter().copied().find(|name| ident == name)
+            }
+            proc_macro2::TokenTree::Group(group) => find(group.stream()),
+            _ => None,
+        })
+    }
+    find(ty.to_token_stream())
 }

@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned as _;
-use syn::{FnArg, Ident, parse_quote};
+use syn::{FnArg, Ident, Type, parse_quote};
 
 use super::check::{Handler, Target};
 use crate::paths::private;
@@ -22,12 +22,29 @@ pub(crate) fn handler(handler: &Handler<'_>) -> TokenStream {
         }
     }
     let prologue = handler.targets.iter().map(Prologue);
+    let probes = handler.opaque.iter().map(|ty| probe(ty));
     let body = &handler.function.block;
     *function.block = parse_quote!({
+        #(#probes)*
         #(#prologue)*
         #body
     });
     function.into_token_stream()
+}
+
+/// A compile-time check, spanned on the user's type, that a parameter whose
+/// type the macro cannot read (an alias, a wrapper) is no `Json`, `Form` or
+/// `Query` it would have had to validate. Method resolution picks the
+/// refusing impl for those types; the call does nothing at run time.
+fn probe(ty: &Type) -> TokenStream {
+    let p = private();
+    quote_spanned! {ty.span()=>
+        {
+            #[allow(unused_imports)]
+            use #p::probe::{Extractor as _, Other as _};
+            #p::probe::seen((&&#p::probe::Param::<#ty>::new()).kind());
+        }
+    }
 }
 
 fn binding(target: &Target<'_>) -> Ident {

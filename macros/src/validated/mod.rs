@@ -1,6 +1,9 @@
 //! `#[validated]`: every `Json<T>`, `Form<T>` and `Query<T>` parameter of a
-//! handler is extracted through `Valid<…>`, so the body only sees input that
-//! passed `T`'s sanitizers and rules.
+//! handler (also in an `Option` or a `Result`) is extracted through
+//! `Valid<…>`, so the body only sees input that passed `T`'s sanitizers and
+//! rules. A parameter that names one of them in another shape is refused,
+//! and one whose type does not show what it is (an alias) is checked by the
+//! compiler to be none of them.
 
 mod check;
 mod expand;
@@ -22,10 +25,10 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    parse::no_arguments(args, &mut errors);
+    let root = parse::arguments(args, &mut errors);
     let checked = check::Handler::from_raw(&handler, &mut errors);
     match errors.finish(checked) {
-        Ok(checked) => expand::handler(&checked),
+        Ok(checked) => crate::paths::with_root(root.as_ref(), || expand::handler(&checked)),
         Err(error) => {
             // The function unchanged beside the error: one precise message
             // instead of follow-on errors about a missing function.

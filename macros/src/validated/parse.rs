@@ -1,8 +1,8 @@
-//! The raw model of `#[validated]`: the function as written.
+//! The raw model of `#[validated]`: the function as written, and its options.
 
 use proc_macro2::TokenStream;
-use syn::ItemFn;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser as _};
+use syn::{ItemFn, LitStr, Token};
 
 use crate::diagnostics::Errors;
 
@@ -19,9 +19,32 @@ impl Parse for Handler {
     }
 }
 
-/// `#[validated]` takes no arguments; records an error on them if present.
-pub(crate) fn no_arguments(args: TokenStream, errors: &mut Errors) {
-    if !args.is_empty() {
-        errors.spanned(args, "`validated` takes no arguments; write `#[validated]` and put the rules on the body type with `#[validate(...)]`");
+/// `#[validated]` takes only `crate = "…"`; returns that path, recording an
+/// error on anything else.
+pub(crate) fn arguments(args: TokenStream, errors: &mut Errors) -> Option<syn::Path> {
+    if args.is_empty() {
+        return None;
+    }
+    let parser = |input: ParseStream<'_>| {
+        if !input.peek(Token![crate]) {
+            return Err(input.error("`validated` takes no arguments other than `crate = \"…\"`; write `#[validated]` and put the rules on the body type with `#[validate(...)]`"));
+        }
+        input.parse::<Token![crate]>()?;
+        input.parse::<Token![=]>()?;
+        let value: LitStr = input.parse()?;
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error("`validated` takes `crate = \"…\"` once and nothing else"));
+        }
+        crate::paths::parse_root(&value)
+    };
+    match parser.parse2(args) {
+        Ok(root) => Some(root),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
     }
 }

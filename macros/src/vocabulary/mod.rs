@@ -24,10 +24,15 @@ impl Kind {
 
 pub(crate) fn derive(kind: Kind, input: TokenStream) -> TokenStream {
     let result = syn::parse2::<syn::DeriveInput>(input)
-        .and_then(|input| parse::parse(kind, &input).map(|raw| (input, raw)))
-        .and_then(|(input, raw)| check::check(kind, &raw).map(|checked| (input, checked)));
+        .and_then(|input| parse::container_root(&input).map(|root| (input, root)))
+        .and_then(|(input, root)| parse::parse(kind, &input).map(|raw| (input, root, raw)))
+        .and_then(|(input, root, raw)| {
+            check::check(kind, &raw).map(|checked| (input, root, checked))
+        });
     match result {
-        Ok((input, checked)) => expand::expand(kind, &input, &checked),
+        Ok((input, root, checked)) => {
+            crate::paths::with_root(root.as_ref(), || expand::expand(kind, &input, &checked))
+        }
         Err(error) => error.to_compile_error(),
     }
 }

@@ -21,6 +21,41 @@ pub(crate) struct RawVariant {
     pub(crate) implies_key: Option<kw::implies>,
 }
 
+/// `#[portcullis(crate = "…")]` on the enum: the facade's path, if given.
+pub(crate) fn container_root(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
+    let mut errors = Errors::default();
+    let mut root: Option<syn::Path> = None;
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("portcullis"))
+    {
+        let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+            let key = input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            let value: LitStr = input.parse()?;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            if !input.is_empty() {
+                return Err(input.error("`#[portcullis(..)]` on the enum takes only `crate = \"…\"`; names and implications go on the variants"));
+            }
+            Ok((key, value))
+        });
+        match parsed {
+            Ok((key, _)) if root.is_some() => {
+                errors.spanned(key, "`crate` is given twice; keep one");
+            }
+            Ok((_, value)) => match crate::paths::parse_root(&value) {
+                Ok(path) => root = Some(path),
+                Err(error) => errors.push(error),
+            },
+            Err(error) => errors.push(error),
+        }
+    }
+    errors.finish(root)
+}
+
 pub(crate) fn parse(kind: Kind, input: &DeriveInput) -> syn::Result<Vec<RawVariant>> {
     let syn::Data::Enum(data) = &input.data else {
         return Err(syn::Error::new_spanned(

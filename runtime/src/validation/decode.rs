@@ -4,7 +4,9 @@
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 
+use super::describe;
 use super::errors::{ValidationErrors, push_escaped};
+use super::validate::Validate;
 
 /// Why input could not become a value.
 #[derive(Debug)]
@@ -37,6 +39,38 @@ pub(crate) fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> 
     }
 }
 
+/// As [`json`], and when the body does not deserialize, every missing or
+/// mistyped member of `T` at once (see `describe`), not only serde's first.
+pub(crate) fn json_described<T: DeserializeOwned + Validate>(
+    bytes: &[u8],
+) -> Result<T, DecodeError> {
+    match json(bytes) {
+        Err(DecodeError::Data(first)) => Err(DecodeError::Data(merge(
+            describe::describe::<T>(bytes),
+            first,
+        ))),
+        other => other,
+    }
+}
+
+/// The described errors, with serde's own error added when they do not
+/// cover its pointer (an unknown member, say); serde's alone without them.
+fn merge(described: Option<ValidationErrors>, first: ValidationErrors) -> ValidationErrors {
+    let Some(mut all) = described.filter(|errors| !errors.is_empty()) else {
+        return first;
+    };
+    for error in first.into_vec() {
+        if !all
+            .as_slice()
+            .iter()
+            .any(|seen| seen.pointer == error.pointer)
+        {
+            all.push_pointer(error.pointer, error.detail);
+        }
+    }
+    all
+}
+
 /// Parses `application/x-www-form-urlencoded` input (a body or a query string).
 pub(crate) fn urlencoded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
@@ -50,6 +84,18 @@ pub(crate) fn urlencoded<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeE
 /// reached, and a fixed detail chosen from the kind of error. serde's own text
 /// quotes the input, so it is only logged.
 fn data_error(path: &serde_path_to_error::Path, message: &str) -> ValidationErrors {
+    let mut errors = ValidationErrors::new();
+    push_data_error(&mut errors, String::from("#"), path, message);
+    errors
+}
+
+/// Records a serde data error found at `path` below the value at `pointer`.
+pub(crate) fn push_data_error(
+    errors: &mut ValidationErrors,
+    mut pointer: String,
+    path: &serde_path_to_error::Path,
+    message: &str,
+) {
     tracing::debug!(target: "portcullis::validation", %path, error = message, "input does not match the expected shape");
     let mut segments: Vec<&Segment> = path.iter().collect();
     if message.starts_with("unknown field") && matches!(segments.last(), Some(Segment::Map { .. }))
@@ -57,7 +103,6 @@ fn data_error(path: &serde_path_to_error::Path, message: &str) -> ValidationErro
         // The key is the client's, not a member of the type: point at its object.
         segments.pop();
     }
-    let mut pointer = String::from("#");
     for segment in segments {
         match segment {
             Segment::Seq { index } => {
@@ -92,9 +137,7 @@ fn data_error(path: &serde_path_to_error::Path, message: &str) -> ValidationErro
     } else {
         "is not valid"
     };
-    let mut errors = ValidationErrors::new();
     errors.push_pointer(pointer, detail);
-    errors
 }
 
 /// The text between the backticks that follow `prefix` at the start of

@@ -7,7 +7,11 @@
 //! of [`ValidationRejection`].
 
 mod decode;
+#[doc(hidden)]
+pub mod describe;
 mod errors;
+#[doc(hidden)]
+pub mod probe;
 mod rejection;
 pub mod rules;
 pub mod sanitize;

@@ -21,7 +21,11 @@ use crate::problem::ProblemResponder;
 /// extractors in this module build one.
 ///
 /// Works with `Json<T>`, `Form<T>` and `Query<T>` whose `T` derives
-/// [`Validate`]. A wrong content type answers 415, an unreadable body 400, a
+/// [`Validate`], and with the shapes axum reads them in: `Option<Json<T>>`
+/// (`None` without a `Content-Type`) and `Result<Json<T>, _>` (likewise
+/// `Form` and `Query`), whose `Err` holds axum's rejection when the input
+/// cannot be read; input that reads but breaks a rule is refused with a 422
+/// either way. A wrong content type answers 415, an unreadable body 400, a
 /// body beyond the limit 413, and wrong or invalid values 422 with one entry
 /// per failing value; see [`ValidationRejection`]. `#[validated]` on a
 /// handler does the same without changing its parameter types.
@@ -101,7 +105,7 @@ where
             ));
         }
         let bytes = read_body(req, state, &responder).await?;
-        let value = decode::json(&bytes).map_err(|error| {
+        let value = decode::json_described::<T>(&bytes).map_err(|error| {
             reject(
                 error,
                 BODY_INVALID,
@@ -157,6 +161,84 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let responder = context::responder();
         validated_query(parts.uri.query(), responder).map(|value| Self(axum::extract::Query(value)))
+    }
+}
+
+/// As axum's `Option<Json<T>>`: `None` without a `Content-Type`, otherwise
+/// the body is read, sanitized and validated as for `Valid<Json<T>>`.
+impl<S, T> FromRequest<S> for Valid<Option<Json<T>>>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !req.headers().contains_key(header::CONTENT_TYPE) {
+            return Ok(Self(None));
+        }
+        let Valid(json) = Valid::<Json<T>>::from_request(req, state).await?;
+        Ok(Self(Some(json)))
+    }
+}
+
+/// The handler sees axum's rejection in the `Err` arm when the body cannot be
+/// read as `T`; a body that reads but breaks a rule never reaches it (422).
+impl<S, T, R> FromRequest<S> for Valid<Result<Json<T>, R>>
+where
+    S: Send + Sync,
+    T: Validate,
+    Json<T>: FromRequest<S, Rejection = R>,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let responder = context::responder();
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => {
+                check(value, BODY_INVALID, responder).map(|value| Self(Ok(Json(value))))
+            }
+            Err(rejection) => Ok(Self(Err(rejection))),
+        }
+    }
+}
+
+/// As for `Result<Json<T>, _>`: the `Err` arm only sees forms that do not read.
+impl<S, T, R> FromRequest<S> for Valid<Result<Form<T>, R>>
+where
+    S: Send + Sync,
+    T: Validate,
+    Form<T>: FromRequest<S, Rejection = R>,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let responder = context::responder();
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(value)) => {
+                check(value, BODY_INVALID, responder).map(|value| Self(Ok(Form(value))))
+            }
+            Err(rejection) => Ok(Self(Err(rejection))),
+        }
+    }
+}
+
+/// As for `Result<Json<T>, _>`: the `Err` arm only sees query strings that do not read.
+impl<S, T, R> FromRequestParts<S> for Valid<Result<axum::extract::Query<T>, R>>
+where
+    S: Send + Sync,
+    T: Validate,
+    axum::extract::Query<T>: FromRequestParts<S, Rejection = R>,
+{
+    type Rejection = ValidationRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let responder = context::responder();
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => check(value, QUERY_INVALID, responder)
+                .map(|value| Self(Ok(axum::extract::Query(value)))),
+            Err(rejection) => Ok(Self(Err(rejection))),
+        }
     }
 }
 

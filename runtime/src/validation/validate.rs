@@ -51,6 +51,25 @@ pub trait Validate {
         self.sanitize();
         self.validate()
     }
+
+    /// Records every missing or mistyped member of `value`, a JSON value
+    /// that did not deserialize into `Self`, under `path`; `false` when the
+    /// type cannot tell (then serde's first error is reported alone).
+    ///
+    /// `#[derive(Validate)]` implements it from the serde attributes; the
+    /// extractors call it only on input that failed to deserialize.
+    #[doc(hidden)]
+    fn describe_json(
+        value: &serde_json::Value,
+        path: &Path<'_>,
+        errors: &mut ValidationErrors,
+    ) -> bool
+    where
+        Self: Sized,
+    {
+        let _ = (value, path, errors);
+        false
+    }
 }
 
 impl<T: Validate + ?Sized> Validate for Box<T> {
@@ -76,6 +95,14 @@ impl<T: Validate> Validate for Option<T> {
             value.validate_into(path, errors);
         }
     }
+
+    fn describe_json(
+        value: &serde_json::Value,
+        path: &Path<'_>,
+        errors: &mut ValidationErrors,
+    ) -> bool {
+        value.is_null() || T::describe_json(value, path, errors)
+    }
 }
 
 /// Each item is checked at its index, such as `#/addresses/2/city`.
@@ -88,6 +115,27 @@ impl<T: Validate> Validate for Vec<T> {
         for (index, item) in self.iter().enumerate() {
             item.validate_into(&Path::index(path, index), errors);
         }
+    }
+
+    /// Described when every item describes itself; otherwise serde reads the list.
+    fn describe_json(
+        value: &serde_json::Value,
+        path: &Path<'_>,
+        errors: &mut ValidationErrors,
+    ) -> bool {
+        let Some(items) = value.as_array() else {
+            return false;
+        };
+        let mut found = ValidationErrors::new();
+        for (index, item) in items.iter().enumerate() {
+            if !T::describe_json(item, &Path::index(path, index), &mut found) {
+                return false;
+            }
+        }
+        for error in found.into_vec() {
+            errors.push_pointer(error.pointer, error.detail);
+        }
+        true
     }
 }
 

@@ -1,0 +1,144 @@
+//! Roles and scopes in the expansion: the name each one stands for, and the
+//! checks the compiler makes on names the macro cannot read (vocabulary
+//! variants and `const`s).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use super::check::{CheckedName, Req};
+use crate::paths;
+
+/// The name as a constant expression of type `&'static str`: a string
+/// literal, a variant's name through its vocabulary, or the `const` itself.
+pub(crate) fn name_expr(name: &CheckedName) -> TokenStream {
+    match name {
+        CheckedName::Lit(value, span) => {
+            let lit = syn::LitStr::new(value, *span);
+            quote!(#lit)
+        }
+        CheckedName::Variant { path, .. } => quote_spanned!(name.span()=> #path.as_str()),
+        CheckedName::Const { path } => quote_spanned!(name.span()=> #path),
+    }
+}
+
+/// Whether names are roles or scopes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Role,
+    Scope,
+}
+
+/// Every compile-time check `req` needs beyond what the macro checked.
+pub(crate) fn checks(req: &Req, out: &mut Vec<TokenStream>) {
+    match req {
+        Req::Public | Req::Authenticated => {}
+        Req::Role(name) => {
+            out.extend(kind_check(name, Kind::Role));
+            out.extend(const_list_check(std::slice::from_ref(name), Kind::Role));
+        }
+        Req::AnyRole(names) | Req::Scopes(names) => {
+            let kind = if matches!(req, Req::AnyRole(_)) {
+                Kind::Role
+            } else {
+                Kind::Scope
+            };
+            out.extend(names.iter().filter_map(|name| kind_check(name, kind)));
+            out.extend(const_list_check(names, kind));
+        }
+        Req::All(parts) | Req::Any(parts) => {
+            // Leaves of one group are compared with each other, as the macro
+            // does for the names it can read.
+            let mut roles = Vec::new();
+            let mut scopes = Vec::new();
+            for part in parts {
+                match part {
+                    Req::Role(name) => {
+                        out.extend(kind_check(name, Kind::Role));
+                        roles.push(name);
+                    }
+                    Req::Scopes(names) => {
+                        out.extend(
+                            names
+                                .iter()
+                                .filter_map(|name| kind_check(name, Kind::Scope)),
+                        );
+                        scopes.extend(names);
+                    }
+                    other => checks(other, out),
+                }
+            }
+            out.extend(const_refs_check(&roles, Kind::Role));
+            out.extend(const_refs_check(&scopes, Kind::Scope));
+        }
+    }
+}
+
+/// That a name which is not a string literal stands for the right kind: a
+/// variant of a role (or scope) vocabulary, or a `&str` constant. Spanned on
+/// the user's tokens, so a scope variant in a role position errors there.
+fn kind_check(name: &CheckedName, kind: Kind) -> Option<TokenStream> {
+    let private = paths::private();
+    match name {
+        CheckedName::Lit(..) => None,
+        // A role vocabulary is checked where the policy's
+        // `ROLE_VOCABULARIES` names it, once.
+        CheckedName::Variant { owner: Some(_), .. } if kind == Kind::Role => None,
+        CheckedName::Variant {
+            owner: Some(owner), ..
+        } => {
+            let span = owner
+                .segments
+                .first()
+                .map_or_else(|| name.span(), |segment| segment.ident.span());
+            let vocabulary = match kind {
+                Kind::Role => quote_spanned!(span=> #private::RoleVocabulary),
+                Kind::Scope => quote_spanned!(span=> #private::ScopeVocabulary),
+            };
+            Some(quote_spanned! {span=>
+                const _: () = {
+                    fn __portcullis_vocabulary<T: ?::core::marker::Sized + #vocabulary>() {}
+                    let _ = __portcullis_vocabulary::<#owner>;
+                };
+            })
+        }
+        CheckedName::Variant { path, owner: None } | CheckedName::Const { path } => {
+            // A single identifier may be a variant brought in by `use
+            // Role::*` or a constant: the probe accepts both, and refuses
+            // anything else (a scope variant where a role goes) on the path.
+            let span = name.span();
+            let probe = match kind {
+                Kind::Role => quote_spanned!(span=> #private::role_name),
+                Kind::Scope => quote_spanned!(span=> #private::scope_name),
+            };
+            Some(quote_spanned! {span=>
+                const _: () = #probe(&#path);
+            })
+        }
+    }
+}
+
+fn const_list_check(names: &[CheckedName], kind: Kind) -> Option<TokenStream> {
+    const_refs_check(&names.iter().collect::<Vec<_>>(), kind)
+}
+
+/// For a list holding a `const`, the blank and duplicate checks the macro
+/// makes on literals, run when the constant is evaluated.
+fn const_refs_check(names: &[&CheckedName], kind: Kind) -> Option<TokenStream> {
+    let first_const = names
+        .iter()
+        .find(|name| matches!(name, CheckedName::Const { .. }))?;
+    let span: Span = first_const.span();
+    let private = paths::private();
+    let check = match kind {
+        Kind::Role => quote_spanned!(span=> #private::check_role_names),
+        Kind::Scope => quote_spanned!(span=> #private::check_scope_names),
+    };
+    let exprs = names.iter().map(|name| name_expr(name));
+    let list = quote_spanned!(span=> __portcullis_names);
+    Some(quote_spanned! {span=>
+        const _: () = {
+            let #list: &[&str] = &[#(#exprs),*];
+            #check(#list)
+        };
+    })
+}

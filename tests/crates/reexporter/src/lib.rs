@@ -1,0 +1,3 @@
+//! Re-exports Portcullis for applications that depend only on this crate.
+
+pub use portcullis;

@@ -1,0 +1,9 @@
+use portcullis::Validate;
+
+#[derive(Validate)]
+struct Item {
+    #[validate()]
+    name: String,
+}
+
+fn main() {}
