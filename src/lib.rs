@@ -219,8 +219,9 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use portcullis_runtime::{
-        DenyAll, Guard, Policy, Requirement, RoleVocabulary, Scheme, ScopeVocabulary,
-        VocabularyInfo, check_role_names, check_scope_names, role_name, scope_name,
+        DenyAll, Guard, Policy, Requirement, RoleName, RoleVocabulary, Scheme, ScopeName,
+        ScopeVocabulary, VocabularyInfo, check_role_names, check_scope_names, role_name,
+        scope_name,
     };
 
     pub use ::core::marker::Send;

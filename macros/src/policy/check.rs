@@ -237,7 +237,6 @@ pub(crate) fn already_guarded(handler: &ItemFn) -> bool {
     })
 }
 
-
 fn last_ident_is(ty: &syn::Type, wanted: &str) -> bool {
     match ty {
         syn::Type::Path(path) => path
