@@ -3,7 +3,7 @@
 //! screening.
 //!
 //! [`crate::SecurityBuilder`] assembles them; the guard of a bearer route
-//! asks [`BearerAuth`] for the caller.
+//! asks `BearerAuth` for the caller.
 
 mod cache;
 mod issuers;
