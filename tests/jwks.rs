@@ -652,7 +652,7 @@ async fn the_typ_header_is_checked_when_required() {
 async fn keys_past_their_maximum_age_are_refused_until_a_fetch_succeeds() {
     let a = Key::ed25519("a");
     let idp = Idp::start(StatusCode::OK, set(&[&a])).await;
-    let max_age = Duration::from_millis(300);
+    let max_age = Duration::from_millis(500);
     let verifier = idp
         .builder()
         .refresh_every(Duration::from_millis(100))
