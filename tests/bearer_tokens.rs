@@ -349,3 +349,45 @@ async fn es256_and_eddsa_keys_verify() {
         refused(&app, &token("alice", &[], "")).await;
     }
 }
+
+#[tokio::test]
+async fn the_typ_header_is_checked_when_required() {
+    let key = || VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap();
+    let typed = JwtVerifier::builder()
+        .key(key())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .require_type("at+jwt")
+        .build()
+        .unwrap();
+    let app = app_with(Security::builder().bearer(typed.clone()).build().unwrap());
+    let with_type = |typ: Option<&str>| {
+        let mut header = jsonwebtoken::Header::new(Algorithm::HS256);
+        header.typ = typ.map(str::to_owned);
+        jsonwebtoken::encode(
+            &header,
+            &claims("alice", &[], ""),
+            &EncodingKey::from_secret(SECRET).unwrap(),
+        )
+        .unwrap()
+    };
+    for typ in ["at+jwt", "application/at+jwt"] {
+        let answer = send(&app, bearer("/me", &with_type(Some(typ)))).await;
+        assert_eq!(answer.json(), json!({"sub": "alice"}), "typ {typ}");
+    }
+    for typ in [Some("JWT"), Some("at+jwt+extra"), None] {
+        let token = with_type(typ);
+        assert_eq!(
+            typed.verify(&token).err(),
+            Some(portcullis::jwt::TokenError::TokenType)
+        );
+        refused(&app, &token).await;
+    }
+    // Without the requirement, any `typ` passes, as before.
+    let untyped = app_with(Security::builder().bearer(verifier()).build().unwrap());
+    let answer = send(&untyped, bearer("/me", &with_type(None))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    // A requirement that names no media type is refused at start.
+    let blank = JwtVerifier::builder().key(key()).require_type("").build();
+    assert!(matches!(blank, Err(ConfigError::BearerKeys(_))));
+}

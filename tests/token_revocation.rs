@@ -1,5 +1,6 @@
 //! Revocation: logged-out tokens are refused, "logout everywhere" refuses older
-//! tokens only, and a failing store refuses everything.
+//! tokens of that subject at that issuer only, and a failing store refuses
+//! everything.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
@@ -13,7 +14,10 @@ use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
 use portcullis::BoxFuture;
 use portcullis::auth::basic::BasicAuth;
-use portcullis::auth::bearer::{InMemoryRevocationStore, RevocationError, RevocationStore};
+use portcullis::auth::bearer::{
+    InMemoryRevocationStore, RevocationError, RevocationStore, SubjectId, TrustedIssuers,
+};
+use portcullis::jwt::{JwtVerifier, VerificationKey};
 use portcullis::oauth::{LoggedOut, LogoutError, SigningKey, TokenIssuer, TokenRevoker};
 use portcullis::prelude::*;
 use portcullis::routing::{get, post};
@@ -48,6 +52,14 @@ async fn logout_everywhere(
 #[requires_role("admin", scheme = basic)]
 async fn basic_logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, LogoutError> {
     revoker.logout(&caller).await
+}
+
+#[requires_role("admin", scheme = basic)]
+async fn basic_logout_everywhere(
+    caller: Principal,
+    revoker: TokenRevoker,
+) -> Result<LoggedOut, LogoutError> {
+    revoker.logout_everywhere(&caller).await
 }
 
 fn issuer() -> TokenIssuer {
@@ -160,7 +172,11 @@ async fn logout_everywhere_refuses_older_tokens_and_accepts_newer_ones() {
 
     // `iat` counts whole seconds: tokens issued in the logout's second are
     // refused too, so wait for the next second (at most 2 s).
-    let cutoff = store.revoked_before("alice").await.unwrap().unwrap();
+    let cutoff = store
+        .revoked_before(SubjectId::new(Some(ISSUER), "alice"))
+        .await
+        .unwrap()
+        .unwrap();
     while now() < cutoff {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -185,14 +201,14 @@ impl RevocationStore for Unreachable {
     }
     fn revoke_all_before<'a>(
         &'a self,
-        _: &'a str,
+        _: SubjectId<'a>,
         _: u64,
     ) -> BoxFuture<'a, Result<(), RevocationError>> {
         down()
     }
     fn revoked_before<'a>(
         &'a self,
-        _: &'a str,
+        _: SubjectId<'a>,
     ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>> {
         down()
     }
@@ -246,12 +262,15 @@ async fn basic_credentials_cannot_be_revoked() {
         .unwrap();
     let app = SecureRouter::new(security)
         .route("/logout", post(basic_logout))
+        .route("/logout/all", post(basic_logout_everywhere))
         .into_router();
-    let mut request = basic("/logout", "admin", "admin-pass");
-    *request.method_mut() = http::Method::POST;
-    send(&app, request)
-        .await
-        .problem(StatusCode::BAD_REQUEST, "not_revocable");
+    for uri in ["/logout", "/logout/all"] {
+        let mut request = basic(uri, "admin", "admin-pass");
+        *request.method_mut() = http::Method::POST;
+        send(&app, request)
+            .await
+            .problem(StatusCode::BAD_REQUEST, "not_revocable");
+    }
     assert!(store.is_empty());
 }
 
@@ -290,4 +309,68 @@ async fn revocation_wins_over_the_verified_token_cache() {
     // A forged token is still refused: only the very same token hits the cache.
     let forged = format!("{}x", other.access_token());
     assert!(!accepted(&app, &forged).await);
+}
+
+#[tokio::test]
+async fn logout_everywhere_at_one_issuer_leaves_the_same_subject_at_another_alone() {
+    const SSO: &str = "https://sso.test";
+    const PARTNER: &str = "https://partner.test";
+    let secret = |byte: u8| [byte; 32];
+    let minting = |iss: &str, byte: u8| {
+        TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &secret(byte)).unwrap())
+            .issuer(iss)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap()
+    };
+    let checking = |iss: &str, byte: u8| {
+        JwtVerifier::builder()
+            .key(VerificationKey::hmac(Algorithm::HS256, &secret(byte)).unwrap())
+            .issuer(iss)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap()
+    };
+    let store = InMemoryRevocationStore::new();
+    let app = routes(
+        Security::builder()
+            .issuers(
+                TrustedIssuers::new()
+                    .issuer(SSO, checking(SSO, 1))
+                    .issuer(PARTNER, checking(PARTNER, 2)),
+            )
+            .verified_token_cache(100)
+            .revocation(store.clone())
+            .build()
+            .unwrap(),
+    );
+    // Two people who happen to share the subject "alice".
+    let at_sso = minting(SSO, 1).issue("alice", ["user"], [""; 0]).unwrap();
+    let at_partner = minting(PARTNER, 2)
+        .issue("alice", ["user"], [""; 0])
+        .unwrap();
+    assert!(accepted(&app, at_sso.access_token()).await);
+    assert!(accepted(&app, at_partner.access_token()).await);
+
+    let answer = send(&app, post_with("/logout/all", at_sso.access_token())).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(!accepted(&app, at_sso.access_token()).await);
+    assert!(
+        accepted(&app, at_partner.access_token()).await,
+        "the partner's alice is someone else"
+    );
+    assert!(
+        store
+            .revoked_before(SubjectId::new(Some(SSO), "alice"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .revoked_before(SubjectId::new(Some(PARTNER), "alice"))
+            .await
+            .unwrap(),
+        None
+    );
 }

@@ -59,6 +59,9 @@ pub enum ConfigError {
     /// Bearer key settings (JWKS, trusted issuers) that cannot work; the text
     /// says what to change.
     BearerKeys(&'static str),
+    /// A trusted issuer whose fixed-key verifier does not check `aud`, and
+    /// was not told to accept any audience; holds the issuer.
+    IssuerWithoutAudience(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -105,6 +108,10 @@ impl fmt::Display for ConfigError {
                 "a global tracing subscriber is already installed; install the JSON logs once, at start-up",
             ),
             Self::BearerKeys(advice) => f.write_str(advice),
+            Self::IssuerWithoutAudience(issuer) => write!(
+                f,
+                "the trusted issuer {issuer:?} has a `JwtVerifier` without audience, so tokens it minted for other APIs would pass; set `.audience(..)` on its verifier, or call `.any_audience()` if this API accepts tokens minted for any audience"
+            ),
             Self::Route(reason) => f.write_str(reason),
             Self::RandomSource => f.write_str("the system's random source failed; no secret could be generated"),
             Self::TokenLifetime => f.write_str("the token lifetime is under one second; set `.lifetime(..)` to at least one second"),

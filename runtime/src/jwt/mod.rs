@@ -11,6 +11,7 @@ mod verifier;
 
 pub use claims::Claims;
 pub use keys::{KeyError, MIN_HMAC_SECRET_BYTES, VerificationKey};
+pub(crate) use verifier::{AudienceRule, checked_type, type_matches};
 pub use verifier::{DEFAULT_LEEWAY, JwtVerifier, JwtVerifierBuilder, TokenError};
 
 /// The algorithms a key may be used with; re-exported from `jsonwebtoken`.

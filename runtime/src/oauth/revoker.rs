@@ -11,9 +11,10 @@ use http::request::Parts;
 use serde_json::json;
 
 use super::response::no_store;
-use crate::auth::bearer::RevocationStore;
+use crate::auth::bearer::{RevocationStore, SubjectId};
 use crate::clock::unix_now;
 use crate::context;
+use crate::policy::Scheme;
 use crate::principal::Principal;
 use crate::problem::{Problem, ProblemResponder};
 use crate::rejection::AuthRejection;
@@ -69,24 +70,46 @@ impl TokenRevoker {
         Ok(LoggedOut(()))
     }
 
-    /// Revokes every token of the caller's subject issued up to now,
-    /// including the one in use; tokens issued from the next second on pass.
+    /// Revokes every token of the caller's subject at the caller's issuer
+    /// issued up to now, including the one in use; tokens issued from the
+    /// next second on pass, and so do tokens of the same `sub` from another
+    /// issuer. A caller that did not authenticate with a bearer token (HTTP
+    /// Basic) gets [`LogoutErrorKind::NotRevocable`]: its credential names
+    /// no issuer, so a cut-off could not reach its tokens.
     pub async fn logout_everywhere(&self, caller: &Principal) -> Result<LoggedOut, LogoutError> {
-        self.revoke_all(caller.subject()).await?;
+        if caller.scheme() != Scheme::Bearer {
+            return Err(self.error(LogoutErrorKind::NotRevocable));
+        }
+        self.revoke_all(SubjectId::of(caller)).await?;
         Ok(LoggedOut(()))
     }
 
-    /// Revokes every token of `subject` issued up to now (for an
-    /// administrator's "sign this user out"); tokens issued from the next
-    /// second on pass.
-    pub async fn revoke_all(&self, subject: &str) -> Result<(), LogoutError> {
+    /// Revokes every token of `subject` at its issuer issued up to now (for
+    /// an administrator's "sign this user out"); tokens issued from the
+    /// next second on pass.
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::SubjectId;
+    /// use portcullis::oauth::{LogoutError, TokenRevoker};
+    ///
+    /// async fn sign_out(revoker: &TokenRevoker, user: &str) -> Result<(), LogoutError> {
+    ///     revoker.revoke_all(SubjectId::new(Some("https://api.example.com"), user)).await
+    /// }
+    /// ```
+    pub async fn revoke_all(&self, subject: SubjectId<'_>) -> Result<(), LogoutError> {
         // `iat` has whole seconds: a token issued in this second is refused too.
         let cutoff = unix_now() + 1;
         self.store().revoke_all_before(subject, cutoff).await.map_err(|error| {
             tracing::error!(target: "portcullis::auth", error = %error, "revocation store failed; logout not recorded");
             self.error(LogoutErrorKind::Unavailable)
         })?;
-        tracing::info!(target: "portcullis::auth", subject, cutoff, "every token of the subject revoked");
+        tracing::info!(
+            target: "portcullis::auth",
+            subject = subject.subject(),
+            issuer = subject.issuer(),
+            cutoff,
+            "every token of the subject at its issuer revoked"
+        );
         Ok(())
     }
 

@@ -18,16 +18,30 @@ use crate::jwt::{JwtVerifier, TokenError};
 /// borrow another issuer's configuration. A token naming no configured
 /// issuer is refused.
 ///
+/// Every issuer's keys must check `aud`: an issuer trusted beside others is
+/// usually a shared identity provider minting tokens for many APIs.
+/// [`crate::SecurityBuilder::build`] refuses a fixed-key [`JwtVerifier`]
+/// without `.audience(..)` unless it was built with `.any_audience()`.
+/// Subjects are unique per issuer only: compare [`crate::Principal::issuer`]
+/// along with the subject, as the revocation store does.
+///
 /// ```
 /// use portcullis::jwt::{Algorithm, JwtVerifier, VerificationKey};
 /// use portcullis::auth::bearer::{JwksSource, JwksVerifier, TrustedIssuers};
-/// use portcullis::Security;
+/// use portcullis::{ConfigError, Security};
 ///
-/// let local = JwtVerifier::builder()
-///     .key(VerificationKey::hmac(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap())
-///     .issuer("https://api.example.com")
-///     .build()
-///     .unwrap();
+/// let local = || {
+///     JwtVerifier::builder()
+///         .key(VerificationKey::hmac(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap())
+///         .issuer("https://api.example.com")
+/// };
+/// let unchecked = TrustedIssuers::new().issuer("https://api.example.com", local().build().unwrap());
+/// assert!(matches!(
+///     Security::builder().issuers(unchecked).build(),
+///     Err(ConfigError::IssuerWithoutAudience(_))
+/// ));
+///
+/// let local = local().audience("items-api").build().unwrap();
 /// let keycloak = JwksVerifier::builder(JwksSource::Url("https://sso.example.com/realms/main/protocol/openid-connect/certs".into()))
 ///     .issuer("https://sso.example.com/realms/main")
 ///     .audience("items-api")
@@ -115,6 +129,16 @@ impl TrustedIssuers {
             .find(|(name, _)| *name == iss)
             .map(|(_, keys)| keys)
             .ok_or(TokenError::Issuer)
+    }
+
+    /// The first issuer whose fixed-key verifier leaves `aud` unchecked
+    /// without [`JwtVerifierBuilder::any_audience`](crate::jwt::JwtVerifierBuilder::any_audience),
+    /// if any. A [`JwksVerifier`] cannot be built without that decision.
+    pub(crate) fn without_audience(&self) -> Option<&str> {
+        self.issuers
+            .iter()
+            .find(|(_, keys)| matches!(keys, IssuerKeys::Fixed(verifier) if verifier.audience_unset()))
+            .map(|(iss, _)| iss.as_str())
     }
 
     /// The first issuer configured twice, if any.

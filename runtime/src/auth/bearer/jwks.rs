@@ -3,15 +3,22 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
-use jsonwebtoken::{Algorithm, DecodingKey, decode_header};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, decode_header};
+use url::{Host, Url};
 
+use crate::clock::unix_now;
 use crate::config_error::ConfigError;
-use crate::jwt::{DEFAULT_LEEWAY, JwtVerifier, TokenError, VerificationKey};
+use crate::jwt::{
+    AudienceRule, Claims, DEFAULT_LEEWAY, JwtVerifier, TokenError, VerificationKey, checked_type,
+    type_matches,
+};
 use crate::principal::Principal;
 
 /// How often the key set is fetched again unless configured otherwise.
@@ -21,6 +28,15 @@ pub const DEFAULT_JWKS_REFRESH: Duration = Duration::from_secs(15 * 60);
 /// unknown `kid` triggers at most one fetch per interval, however many
 /// requests carry it.
 pub const DEFAULT_JWKS_MIN_REFRESH: Duration = Duration::from_secs(30);
+
+/// How long a key set may go without a successful fetch unless configured
+/// otherwise: one day. Past it every token is refused until a fetch
+/// succeeds, so keys the provider withdrew (a leaked key, say) stop
+/// verifying even while the provider cannot be reached.
+pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// The shortest wait before a failed scheduled fetch is retried.
+const MIN_RETRY: Duration = Duration::from_secs(1);
 
 /// The largest JWKS document read, in bytes.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -43,8 +59,10 @@ const ASYMMETRIC: &[Algorithm] = &[
 #[derive(Debug, Clone)]
 pub enum JwksSource {
     /// An `https://…/.well-known/jwks.json` URL, fetched with a 5 second
-    /// timeout and without following redirects. Plain `http` is meant for
-    /// loopback addresses only and logs a warning elsewhere.
+    /// timeout and without following redirects. Plain `http` is accepted
+    /// for a loopback host only (127.0.0.0/8, `::1`, `localhost`), and a
+    /// URL with user info (`user@host`) is refused;
+    /// [`JwksVerifierBuilder::build`] checks both.
     Url(String),
     /// A file on disk, read again on every refresh.
     File(PathBuf),
@@ -83,12 +101,22 @@ impl std::error::Error for JwksError {}
 ///
 /// The application starts without the keys (an identity provider that is
 /// down does not stop it); until a key set arrives every token is refused.
-/// A token whose `kid` is not in the current set triggers a refresh, but at
-/// most one per minimum interval across all requests, so garbage `kid`s
+/// A token whose `kid` is not in the current set triggers a refresh, but
+/// only when its payload holds claims this verifier could accept (JSON with
+/// the right claim types, an accepted `iss`, `aud` and `typ`, not expired),
+/// and at most one per minimum interval across all requests, so garbage
 /// cannot make Portcullis hammer the provider. A failed refresh keeps the
-/// last good set. [`JwksVerifier::spawn_refresh`] also refreshes on a
-/// schedule. Only asymmetric keys with a `kid` are taken; each is bound to
-/// its `alg` (or the one its curve or type implies).
+/// last good set, but only up to its maximum age
+/// ([`DEFAULT_JWKS_MAX_AGE`]); past it every token is refused until a
+/// fetch succeeds. [`JwksVerifier::spawn_refresh`] also refreshes on a
+/// schedule, which the minimum interval does not hold back. Only asymmetric
+/// keys with a `kid` are taken; each is bound to its `alg` (or the one its
+/// curve or type implies).
+///
+/// An audience is required: a shared identity provider mints tokens for
+/// many APIs, and a token minted for another must not pass here. Call
+/// [`.audience(..)`](JwksVerifierBuilder::audience), or
+/// [`.any_audience()`](JwksVerifierBuilder::any_audience) to accept them all.
 ///
 /// ```no_run
 /// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
@@ -98,6 +126,7 @@ impl std::error::Error for JwksError {}
 /// let jwks = JwksVerifier::builder(JwksSource::Url("https://idp.example.com/.well-known/jwks.json".into()))
 ///     .issuer("https://idp.example.com/")
 ///     .audience("items-api")
+///     .require_type("at+jwt")
 ///     .build()?;
 /// if let Err(error) = jwks.refresh().await {
 ///     eprintln!("keys not loaded yet, tokens are refused until they are: {error}");
@@ -112,7 +141,9 @@ impl std::error::Error for JwksError {}
 pub struct JwksVerifier(Arc<Inner>);
 
 struct Inner {
+    /// As configured, for `Debug`.
     source: JwksSource,
+    location: Location,
     client: reqwest::Client,
     settings: Settings,
     keys: RwLock<Option<KeySet>>,
@@ -120,21 +151,45 @@ struct Inner {
     generation: AtomicU64,
     /// Single-flight refreshes: the time of the last attempt.
     refresh: tokio::sync::Mutex<Option<Instant>>,
+    /// Whether the key set's passing its maximum age has been logged since
+    /// the last successful load.
+    stale_reported: AtomicBool,
 }
 
 struct Settings {
     issuers: Vec<String>,
     audiences: Vec<String>,
+    any_audience: bool,
+    /// The required `typ`; normalized once the builder has checked it.
+    token_type: Option<String>,
     algorithms: Vec<Algorithm>,
     leeway: Duration,
     refresh_every: Duration,
     min_refresh: Duration,
+    max_age: Duration,
+}
+
+/// Where the document is read from, once the builder has checked it.
+enum Location {
+    Url(Url),
+    File(PathBuf),
 }
 
 #[derive(Clone)]
 struct KeySet {
     verifier: JwtVerifier,
     kids: Arc<[String]>,
+    loaded_at: Instant,
+}
+
+impl KeySet {
+    fn has(&self, kid: &str) -> bool {
+        self.kids.iter().any(|known| known == kid)
+    }
+
+    fn is_stale(&self, max_age: Duration) -> bool {
+        self.loaded_at.elapsed() > max_age
+    }
 }
 
 /// Collects a [`JwksVerifier`]'s settings; see [`JwksVerifier::builder`].
@@ -152,8 +207,45 @@ impl JwksVerifierBuilder {
     }
 
     /// Requires `aud` to contain this audience (call again to accept several).
+    /// Without it, or [`.any_audience()`](Self::any_audience), `build` refuses.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.settings.audiences.push(audience.into());
+        self
+    }
+
+    /// Accepts tokens whatever their `aud`, including tokens the provider
+    /// minted for other APIs: only when this API means to accept them all.
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
+    ///
+    /// let source = JwksSource::Url("https://idp.example.com/jwks.json".into());
+    /// let no_audience = JwksVerifier::builder(source.clone()).build();
+    /// assert!(no_audience.unwrap_err().to_string().contains("`.any_audience()`"));
+    /// let any = JwksVerifier::builder(source).any_audience().build();
+    /// assert!(any.is_ok());
+    /// ```
+    pub fn any_audience(mut self) -> Self {
+        self.settings.any_audience = true;
+        self
+    }
+
+    /// Requires the `typ` header to be this media type, such as `at+jwt`
+    /// (RFC 9068), so an ID token from the same provider is no access
+    /// token here; tokens without `typ` are refused. See
+    /// [`JwtVerifierBuilder::require_type`](crate::jwt::JwtVerifierBuilder::require_type).
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
+    ///
+    /// let jwks = JwksVerifier::builder(JwksSource::Url("https://idp.example.com/jwks.json".into()))
+    ///     .audience("items-api")
+    ///     .require_type("at+jwt")
+    ///     .build();
+    /// assert!(jwks.is_ok());
+    /// ```
+    pub fn require_type(mut self, token_type: impl Into<String>) -> Self {
+        self.settings.token_type = Some(token_type.into());
         self
     }
 
@@ -175,14 +267,53 @@ impl JwksVerifierBuilder {
         self
     }
 
-    /// The shortest time between two fetches; 30 seconds by default.
+    /// The shortest time between two fetches that unknown `kid`s or stale
+    /// keys trigger; 30 seconds by default. Scheduled and explicit
+    /// refreshes are not held back by it.
     pub fn min_refresh_interval(mut self, interval: Duration) -> Self {
         self.settings.min_refresh = interval;
         self
     }
 
+    /// How long a key set may go without a successful fetch before every
+    /// token is refused; [`DEFAULT_JWKS_MAX_AGE`] (one day) by default. It
+    /// must exceed [`.refresh_every(..)`](Self::refresh_every).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
+    ///
+    /// let jwks = JwksVerifier::builder(JwksSource::Url("https://idp.example.com/jwks.json".into()))
+    ///     .audience("items-api")
+    ///     .refresh_every(Duration::from_secs(600))
+    ///     .max_key_set_age(Duration::from_secs(6 * 3600))
+    ///     .build();
+    /// assert!(jwks.is_ok());
+    /// ```
+    pub fn max_key_set_age(mut self, max_age: Duration) -> Self {
+        self.settings.max_age = max_age;
+        self
+    }
+
     /// Checks the settings and builds the verifier, without fetching yet.
-    pub fn build(self) -> Result<JwksVerifier, ConfigError> {
+    ///
+    /// Refuses, with a [`ConfigError`] saying what to change: no audience
+    /// decision, a URL that is not `https` (outside loopback) or carries
+    /// user info, symmetric algorithms, a refresh interval of zero, and a
+    /// maximum key-set age not above the refresh interval.
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
+    ///
+    /// let build = |url: &str| {
+    ///     JwksVerifier::builder(JwksSource::Url(url.into())).audience("items-api").build()
+    /// };
+    /// assert!(build("https://idp.example.com/jwks.json").is_ok());
+    /// assert!(build("http://127.0.0.1:8080/jwks.json").is_ok());
+    /// assert!(build("http://idp.example.com/jwks.json").is_err());
+    /// assert!(build("http://127.0.0.1:80@elsewhere.example/jwks.json").is_err());
+    /// ```
+    pub fn build(mut self) -> Result<JwksVerifier, ConfigError> {
         if self.settings.algorithms.is_empty()
             || self
                 .settings
@@ -194,15 +325,33 @@ impl JwksVerifierBuilder {
                 "a JWKS verifier accepts asymmetric algorithms only (RS*, PS*, ES256, ES384, EdDSA); list at least one",
             ));
         }
-        if let JwksSource::Url(url) = &self.source
-            && !url.starts_with("https://")
-            && !is_loopback(url)
+        let location = match &self.source {
+            JwksSource::Url(url) => Location::Url(checked_url(url)?),
+            JwksSource::File(path) => Location::File(path.clone()),
+        };
+        let settings = &mut self.settings;
+        if AudienceRule::from_settings(settings.audiences.clone(), settings.any_audience)
+            .map_err(ConfigError::BearerKeys)?
+            == AudienceRule::Unset
         {
-            tracing::warn!(
-                target: "portcullis::config",
-                url = %url,
-                "the JWKS URL is not https: anyone on the network path could substitute keys"
-            );
+            return Err(ConfigError::BearerKeys(
+                "the JWKS verifier has no audience, so it would accept tokens the provider minted for other APIs; set `.audience(..)`, or call `.any_audience()` if this API accepts tokens minted for any audience",
+            ));
+        }
+        settings.token_type = settings
+            .token_type
+            .as_deref()
+            .map(checked_type)
+            .transpose()?;
+        if settings.refresh_every.is_zero() {
+            return Err(ConfigError::BearerKeys(
+                "the JWKS refresh interval is zero; give `.refresh_every(..)` a positive duration such as 15 minutes",
+            ));
+        }
+        if settings.max_age <= settings.refresh_every {
+            return Err(ConfigError::BearerKeys(
+                "the JWKS maximum key-set age does not exceed the refresh interval, so the keys would go stale between two scheduled refreshes; raise `.max_key_set_age(..)` or lower `.refresh_every(..)`",
+            ));
         }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
@@ -213,11 +362,13 @@ impl JwksVerifierBuilder {
             })?;
         Ok(JwksVerifier(Arc::new(Inner {
             source: self.source,
+            location,
             client,
             settings: self.settings,
             keys: RwLock::new(None),
             generation: AtomicU64::new(0),
             refresh: tokio::sync::Mutex::new(None),
+            stale_reported: AtomicBool::new(false),
         })))
     }
 }
@@ -230,33 +381,62 @@ impl JwksVerifier {
             settings: Settings {
                 issuers: Vec::new(),
                 audiences: Vec::new(),
+                any_audience: false,
+                token_type: None,
                 algorithms: ASYMMETRIC.to_vec(),
                 leeway: DEFAULT_LEEWAY,
                 refresh_every: DEFAULT_JWKS_REFRESH,
                 min_refresh: DEFAULT_JWKS_MIN_REFRESH,
+                max_age: DEFAULT_JWKS_MAX_AGE,
             },
         }
     }
 
-    /// Verifies `token` with the key its `kid` names, refreshing the key set
-    /// first (rate-limited) when that `kid` is unknown.
+    /// Verifies `token` with the key its `kid` names. When that `kid` is
+    /// unknown, no key set is loaded yet, or the set is past its maximum
+    /// age, the key set is refreshed first (rate-limited), provided the
+    /// token's claims could pass this verifier; otherwise the token is
+    /// refused without a fetch.
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::{JwksSource, JwksVerifier};
+    /// use portcullis::jwt::TokenError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let jwks = JwksVerifier::builder(JwksSource::Url("http://127.0.0.1:9/jwks.json".into()))
+    ///     .audience("items-api")
+    ///     .build()
+    ///     .unwrap();
+    /// // Garbage never reaches the provider.
+    /// assert_eq!(jwks.verify("not-a-token").await.err(), Some(TokenError::Malformed));
+    /// # });
+    /// ```
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
-        let kid = decode_header(token)
-            .map_err(|_| TokenError::Malformed)?
-            .kid
-            .ok_or(TokenError::UnknownKey)?;
-        if let Some(keys) = self.current().filter(|keys| keys.kids.contains(&kid)) {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;
+        let max_age = self.0.settings.max_age;
+        if let Some(keys) = self.current()
+            && keys.has(kid)
+            && !keys.is_stale(max_age)
+        {
             return keys.verifier.verify(token);
         }
+        self.plausible(&header, token)?;
         self.refresh_rate_limited().await;
-        match self.current().filter(|keys| keys.kids.contains(&kid)) {
-            Some(keys) => keys.verifier.verify(token),
-            None => Err(TokenError::UnknownKey),
+        let keys = self.current().ok_or(TokenError::UnknownKey)?;
+        if keys.is_stale(max_age) {
+            self.report_stale(&keys);
+            return Err(TokenError::StaleKeys);
         }
+        if !keys.has(kid) {
+            return Err(TokenError::UnknownKey);
+        }
+        keys.verifier.verify(token)
     }
 
-    /// Fetches the key set now; on failure the last good set stays in use.
-    /// Returns how many keys the new set holds.
+    /// Fetches the key set now, whenever the last fetch was; on failure the
+    /// last good set stays in use (up to its maximum age). Returns how many
+    /// keys the new set holds.
     pub async fn refresh(&self) -> Result<usize, JwksError> {
         let mut last = self.0.refresh.lock().await;
         *last = Some(Instant::now());
@@ -264,12 +444,15 @@ impl JwksVerifier {
     }
 
     /// Refreshes on the configured schedule in a background task, which ends
-    /// when the last clone of this verifier is dropped. A failed fetch is
-    /// retried after the minimum interval. Call it from within a Tokio
-    /// runtime, as `tokio::spawn` requires.
+    /// when the last clone of this verifier is dropped. Scheduled fetches
+    /// are not held back by the minimum interval that limits fetches for
+    /// unknown `kid`s. A failed fetch is retried after the minimum interval
+    /// (at least a second, at most the schedule). Call it from within a
+    /// Tokio runtime, as `tokio::spawn` requires.
     pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
         let weak: Weak<Inner> = Arc::downgrade(&self.0);
-        let (every, retry) = (self.0.settings.refresh_every, self.0.settings.min_refresh);
+        let every = self.0.settings.refresh_every;
+        let retry = self.0.settings.min_refresh.max(MIN_RETRY).min(every);
         tokio::spawn(async move {
             let mut wait = Duration::ZERO;
             loop {
@@ -290,9 +473,80 @@ impl JwksVerifier {
             .unwrap_or_default()
     }
 
-    /// Changes whenever a new key set is loaded.
+    /// Changes whenever a new key set is loaded, and when the set passes
+    /// its maximum age, so cached verifications end with the keys.
     pub(crate) fn generation(&self) -> u64 {
-        self.0.generation.load(Ordering::Acquire)
+        let loads = self.0.generation.load(Ordering::Acquire);
+        let stale = self
+            .0
+            .keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|keys| keys.is_stale(self.0.settings.max_age));
+        loads.wrapping_mul(2) | u64::from(stale)
+    }
+
+    /// Refuses early, without a fetch, a token that no key set could make
+    /// pass: an algorithm or `typ` not accepted, a payload that is not a
+    /// JSON object with the expected claim types, or claims (`iss`, `aud`,
+    /// `exp`) this verifier refuses anyway.
+    fn plausible(&self, header: &Header, token: &str) -> Result<(), TokenError> {
+        let settings = &self.0.settings;
+        if !settings.algorithms.contains(&header.alg) {
+            return Err(TokenError::Algorithm);
+        }
+        if let Some(required) = &settings.token_type
+            && !type_matches(required, header.typ.as_deref())
+        {
+            return Err(TokenError::TokenType);
+        }
+        let mut parts = token.split('.');
+        let (Some(_), Some(payload), Some(_), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed)?;
+        let claims: Claims = serde_json::from_slice(&bytes).map_err(|error| {
+            if error.is_data() {
+                TokenError::Claims
+            } else {
+                TokenError::Malformed
+            }
+        })?;
+        if !settings.issuers.is_empty()
+            && !claims
+                .iss
+                .as_ref()
+                .is_some_and(|iss| settings.issuers.contains(iss))
+        {
+            return Err(TokenError::Issuer);
+        }
+        if !settings.audiences.is_empty()
+            && !audience_matches(claims.aud.as_ref(), &settings.audiences)
+        {
+            return Err(TokenError::Audience);
+        }
+        if claims.exp.saturating_add(settings.leeway.as_secs()) < unix_now() {
+            return Err(TokenError::Expired);
+        }
+        Ok(())
+    }
+
+    /// Logs, once until the next successful load, that the key set is past
+    /// its maximum age.
+    fn report_stale(&self, keys: &KeySet) {
+        if !self.0.stale_reported.swap(true, Ordering::AcqRel) {
+            tracing::error!(
+                target: "portcullis::jwks",
+                age_secs = keys.loaded_at.elapsed().as_secs(),
+                max_age_secs = self.0.settings.max_age.as_secs(),
+                "the JWKS key set is past its maximum age and could not be refreshed; every token is refused until a fetch succeeds"
+            );
+        }
     }
 
     fn current(&self) -> Option<KeySet> {
@@ -325,21 +579,46 @@ impl JwksVerifier {
                 tracing::info!(target: "portcullis::jwks", keys = count, "JWKS key set loaded");
                 *self.0.keys.write().unwrap_or_else(PoisonError::into_inner) = Some(keys);
                 self.0.generation.fetch_add(1, Ordering::Release);
+                self.0.stale_reported.store(false, Ordering::Release);
                 Ok(count)
             }
             Err(error) => {
-                tracing::warn!(target: "portcullis::jwks", error = %error, "JWKS refresh failed; keeping the last good key set");
+                let max_age = self.0.settings.max_age;
+                match self.current() {
+                    Some(keys) if !keys.is_stale(max_age) => tracing::warn!(
+                        target: "portcullis::jwks",
+                        error = %error,
+                        "JWKS refresh failed; keeping the last good key set"
+                    ),
+                    Some(_) => tracing::error!(
+                        target: "portcullis::jwks",
+                        error = %error,
+                        max_age_secs = max_age.as_secs(),
+                        "JWKS refresh failed and the last good key set is past its maximum age; every token is refused"
+                    ),
+                    None => tracing::error!(
+                        target: "portcullis::jwks",
+                        error = %error,
+                        "JWKS refresh failed and no key set was ever loaded; every token is refused"
+                    ),
+                }
                 Err(error)
             }
         }
     }
 
     async fn fetch(&self) -> Result<JwkSet, JwksError> {
-        let bytes = match &self.0.source {
-            JwksSource::Url(url) => {
+        let bytes = match &self.0.location {
+            Location::Url(url) => {
                 let unreachable =
                     |error: reqwest::Error| JwksError::Unreachable(error.without_url().to_string());
-                let mut response = self.0.client.get(url).send().await.map_err(unreachable)?;
+                let mut response = self
+                    .0
+                    .client
+                    .get(url.clone())
+                    .send()
+                    .await
+                    .map_err(unreachable)?;
                 if !response.status().is_success() {
                     return Err(JwksError::Status(response.status().as_u16()));
                 }
@@ -353,7 +632,7 @@ impl JwksVerifier {
                 }
                 bytes
             }
-            JwksSource::File(path) => {
+            Location::File(path) => {
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || std::fs::read(path))
                     .await
@@ -376,6 +655,12 @@ impl JwksVerifier {
         for audience in &settings.audiences {
             builder = builder.audience(audience.clone());
         }
+        if settings.any_audience {
+            builder = builder.any_audience();
+        }
+        if let Some(token_type) = &settings.token_type {
+            builder = builder.require_type(token_type.clone());
+        }
         let mut kids: Vec<String> = Vec::new();
         for jwk in &set.keys {
             let Some(key) = usable_key(jwk, &settings.algorithms) else {
@@ -395,23 +680,55 @@ impl JwksVerifier {
         Ok(KeySet {
             verifier,
             kids: kids.into(),
+            loaded_at: Instant::now(),
         })
     }
 }
 
-/// Whether `url` points at this machine, where plain HTTP is acceptable.
-fn is_loopback(url: &str) -> bool {
-    let rest = url.strip_prefix("http://").unwrap_or(url);
-    [
-        "127.0.0.1:",
-        "127.0.0.1/",
-        "localhost:",
-        "localhost/",
-        "[::1]:",
-        "[::1]/",
-    ]
-    .iter()
-    .any(|host| rest.starts_with(host))
+/// The JWKS URL, parsed: `https`, or `http` to this machine, without user info.
+fn checked_url(url: &str) -> Result<Url, ConfigError> {
+    let parsed = Url::parse(url).map_err(|_| {
+        ConfigError::BearerKeys(
+            "the JWKS URL does not parse; give an absolute URL such as `https://idp.example.com/.well-known/jwks.json`",
+        )
+    })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ConfigError::BearerKeys(
+            "the JWKS URL carries user info (`…@` before the host), which hides the host the keys are really fetched from; remove it",
+        ));
+    }
+    match (parsed.scheme(), parsed.host()) {
+        ("https", Some(_)) => Ok(parsed),
+        ("http", Some(host)) if is_loopback(&host) => Ok(parsed),
+        ("http", _) => Err(ConfigError::BearerKeys(
+            "the JWKS URL is plain `http` to another machine, so anyone on the network path could substitute keys; use `https://` (plain `http` is accepted for 127.0.0.0/8, ::1 and localhost only)",
+        )),
+        _ => Err(ConfigError::BearerKeys(
+            "the JWKS URL must be `https://host/…` (or `http://` to a loopback address); for keys on disk use `JwksSource::File`",
+        )),
+    }
+}
+
+/// Whether `host` is this machine, where plain HTTP is acceptable.
+fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// Whether the `aud` claim (a string or an array of strings) names one of `accepted`.
+fn audience_matches(aud: Option<&serde_json::Value>, accepted: &[String]) -> bool {
+    let names = |name: &serde_json::Value| {
+        name.as_str()
+            .is_some_and(|name| accepted.iter().any(|audience| audience == name))
+    };
+    match aud {
+        Some(serde_json::Value::Array(values)) => values.iter().any(names),
+        Some(value) => names(value),
+        None => false,
+    }
 }
 
 /// The key of `jwk`, bound to its algorithm, when it is a signing key with a
@@ -454,6 +771,9 @@ impl fmt::Debug for JwksVerifier {
             .field("kids", &self.kids())
             .field("issuers", &self.0.settings.issuers)
             .field("audiences", &self.0.settings.audiences)
+            .field("any_audience", &self.0.settings.any_audience)
+            .field("token_type", &self.0.settings.token_type)
+            .field("max_key_set_age", &self.0.settings.max_age)
             .finish_non_exhaustive()
     }
 }

@@ -25,7 +25,8 @@ enum Keys {
 
 impl BearerTokens {
     /// Chooses from the security builder's settings; more than one source of
-    /// keys is refused rather than guessing which one a token needs.
+    /// keys is refused rather than guessing which one a token needs, and so
+    /// is a trusted issuer whose keys would accept any audience unasked.
     pub(crate) fn choose(
         fixed: Option<JwtVerifier>,
         jwks: Option<JwksVerifier>,
@@ -45,6 +46,9 @@ impl BearerTokens {
                     return Err(ConfigError::BearerKeys(
                         "an issuer is listed twice in `TrustedIssuers`; list each once",
                     ));
+                }
+                if let Some(issuer) = issuers.without_audience() {
+                    return Err(ConfigError::IssuerWithoutAudience(issuer.to_owned()));
                 }
                 Keys::Several(issuers)
             }

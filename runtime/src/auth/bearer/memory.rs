@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::revocation::{RevocationError, RevocationStore};
+use super::revocation::{RevocationError, RevocationStore, SubjectId};
 use crate::clock::unix_now;
 use crate::future::BoxFuture;
 
@@ -25,8 +25,9 @@ const PURGE_INTERVAL: u64 = 30;
 ///
 /// Memory stays bounded: a revoked token is kept only until its `exp` plus a
 /// grace period (which must exceed the verifier's leeway), under a fixed-size
-/// digest of its `jti`; a subject's cut-off only until every token issued
-/// before it has expired (the longest token lifetime plus the grace period).
+/// digest of its `jti`; a subject's cut-off (kept per issuer and subject)
+/// only until every token issued before it has expired (the longest token
+/// lifetime plus the grace period).
 /// Expired entries are swept on writes. Clones share the same entries.
 ///
 /// ```
@@ -54,7 +55,7 @@ struct Inner {
 struct State {
     /// SHA-256 of a revoked `jti` → when the entry may be forgotten.
     tokens: HashMap<[u8; 32], u64>,
-    /// Subject → (cut-off, when the entry may be forgotten).
+    /// [`SubjectId::storage_key`] → (cut-off, when the entry may be forgotten).
     subjects: HashMap<String, (u64, u64)>,
     next_purge: u64,
 }
@@ -167,7 +168,7 @@ impl RevocationStore for InMemoryRevocationStore {
 
     fn revoke_all_before<'a>(
         &'a self,
-        subject: &'a str,
+        subject: SubjectId<'a>,
         time: u64,
     ) -> BoxFuture<'a, Result<(), RevocationError>> {
         Box::pin(async move {
@@ -179,7 +180,7 @@ impl RevocationStore for InMemoryRevocationStore {
                 .saturating_add(self.grace);
             let entry = state
                 .subjects
-                .entry(subject.to_owned())
+                .entry(subject.storage_key())
                 .or_insert((time, forget_at));
             if time >= entry.0 {
                 *entry = (time, forget_at);
@@ -190,14 +191,14 @@ impl RevocationStore for InMemoryRevocationStore {
 
     fn revoked_before<'a>(
         &'a self,
-        subject: &'a str,
+        subject: SubjectId<'a>,
     ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>> {
         Box::pin(async move {
             let now = unix_now();
             Ok(self
                 .lock()
                 .subjects
-                .get(subject)
+                .get(&subject.storage_key())
                 .filter(|(_, forget_at)| *forget_at > now)
                 .map(|(cutoff, _)| *cutoff))
         })
@@ -218,6 +219,12 @@ impl fmt::Debug for InMemoryRevocationStore {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    const ISS: Option<&str> = Some("https://sso.test");
+
+    fn sub(subject: &str) -> SubjectId<'_> {
+        SubjectId::new(ISS, subject)
+    }
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -253,17 +260,17 @@ mod tests {
                 state.tokens.insert(digest("old"), now - 1);
                 state
                     .subjects
-                    .insert("old-subject".into(), (now - 100, now - 1));
+                    .insert(sub("old-subject").storage_key(), (now - 100, now - 1));
                 // No sweep on the writes below: the explicit purge is under test.
                 state.next_purge = u64::MAX;
             }
             store.revoke("kept", now + 600).await.unwrap();
-            store.revoke_all_before("bob", now).await.unwrap();
+            store.revoke_all_before(sub("bob"), now).await.unwrap();
             assert_eq!(store.len(), 4);
             store.purge_expired();
             assert_eq!(store.len(), 2);
             assert!(store.is_revoked("kept").await.unwrap());
-            assert_eq!(store.revoked_before("bob").await.unwrap(), Some(now));
+            assert_eq!(store.revoked_before(sub("bob")).await.unwrap(), Some(now));
         });
     }
 
@@ -287,12 +294,35 @@ mod tests {
         block_on(async {
             let store = InMemoryRevocationStore::new();
             let now = unix_now();
-            store.revoke_all_before("alice", now).await.unwrap();
-            store.revoke_all_before("alice", now - 100).await.unwrap();
-            assert_eq!(store.revoked_before("alice").await.unwrap(), Some(now));
-            store.revoke_all_before("alice", now + 5).await.unwrap();
-            assert_eq!(store.revoked_before("alice").await.unwrap(), Some(now + 5));
-            assert_eq!(store.revoked_before("bob").await.unwrap(), None);
+            store.revoke_all_before(sub("alice"), now).await.unwrap();
+            store
+                .revoke_all_before(sub("alice"), now - 100)
+                .await
+                .unwrap();
+            assert_eq!(store.revoked_before(sub("alice")).await.unwrap(), Some(now));
+            store
+                .revoke_all_before(sub("alice"), now + 5)
+                .await
+                .unwrap();
+            assert_eq!(
+                store.revoked_before(sub("alice")).await.unwrap(),
+                Some(now + 5)
+            );
+            assert_eq!(store.revoked_before(sub("bob")).await.unwrap(), None);
+        });
+    }
+
+    #[test]
+    fn cutoffs_are_kept_per_issuer() {
+        block_on(async {
+            let store = InMemoryRevocationStore::new();
+            let now = unix_now();
+            store.revoke_all_before(sub("alice"), now).await.unwrap();
+            let elsewhere = SubjectId::new(Some("https://partner.test"), "alice");
+            assert_eq!(store.revoked_before(elsewhere).await.unwrap(), None);
+            let without_issuer = SubjectId::new(None, "alice");
+            assert_eq!(store.revoked_before(without_issuer).await.unwrap(), None);
+            assert_eq!(store.revoked_before(sub("alice")).await.unwrap(), Some(now));
         });
     }
 }

@@ -3,7 +3,7 @@
 //! screening.
 //!
 //! [`crate::SecurityBuilder`] assembles them; the guard of a bearer route
-//! asks [`BearerAuth`] for the caller.
+//! asks `BearerAuth` for the caller.
 
 mod cache;
 mod issuers;
@@ -21,11 +21,11 @@ use http::request::Parts;
 pub use cache::{CachedVerifier, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL};
 pub use issuers::{IssuerKeys, TrustedIssuers};
 pub use jwks::{
-    DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_REFRESH, JwksError, JwksSource, JwksVerifier,
-    JwksVerifierBuilder,
+    DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_REFRESH, JwksError, JwksSource,
+    JwksVerifier, JwksVerifierBuilder,
 };
 pub use memory::{DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_GRACE, InMemoryRevocationStore};
-pub use revocation::{RevocationError, RevocationStore};
+pub use revocation::{RevocationError, RevocationStore, SubjectId};
 pub use sources::{CustomTokenSource, TokenSources};
 
 use self::keys::BearerTokens;

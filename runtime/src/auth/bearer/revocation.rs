@@ -17,8 +17,89 @@ impl fmt::Display for RevocationError {
 
 impl std::error::Error for RevocationError {}
 
+/// A subject as its issuer names it: the pair (`iss`, `sub`).
+///
+/// Subjects are unique per issuer only, so when several issuers are trusted
+/// the same `sub` may name two different people; a "logout everywhere"
+/// cut-off is therefore kept per pair. The issuer is `None` for credentials
+/// without `iss` (HTTP Basic, or tokens of a verifier that requires none),
+/// and such a subject is distinct from every subject of a named issuer.
+///
+/// ```
+/// use portcullis::auth::bearer::SubjectId;
+///
+/// let sso = SubjectId::new(Some("https://sso.example.com"), "alice");
+/// let partner = SubjectId::new(Some("https://partner.example.com"), "alice");
+/// assert_ne!(sso, partner);
+/// assert_ne!(sso.storage_key(), partner.storage_key());
+/// assert_eq!(sso.subject(), "alice");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubjectId<'a> {
+    issuer: Option<&'a str>,
+    subject: &'a str,
+}
+
+impl<'a> SubjectId<'a> {
+    /// The subject `subject` of `issuer` (`None`: a credential without `iss`).
+    pub const fn new(issuer: Option<&'a str>, subject: &'a str) -> Self {
+        Self { issuer, subject }
+    }
+
+    /// The caller's subject, with the issuer of its token.
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::SubjectId;
+    /// use portcullis::{Principal, Scheme};
+    ///
+    /// let caller = Principal::new("bob", vec![], vec![], Scheme::Basic);
+    /// assert_eq!(SubjectId::of(&caller), SubjectId::new(None, "bob"));
+    /// ```
+    pub fn of(principal: &'a Principal) -> Self {
+        Self::new(principal.issuer(), principal.subject())
+    }
+
+    /// The issuer (`iss`), if the credential names one.
+    pub const fn issuer(&self) -> Option<&'a str> {
+        self.issuer
+    }
+
+    /// The subject (`sub`, or the Basic username).
+    pub const fn subject(&self) -> &'a str {
+        self.subject
+    }
+
+    /// One string for the pair, for stores keyed by strings (Redis, a
+    /// table column): distinct pairs always give distinct keys, whatever
+    /// characters issuer and subject hold. `-:sub` without issuer,
+    /// `len:issuer:sub` with one (`len` the issuer's length in bytes).
+    ///
+    /// ```
+    /// use portcullis::auth::bearer::SubjectId;
+    ///
+    /// assert_eq!(SubjectId::new(None, "alice").storage_key(), "-:alice");
+    /// assert_eq!(SubjectId::new(Some("https://a"), "alice").storage_key(), "9:https://a:alice");
+    /// ```
+    pub fn storage_key(&self) -> String {
+        match self.issuer {
+            Some(issuer) => format!("{}:{issuer}:{}", issuer.len(), self.subject),
+            None => format!("-:{}", self.subject),
+        }
+    }
+}
+
+impl fmt::Display for SubjectId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.issuer {
+            Some(issuer) => write!(f, "{:?} at {issuer:?}", self.subject),
+            None => write!(f, "{:?}", self.subject),
+        }
+    }
+}
+
 /// Where revoked tokens are remembered: single tokens by `jti`, and per
-/// subject a time before which every token is refused ("logout everywhere").
+/// subject of an issuer ([`SubjectId`]) a time before which every token is
+/// refused ("logout everywhere").
 ///
 /// The bearer guard asks it about every verified token once
 /// [`crate::SecurityBuilder::revocation`] installs it; an error refuses the
@@ -27,15 +108,22 @@ impl std::error::Error for RevocationError {}
 /// (Redis, a database) lets every instance refuse the same tokens.
 ///
 /// ```
-/// use portcullis::auth::bearer::{InMemoryRevocationStore, RevocationStore};
+/// use portcullis::auth::bearer::{InMemoryRevocationStore, RevocationStore, SubjectId};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = InMemoryRevocationStore::new();
 /// # use std::time::{SystemTime, UNIX_EPOCH};
-/// let in_an_hour = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
-/// store.revoke("2f1c…", in_an_hour).await.unwrap();
+/// let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+/// store.revoke("2f1c…", now + 3600).await.unwrap();
 /// assert!(store.is_revoked("2f1c…").await.unwrap());
 /// assert!(!store.is_revoked("another").await.unwrap());
+///
+/// // "Logout everywhere" for alice of one issuer leaves alice of another alone.
+/// let sso = SubjectId::new(Some("https://sso.example.com"), "alice");
+/// let partner = SubjectId::new(Some("https://partner.example.com"), "alice");
+/// store.revoke_all_before(sso, now).await.unwrap();
+/// assert_eq!(store.revoked_before(sso).await.unwrap(), Some(now));
+/// assert_eq!(store.revoked_before(partner).await.unwrap(), None);
 /// # });
 /// ```
 #[diagnostic::on_unimplemented(
@@ -53,24 +141,28 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Whether the token `jti` was revoked and has not yet expired.
     fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, RevocationError>>;
 
-    /// Refuses every token of `subject` issued (`iat`) before `time`. A later
-    /// call with an earlier time does not move the cut-off back.
+    /// Refuses every token of `subject` (of its issuer only) issued (`iat`)
+    /// before `time`. A later call with an earlier time does not move the
+    /// cut-off back. Key the entry by the whole pair, for example with
+    /// [`SubjectId::storage_key`], never by the subject alone.
     fn revoke_all_before<'a>(
         &'a self,
-        subject: &'a str,
+        subject: SubjectId<'a>,
         time: u64,
     ) -> BoxFuture<'a, Result<(), RevocationError>>;
 
-    /// The cut-off set by [`RevocationStore::revoke_all_before`], if any.
+    /// The cut-off set by [`RevocationStore::revoke_all_before`] for exactly
+    /// this issuer and subject, if any.
     fn revoked_before<'a>(
         &'a self,
-        subject: &'a str,
+        subject: SubjectId<'a>,
     ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>>;
 }
 
 /// Refuses `principal` if its token was revoked: its `jti` is listed, or it
-/// was issued before its subject's cut-off (a token without `iat` counts as
-/// issued before any cut-off). A store error refuses too.
+/// was issued before the cut-off of its subject at its issuer (a token
+/// without `iat` counts as issued before any cut-off). A store error
+/// refuses too.
 pub(crate) async fn screen(
     store: Option<&dyn RevocationStore>,
     principal: Principal,
@@ -88,7 +180,7 @@ pub(crate) async fn screen(
         return Err("revoked");
     }
     if let Some(cutoff) = store
-        .revoked_before(principal.subject())
+        .revoked_before(SubjectId::of(&principal))
         .await
         .map_err(refused)?
         && principal.issued_at().is_none_or(|iat| iat < cutoff)
