@@ -27,7 +27,7 @@ mod vocabulary;
 pub use audit::AUDIT_TARGET;
 pub use basic::{
     BasicAuth, BasicError, BoxFuture, InMemoryUserStore, PasswordHashError, StoreError, UserRecord,
-    UserStore, hash_password, verify_password,
+    UserStore, hash_password, hash_passwords, verify_password,
 };
 pub use config_error::ConfigError;
 pub use guard::Guard;

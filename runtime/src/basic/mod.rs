@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
 
-pub use password::{PasswordHashError, hash_password, verify_password};
+pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 pub use store::{BoxFuture, InMemoryUserStore, StoreError, UserRecord, UserStore};
 
 use crate::config_error::ConfigError;
@@ -60,11 +60,8 @@ impl BasicAuth {
         let challenge =
             HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
                 .map_err(|_| ConfigError::InvalidRealm)?;
-        // A hash of a random password, verified when the user is unknown.
-        let mut random = [0_u8; 24];
-        getrandom::fill(&mut random).map_err(|_| ConfigError::InvalidRealm)?;
-        let decoy =
-            hash_password(&STANDARD.encode(random)).map_err(|_| ConfigError::InvalidRealm)?;
+        // Verified when the user is unknown, so that costs as much as a known one.
+        let decoy = password::decoy_hash().map_err(|_| ConfigError::InvalidRealm)?;
         Ok(Self {
             store: Arc::new(store),
             challenge,

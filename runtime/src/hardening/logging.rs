@@ -116,8 +116,16 @@ impl JsonLogs {
     }
 }
 
+/// How many lines may wait for the writer thread before a request waits.
+///
+/// tracing-appender's default (128,000) sets aside and touches 4 MB at start
+/// for the queue alone; a few thousand lines cover any burst the writer
+/// thread cannot absorb at once.
+const QUEUED_LINES: usize = 4096;
+
 fn non_blocking(writer: Box<dyn Write + Send>) -> (NonBlocking, WorkerGuard) {
     NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUED_LINES)
         .lossy(false)
         .thread_name("portcullis-log")
         .finish(writer)
