@@ -258,6 +258,16 @@ mod tests {
     }
 
     #[test]
+    fn ids_stay_distinct_across_blocks() {
+        let ids: Vec<_> = (0..3 * IDS_PER_BLOCK)
+            .map(|_| RequestId::generate().as_str().to_owned())
+            .collect();
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert!(ids.iter().all(|id| id.len() == ID_LEN));
+    }
+
+    #[test]
     fn only_sane_client_ids_are_kept() {
         assert!(RequestId::accept(&HeaderValue::from_static("abc-123_x.y:z")).is_some());
         assert!(RequestId::accept(&HeaderValue::from_static("")).is_none());

@@ -110,7 +110,8 @@ where
                 response: Some(Response::new(Body::empty())),
             }
         } else {
-            let _entered = record.span().enter();
+            // The span is entered where handlers run, in `poll`; `call` only
+            // builds the inner future, and entering costs a dispatch each way.
             match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
                 Ok(future) => Stage::Running { future },
                 Err(payload) => Stage::Answered {
