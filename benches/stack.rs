@@ -9,8 +9,14 @@
 //! ```text
 //! STACK_COST=hardened:1000 valgrind --tool=callgrind target/release/deps/stack-…
 //! ```
+//!
+//! `STACK_ALLOCS=<variant>:<requests>` counts the allocations (all threads,
+//! the log writer's included) over that many requests after a warm-up and
+//! prints them per request. The counting allocator is installed in every
+//! mode; it adds two relaxed atomic increments to each allocation.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+use std::alloc::System;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -21,9 +27,13 @@ use axum::routing::get;
 use criterion::{Criterion, criterion_group};
 use http_body_util::BodyExt;
 use portcullis::hardening::{
-    AccessLogLayer, Hardening, JsonLogs, RequestIdLayer, SecurityHeadersLayer,
+    AccessLogLayer, CorsPolicy, Hardening, JsonLogs, RequestIdLayer, SecurityHeadersLayer,
 };
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tower::{ServiceBuilder, ServiceExt};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 fn routes() -> Router {
     Router::new().route(
@@ -38,6 +48,11 @@ fn app(variant: &str) -> Router {
         "bare" => routes(),
         // every layer, with the request span
         "hardened" => Hardening::new().apply(routes()).unwrap(),
+        // every layer with a CORS allow-list, as the showcase runs it
+        "hardened_cors" => Hardening::new()
+            .cors(CorsPolicy::allow_origins(["https://example.com"]))
+            .apply(routes())
+            .unwrap(),
         // every layer, one log event per request and no span
         "hardened_event_only" => Hardening::new()
             .access_log(AccessLogLayer::event_only())
@@ -54,7 +69,13 @@ fn app(variant: &str) -> Router {
     }
 }
 
-const VARIANTS: [&str; 4] = ["bare", "headers_id_log", "hardened_event_only", "hardened"];
+const VARIANTS: [&str; 5] = [
+    "bare",
+    "headers_id_log",
+    "hardened_event_only",
+    "hardened",
+    "hardened_cors",
+];
 
 async fn one_request(app: &Router) {
     let request = Request::get("/items/42").body(Body::empty()).unwrap();
@@ -104,6 +125,35 @@ fn main() {
     let (dispatch, _guard) = JsonLogs::to_writer(std::io::sink()).build().unwrap();
     tracing::dispatcher::set_global_default(dispatch).unwrap();
 
+    if let Ok(spec) = std::env::var("STACK_ALLOCS") {
+        let (variant, count) = spec.split_once(':').unwrap();
+        let count: usize = count.parse().unwrap();
+        let app = app(variant);
+        let rt = runtime();
+        rt.block_on(async {
+            for _ in 0..100 {
+                one_request(&app).await;
+            }
+        });
+        // let the log writer drain the warm-up lines before counting
+        std::thread::sleep(Duration::from_millis(100));
+        let region = Region::new(GLOBAL);
+        rt.block_on(async {
+            for _ in 0..count {
+                one_request(&app).await;
+            }
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let change = region.change();
+        let per_request = |n: usize| n as f64 / count as f64;
+        eprintln!(
+            "{variant}: {:.2} allocations, {:.2} reallocations, {:.2} deallocations per request",
+            per_request(change.allocations),
+            per_request(change.reallocations),
+            per_request(change.deallocations),
+        );
+        return;
+    }
     if let Ok(spec) = std::env::var("STACK_COST") {
         let (variant, count) = spec.split_once(':').unwrap();
         let count: u64 = count.parse().unwrap();

@@ -45,7 +45,7 @@ pub struct AccessLogLayer {
 
 /// Whether requests run in a `request` span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SpanMode {
+pub(crate) enum SpanMode {
     WithSpan,
     EventOnly,
 }
@@ -57,6 +57,11 @@ impl Default for AccessLogLayer {
 }
 
 impl AccessLogLayer {
+    /// Whether requests run in a span.
+    pub(crate) fn span_mode(&self) -> SpanMode {
+        self.span
+    }
+
     /// Logs each request and runs it in a `request` span.
     pub fn new() -> Self {
         Self {
@@ -119,6 +124,72 @@ impl PathLabel {
     }
 }
 
+/// What the access log keeps of a request until its answer is ready.
+pub(crate) struct AccessRecord {
+    span: Span,
+    start: Instant,
+    method: Method,
+    path: PathLabel,
+    request_id: Option<RequestId>,
+}
+
+impl AccessRecord {
+    /// Hides the request's credentials and notes what the log line needs;
+    /// `request_id` is the id already given to the request, if any.
+    pub(crate) fn begin<B>(
+        request: &mut Request<B>,
+        start: Instant,
+        request_id: Option<RequestId>,
+        span: SpanMode,
+    ) -> Self {
+        redact(request.headers_mut());
+        let path = match request.extensions().get::<MatchedPath>() {
+            Some(matched) => PathLabel::Matched(matched.clone()),
+            None => PathLabel::Raw(request.uri().clone()),
+        };
+        let span = match span {
+            SpanMode::WithSpan => tracing::info_span!(
+                target: ACCESS_TARGET,
+                "request",
+                request_id = request_id.as_ref().map_or("-", RequestId::as_str)
+            ),
+            SpanMode::EventOnly => Span::none(),
+        };
+        Self {
+            span,
+            start,
+            method: request.method().clone(),
+            path,
+            request_id,
+        }
+    }
+
+    /// When the request arrived.
+    pub(crate) fn started(&self) -> Instant {
+        self.start
+    }
+
+    /// The request's span, entered around every call into the inner service.
+    pub(crate) fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Hides the answer's credentials and logs the request.
+    pub(crate) fn finish<B>(&self, response: &mut Response<B>) {
+        redact(response.headers_mut());
+        let latency_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let status = response.status().as_u16();
+        let request_id = self.request_id.as_ref().map_or("-", RequestId::as_str);
+        let method = self.method.as_str();
+        let path = self.path.as_str();
+        if response.status().is_server_error() {
+            tracing::error!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
+        } else {
+            tracing::info!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
+        }
+    }
+}
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AccessLog<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
@@ -133,33 +204,10 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let start = Instant::now();
-        redact(request.headers_mut());
-        let path = match request.extensions().get::<MatchedPath>() {
-            Some(matched) => PathLabel::Matched(matched.clone()),
-            None => PathLabel::Raw(request.uri().clone()),
-        };
         let request_id = request.extensions().get::<RequestId>().cloned();
-        let span = match self.span {
-            SpanMode::WithSpan => tracing::info_span!(
-                target: ACCESS_TARGET,
-                "request",
-                request_id = request_id.as_ref().map_or("-", RequestId::as_str)
-            ),
-            SpanMode::EventOnly => Span::none(),
-        };
-        let method = request.method().clone();
-        let inner = {
-            let _entered = span.enter();
-            self.inner.call(request)
-        };
-        AccessLogFuture {
-            inner,
-            span,
-            start,
-            method,
-            path,
-            request_id,
-        }
+        let record = AccessRecord::begin(&mut request, start, request_id, self.span);
+        let inner = record.span().in_scope(|| self.inner.call(request));
+        AccessLogFuture { inner, record }
     }
 }
 
@@ -168,11 +216,7 @@ pin_project_lite::pin_project! {
     pub struct AccessLogFuture<F> {
         #[pin]
         inner: F,
-        span: Span,
-        start: Instant,
-        method: Method,
-        path: PathLabel,
-        request_id: Option<RequestId>,
+        record: AccessRecord,
     }
 }
 
@@ -185,21 +229,11 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = {
-            let _entered = this.span.enter();
+            let _entered = this.record.span().enter();
             ready!(this.inner.poll(cx))
         };
         let mut response = result?;
-        redact(response.headers_mut());
-        let latency_us = u64::try_from(this.start.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let status = response.status().as_u16();
-        let request_id = this.request_id.as_ref().map_or("-", RequestId::as_str);
-        let method = this.method.as_str();
-        let path = this.path.as_str();
-        if response.status().is_server_error() {
-            tracing::error!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
-        } else {
-            tracing::info!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
-        }
+        this.record.finish(&mut response);
         Poll::Ready(Ok(response))
     }
 }

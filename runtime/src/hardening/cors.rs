@@ -2,8 +2,12 @@
 
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderName, HeaderValue, Method};
+use http::header::{
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+    AUTHORIZATION, CONTENT_TYPE, ORIGIN, VARY,
+};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::request_id::X_REQUEST_ID;
@@ -128,11 +132,50 @@ impl CorsPolicy {
 
     /// Checks the policy and builds tower-http's layer.
     pub fn build(self) -> Result<CorsLayer, ConfigError> {
-        let allow_origin = match self.origins {
-            Origins::Any if self.credentials => {
-                return Err(ConfigError::CorsWildcardWithCredentials);
-            }
-            Origins::Any => AllowOrigin::any(),
+        let origins = self.checked_origins()?;
+        let allow_origin = match origins {
+            AllowedOrigins::Any => AllowOrigin::any(),
+            AllowedOrigins::List(values) => AllowOrigin::list(values),
+        };
+        Ok(CorsLayer::new()
+            .allow_origin(allow_origin)
+            .allow_credentials(self.credentials)
+            .allow_methods(self.methods)
+            .allow_headers(self.headers)
+            .expose_headers(self.expose)
+            .max_age(self.max_age))
+    }
+
+    /// Checks the policy and encodes every answer header once, for the
+    /// combined service of [`super::Hardening`]; it answers as the layer of
+    /// [`CorsPolicy::build`] does.
+    pub(crate) fn rules(self) -> Result<CorsRules, ConfigError> {
+        let origins = self.checked_origins()?;
+        let encode = |text: String| {
+            HeaderValue::try_from(text.as_str()).map_err(|_| {
+                ConfigError::SecurityHeader(format!("`{text}` is not a valid CORS header value"))
+            })
+        };
+        let methods = self.methods.iter().map(Method::as_str);
+        let headers = self.headers.iter().map(HeaderName::as_str);
+        let expose = self.expose.iter().map(HeaderName::as_str);
+        Ok(CorsRules {
+            origins,
+            credentials: self.credentials,
+            methods: encode(methods.collect::<Vec<_>>().join(","))?,
+            headers: encode(headers.collect::<Vec<_>>().join(","))?,
+            expose: match self.expose.is_empty() {
+                true => None,
+                false => Some(encode(expose.collect::<Vec<_>>().join(","))?),
+            },
+            max_age: HeaderValue::from(self.max_age.as_secs()),
+        })
+    }
+
+    fn checked_origins(&self) -> Result<AllowedOrigins, ConfigError> {
+        match &self.origins {
+            Origins::Any if self.credentials => Err(ConfigError::CorsWildcardWithCredentials),
+            Origins::Any => Ok(AllowedOrigins::Any),
             Origins::List(origins) => {
                 let mut values = Vec::with_capacity(origins.len());
                 for origin in origins {
@@ -145,19 +188,79 @@ impl CorsPolicy {
                                 "* (use `CorsPolicy::any_origin()` for every origin)".to_owned(),
                             ));
                         }
-                        _ => values.push(check_origin(&origin)?),
+                        _ => values.push(check_origin(origin)?),
                     }
                 }
-                AllowOrigin::list(values)
+                Ok(AllowedOrigins::List(values))
             }
-        };
-        Ok(CorsLayer::new()
-            .allow_origin(allow_origin)
-            .allow_credentials(self.credentials)
-            .allow_methods(self.methods)
-            .allow_headers(self.headers)
-            .expose_headers(self.expose)
-            .max_age(self.max_age))
+        }
+    }
+}
+
+/// The origins a checked policy allows.
+#[derive(Debug, Clone)]
+enum AllowedOrigins {
+    Any,
+    List(Vec<HeaderValue>),
+}
+
+/// A checked [`CorsPolicy`] with its answer headers encoded once.
+///
+/// It answers like tower-http's layer: every OPTIONS request is a preflight
+/// answered here; `Vary: origin` (appended) when the answer depends on the
+/// origin; `Access-Control-Allow-Origin` for an allowed origin (`*` for
+/// any); `Access-Control-Allow-Credentials` when configured; the allowed
+/// methods, headers and max age on preflights, the exposed headers on other
+/// answers.
+#[derive(Debug, Clone)]
+pub(crate) struct CorsRules {
+    origins: AllowedOrigins,
+    credentials: bool,
+    methods: HeaderValue,
+    headers: HeaderValue,
+    expose: Option<HeaderValue>,
+    max_age: HeaderValue,
+}
+
+/// How many headers [`CorsRules::answer`] adds at most.
+pub(crate) const MAX_CORS_HEADERS: usize = 6;
+
+impl CorsRules {
+    /// The allowed origin to grant, read from the request's `Origin`.
+    pub(crate) fn grant(&self, request: &HeaderMap) -> Option<HeaderValue> {
+        match &self.origins {
+            AllowedOrigins::Any => Some(HeaderValue::from_static("*")),
+            AllowedOrigins::List(allowed) => {
+                let origin = request.get(ORIGIN)?;
+                allowed
+                    .iter()
+                    .any(|value| value.as_bytes() == origin.as_bytes())
+                    .then(|| origin.clone())
+            }
+        }
+    }
+
+    /// Adds the CORS headers to an answer (a preflight's when `preflight`).
+    pub(crate) fn answer(&self, map: &mut HeaderMap, grant: Option<HeaderValue>, preflight: bool) {
+        if let AllowedOrigins::List(_) = self.origins {
+            map.append(VARY, HeaderValue::from_static("origin"));
+        }
+        if let Some(origin) = grant {
+            map.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
+        if self.credentials {
+            map.insert(
+                ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+        }
+        if preflight {
+            map.insert(ACCESS_CONTROL_ALLOW_METHODS, self.methods.clone());
+            map.insert(ACCESS_CONTROL_ALLOW_HEADERS, self.headers.clone());
+            map.insert(ACCESS_CONTROL_MAX_AGE, self.max_age.clone());
+        } else if let Some(expose) = &self.expose {
+            map.insert(ACCESS_CONTROL_EXPOSE_HEADERS, expose.clone());
+        }
     }
 }
 

@@ -96,7 +96,7 @@ pub fn problem_for_status(status: StatusCode) -> Problem {
 
 /// Whether `response` is an error without a document of its own: no content
 /// type, or a text one (axum's rejections, tower-http's limits).
-fn needs_problem<B>(response: &Response<B>) -> bool {
+pub(crate) fn needs_problem<B>(response: &Response<B>) -> bool {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return false;

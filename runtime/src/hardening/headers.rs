@@ -10,7 +10,7 @@ use http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS, X_XSS_PROTECTION,
 };
-use http::{HeaderName, HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
 use crate::config_error::ConfigError;
@@ -174,6 +174,11 @@ impl SecurityHeadersLayer {
         }
     }
 
+    /// The headers, shared, for the combined hardening service.
+    pub(crate) fn shared(&self) -> Arc<[(HeaderName, HeaderValue)]> {
+        Arc::clone(&self.headers)
+    }
+
     /// The headers this layer sets, in order.
     pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
         self.headers.iter().map(|(name, value)| (name, value))
@@ -238,12 +243,17 @@ where
         let mut response = ready!(this.inner.poll(cx))?;
         let map = response.headers_mut();
         map.reserve(this.headers.len());
-        for (name, value) in this.headers.iter() {
-            if let http::header::Entry::Vacant(slot) = map.entry(name.clone()) {
-                slot.insert(value.clone());
-            }
-        }
+        set_vacant(map, this.headers);
         Poll::Ready(Ok(response))
+    }
+}
+
+/// Sets each of `headers` that `map` does not hold yet.
+pub(crate) fn set_vacant(map: &mut HeaderMap, headers: &[(HeaderName, HeaderValue)]) {
+    for (name, value) in headers {
+        if let http::header::Entry::Vacant(slot) = map.entry(name) {
+            slot.insert(value.clone());
+        }
     }
 }
 

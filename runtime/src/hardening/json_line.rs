@@ -72,13 +72,21 @@ impl<'writer> FormatFields<'writer> for JsonFields {
         mut writer: Writer<'writer>,
         fields: R,
     ) -> fmt::Result {
+        // The fields of a new span go into an empty `String`: gathered here
+        // first, they reach it in one write and one allocation.
+        let mut buffer = Gathered {
+            out: &mut writer,
+            bytes: [0; GATHERED],
+            len: 0,
+        };
         let mut visitor = Visitor {
-            writer: &mut writer,
+            writer: &mut buffer,
             comma: false,
             result: Ok(()),
         };
         fields.record(&mut visitor);
-        visitor.result
+        visitor.result?;
+        buffer.flush()
     }
 
     fn add_fields(
@@ -98,6 +106,39 @@ impl<'writer> FormatFields<'writer> for JsonFields {
     }
 }
 
+/// How many bytes [`Gathered`] holds before it passes them on.
+const GATHERED: usize = 256;
+
+/// A writer that passes text on to `out` in as few writes as it can.
+struct Gathered<'a, W: Write> {
+    out: &'a mut W,
+    bytes: [u8; GATHERED],
+    len: usize,
+}
+
+impl<W: Write> Gathered<'_, W> {
+    fn flush(&mut self) -> fmt::Result {
+        let text = std::str::from_utf8(&self.bytes[..self.len]).map_err(|_| fmt::Error)?;
+        self.out.write_str(text)?;
+        self.len = 0;
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Gathered<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        if self.len + text.len() > GATHERED {
+            self.flush()?;
+            if text.len() > GATHERED {
+                return self.out.write_str(text);
+            }
+        }
+        self.bytes[self.len..self.len + text.len()].copy_from_slice(text.as_bytes());
+        self.len += text.len();
+        Ok(())
+    }
+}
+
 /// Writes each field as `,"name":value` (no comma before the first one when
 /// `comma` is false).
 struct Visitor<'a, W> {
@@ -108,12 +149,12 @@ struct Visitor<'a, W> {
 
 impl<W: Write> Visitor<'_, W> {
     fn key(&mut self, field: &Field) -> fmt::Result {
-        if self.comma {
-            self.writer.write_char(',')?;
-        }
+        let name = field.name();
+        let opening = if self.comma { ",\"" } else { "\"" };
         self.comma = true;
-        write_string(self.writer, field.name())?;
-        self.writer.write_char(':')
+        self.writer.write_str(opening)?;
+        Escaping(self.writer).write_str(name)?;
+        self.writer.write_str("\":")
     }
 
     fn put(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
@@ -129,11 +170,16 @@ impl<W: Write> Visit for Visitor<'_, W> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, |w| write!(w, "{value}"));
+        self.put(field, |w| write_u64(w, value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, |w| write!(w, "{value}"));
+        self.put(field, |w| {
+            if value < 0 {
+                w.write_char('-')?;
+            }
+            write_u64(w, value.unsigned_abs())
+        });
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -157,6 +203,21 @@ impl<W: Write> Visit for Visitor<'_, W> {
     }
 }
 
+/// Writes `value` in decimal without going through `fmt`.
+fn write_u64(writer: &mut impl Write, mut value: u64) -> fmt::Result {
+    let mut digits = [0_u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    writer.write_str(std::str::from_utf8(&digits[start..]).map_err(|_| fmt::Error)?)
+}
+
 /// Writes `text` as a JSON string.
 fn write_string(writer: &mut impl Write, text: &str) -> fmt::Result {
     writer.write_char('"')?;
@@ -164,42 +225,67 @@ fn write_string(writer: &mut impl Write, text: &str) -> fmt::Result {
     writer.write_char('"')
 }
 
+/// Which bytes a JSON string cannot hold as they are: control characters,
+/// `"`, `\\` and DEL (kept out so a terminal shows the line as it is).
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table
+};
+
 /// A writer that escapes what goes through it for a JSON string.
 struct Escaping<'a, W>(&'a mut W);
 
 impl<W: Write> Write for Escaping<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let bytes = text.as_bytes();
-        // most text needs no escape: one cheap scan, one write
-        if !bytes
-            .iter()
-            .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f)
-        {
-            return self.0.write_str(text);
-        }
         let mut start = 0;
-        for (index, &byte) in bytes.iter().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f | 0x7f => "",
-                _ => continue,
-            };
+        // copy each run of bytes that need no escape in one write
+        while let Some(offset) = bytes[start..]
+            .iter()
+            .position(|&byte| NEEDS_ESCAPE[usize::from(byte)])
+        {
+            let index = start + offset;
             // every byte escaped is ASCII, so `index` is a char boundary
-            self.0.write_str(&text[start..index])?;
-            if escape.is_empty() {
-                write!(self.0, "\\u{byte:04x}")?;
-            } else {
-                self.0.write_str(escape)?;
+            if index > start {
+                self.0.write_str(&text[start..index])?;
+            }
+            match bytes[index] {
+                b'"' => self.0.write_str("\\\"")?,
+                b'\\' => self.0.write_str("\\\\")?,
+                b'\n' => self.0.write_str("\\n")?,
+                b'\r' => self.0.write_str("\\r")?,
+                b'\t' => self.0.write_str("\\t")?,
+                byte => {
+                    let hex = [
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[usize::from(byte >> 4)],
+                        HEX[usize::from(byte & 0xf)],
+                    ];
+                    self.0
+                        .write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)?;
+                }
             }
             start = index + 1;
         }
-        self.0.write_str(&text[start..])
+        if start < bytes.len() {
+            self.0.write_str(&text[start..])?;
+        }
+        Ok(())
     }
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Writes `time` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 fn write_timestamp(writer: &mut impl Write, time: SystemTime) -> fmt::Result {

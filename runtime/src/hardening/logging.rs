@@ -91,12 +91,16 @@ impl JsonLogs {
         let mut guards = Vec::with_capacity(2);
         let (main, guard) = non_blocking(self.writer);
         guards.push(guard);
-        let routed = self.audit.is_some();
-        let main = json_layer(main)
-            .with_filter(filter_fn(move |metadata| {
-                !(routed && metadata.target() == AUDIT_TARGET)
-            }))
-            .with_filter(filter);
+        // Each filter a layer has costs its bookkeeping on every span and
+        // event, so the audit exclusion is added only when it excludes.
+        let main: Box<dyn tracing_subscriber::Layer<Registry> + Send + Sync> = match self.audit {
+            Some(_) => Box::new(
+                json_layer(main)
+                    .with_filter(filter_fn(|metadata| metadata.target() != AUDIT_TARGET))
+                    .with_filter(filter),
+            ),
+            None => Box::new(json_layer(main).with_filter(filter)),
+        };
         let audit = self.audit.map(|writer| {
             let (audit, guard) = non_blocking(writer);
             guards.push(guard);
@@ -116,8 +120,16 @@ impl JsonLogs {
     }
 }
 
+/// How many lines may wait for the writer thread before a request waits.
+///
+/// tracing-appender's default (128,000) sets aside and touches 4 MB at start
+/// for the queue alone; a few thousand lines cover any burst the writer
+/// thread cannot absorb at once.
+const QUEUED_LINES: usize = 4096;
+
 fn non_blocking(writer: Box<dyn Write + Send>) -> (NonBlocking, WorkerGuard) {
     NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUED_LINES)
         .lossy(false)
         .thread_name("portcullis-log")
         .finish(writer)

@@ -26,6 +26,7 @@ mod logging;
 mod panic;
 mod proxy;
 mod request_id;
+mod stack;
 mod tls;
 
 use std::fmt;
@@ -33,11 +34,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use http::StatusCode;
 use tower::Layer;
-use tower::layer::util::{Identity, Stack};
-use tower::util::Either;
-use tower_http::timeout::TimeoutLayer;
 
 pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer};
 pub use cookies::{CookiePolicy, SameSite};
@@ -55,6 +52,7 @@ pub use proxy::{ForwardedHeaders, TrustedProxies};
 pub use request_id::{
     MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,
 };
+pub use stack::{Hardened, HardenedFuture};
 pub use tls::{HttpsRedirect, TlsConfig, serve_https};
 /// tower-http's CORS layer, as [`CorsPolicy::build`] returns it.
 pub use tower_http::cors::CorsLayer;
@@ -62,6 +60,7 @@ pub use tower_http::cors::CorsLayer;
 use crate::config_error::ConfigError;
 use crate::problem::ProblemResponder;
 use crate::security::{DEFAULT_BODY_LIMIT, Security};
+use stack::{HardenedLayer, Settings};
 
 /// The request timeout by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -219,26 +218,17 @@ impl Hardening {
         }
         let proxies = self.forwarded.build()?;
         let headers = self.headers.build()?;
-        let cors = self.cors.map(CorsPolicy::build).transpose()?;
-        let cors = match cors {
-            Some(cors) => Either::Left(cors),
-            None => Either::Right(Identity::new()),
-        };
-        let stack = tower::ServiceBuilder::new()
-            .layer(RequestIdLayer::new())
-            .layer(self.access_log)
-            .layer(headers)
-            .layer(cors)
-            .layer(ProblemLayer::with_responder(self.responder.clone()))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                self.timeout,
-            ))
-            .layer(CatchPanicLayer::with_responder(self.responder))
-            .layer(DefaultBodyLimit::max(self.body_limit))
-            .into_inner();
+        let cors = self.cors.map(CorsPolicy::rules).transpose()?;
+        let hardened = HardenedLayer::new(Settings {
+            headers: headers.shared(),
+            cors,
+            responder: self.responder,
+            timeout: self.timeout,
+            span: self.access_log.span_mode(),
+        });
         Ok(HardeningLayer {
-            stack,
+            hardened,
+            body_limit: DefaultBodyLimit::max(self.body_limit),
             cookie: self.cookie,
             proxies,
         })
@@ -253,34 +243,16 @@ impl Hardening {
     }
 }
 
-type Layers = Stack<
-    DefaultBodyLimit,
-    Stack<
-        CatchPanicLayer,
-        Stack<
-            TimeoutLayer,
-            Stack<
-                ProblemLayer,
-                Stack<
-                    Either<CorsLayer, Identity>,
-                    Stack<
-                        SecurityHeadersLayer,
-                        Stack<AccessLogLayer, Stack<RequestIdLayer, Identity>>,
-                    >,
-                >,
-            >,
-        >,
-    >,
->;
-
 /// The checked layer stack [`Hardening::build`] returns.
 ///
 /// Apply it once with [`HardeningLayer::apply`] or `Router::layer`: the
-/// layers are composed into one service, so a request crosses them without a
-/// boxed call in between.
+/// layers are one service ([`Hardened`]) around axum's body limit, so a
+/// request crosses them in one call and one future, and each route's copy
+/// shares the settings through one `Arc`.
 #[derive(Clone)]
 pub struct HardeningLayer {
-    stack: Layers,
+    hardened: HardenedLayer,
+    body_limit: DefaultBodyLimit,
     cookie: Option<CookiePolicy>,
     proxies: TrustedProxies,
 }
@@ -314,14 +286,11 @@ impl fmt::Debug for HardeningLayer {
     }
 }
 
-impl<S> Layer<S> for HardeningLayer
-where
-    Layers: Layer<S>,
-{
-    type Service = <Layers as Layer<S>>::Service;
+impl<S> Layer<S> for HardeningLayer {
+    type Service = Hardened<<DefaultBodyLimit as Layer<S>>::Service>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        self.stack.layer(inner)
+        self.hardened.layer(self.body_limit.layer(inner))
     }
 }
 

@@ -148,7 +148,7 @@ where
     }
 }
 
-fn answer_panic(payload: Box<dyn Any + Send>, responder: &ProblemResponder) -> Response {
+pub(crate) fn answer_panic(payload: Box<dyn Any + Send>, responder: &ProblemResponder) -> Response {
     tracing::error!(target: PANIC_TARGET, "a handler panicked; answered 500");
     // Dropping a payload may itself panic (a payload whose Drop panics);
     // contain that too rather than tear down the connection.

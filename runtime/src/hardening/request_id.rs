@@ -1,12 +1,14 @@
 //! `X-Request-Id`: kept when the client sent a sane one, generated otherwise,
 //! stored in the request's extensions and echoed on the response.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
@@ -14,6 +16,67 @@ use tower::{Layer, Service};
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// How many ids one buffer holds.
+const IDS_PER_BLOCK: usize = 64;
+/// The length of a generated id.
+const ID_LEN: usize = 36;
+
+/// A thread's buffer of generated ids and the index of the next unused one.
+struct IdBlock {
+    ids: Bytes,
+    next: usize,
+}
+
+impl IdBlock {
+    fn take(&mut self) -> RequestId {
+        if self.next == IDS_PER_BLOCK {
+            self.refill();
+        }
+        let start = self.next * ID_LEN;
+        self.next += 1;
+        let value = HeaderValue::from_maybe_shared(self.ids.slice(start..start + ID_LEN))
+            .unwrap_or(HeaderValue::from_static("-"));
+        RequestId(value)
+    }
+
+    /// Writes the next `IDS_PER_BLOCK` ids of the process's sequence.
+    fn refill(&mut self) {
+        // The prefix is fixed per process, so its text is formatted once.
+        static PREFIX: OnceLock<[u8; 19]> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| {
+            let mut bytes = [0_u8; 8];
+            // Without randomness the ids stay unique within the process.
+            let _ = getrandom::fill(&mut bytes);
+            let mut text = [b'-'; 19];
+            let mut value = u64::from_ne_bytes(bytes);
+            for index in (0..19).rev() {
+                if !matches!(index, 8 | 13 | 18) {
+                    text[index] = HEX[(value & 0xf) as usize];
+                    value >>= 4;
+                }
+            }
+            text
+        });
+        let first = COUNTER.fetch_add(IDS_PER_BLOCK as u64, Ordering::Relaxed);
+        let mut ids = Vec::with_capacity(IDS_PER_BLOCK * ID_LEN);
+        for offset in 0..IDS_PER_BLOCK as u64 {
+            let mut count = first.wrapping_add(offset);
+            let mut text = [b'-'; ID_LEN];
+            text[..19].copy_from_slice(prefix);
+            for index in (19..ID_LEN).rev() {
+                if index != 23 {
+                    text[index] = HEX[(count & 0xf) as usize];
+                    count >>= 4;
+                }
+            }
+            ids.extend_from_slice(&text);
+        }
+        self.ids = Bytes::from(ids);
+        self.next = 0;
+    }
+}
 
 /// The longest request id accepted from a client; longer ones are replaced.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
@@ -44,34 +107,33 @@ impl RequestId {
 
     /// A fresh id: a random per-process prefix and a counter, 32 hex digits
     /// in the 8-4-4-4-12 layout of a UUID. Unique, not secret.
+    ///
+    /// Ids are written a block at a time into one shared buffer per thread,
+    /// so an id costs no allocation of its own: its header value is a slice
+    /// of that buffer.
     pub fn generate() -> Self {
-        // The prefix is fixed per process, so its text is formatted once.
-        static PREFIX: OnceLock<[u8; 19]> = OnceLock::new();
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let prefix = PREFIX.get_or_init(|| {
-            let mut bytes = [0_u8; 8];
-            // Without randomness the ids stay unique within the process.
-            let _ = getrandom::fill(&mut bytes);
-            let mut text = [b'-'; 19];
-            let mut value = u64::from_ne_bytes(bytes);
-            for index in (0..19).rev() {
-                if !matches!(index, 8 | 13 | 18) {
-                    text[index] = HEX[(value & 0xf) as usize];
-                    value >>= 4;
-                }
-            }
-            text
-        });
-        let mut count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut text = [b'-'; 36];
-        text[..19].copy_from_slice(prefix);
-        for index in (19..36).rev() {
-            if index != 23 {
-                text[index] = HEX[(count & 0xf) as usize];
-                count >>= 4;
-            }
+        thread_local! {
+            static BLOCK: RefCell<IdBlock> = const { RefCell::new(IdBlock { ids: Bytes::new(), next: IDS_PER_BLOCK }) };
         }
-        Self(HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("-")))
+        BLOCK.with(|block| block.borrow_mut().take())
+    }
+
+    /// The id as a response header value, sharing its bytes.
+    pub(crate) fn to_header_value(&self) -> HeaderValue {
+        self.0.clone()
+    }
+
+    /// Reads the client's id from `request` or generates one, stores it in
+    /// the request's headers and extensions, and returns it for the response.
+    pub(crate) fn tag<B>(request: &mut Request<B>) -> Self {
+        let id = request
+            .headers()
+            .get(X_REQUEST_ID)
+            .and_then(Self::accept)
+            .unwrap_or_else(Self::generate);
+        request.headers_mut().insert(X_REQUEST_ID, id.0.clone());
+        request.extensions_mut().insert(id.clone());
+        id
     }
 
     /// The client's id when it is 1 to 128 characters of `A-Z a-z 0-9 - _ . :`.
@@ -137,17 +199,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let id = request
-            .headers()
-            .get(X_REQUEST_ID)
-            .and_then(RequestId::accept)
-            .unwrap_or_else(RequestId::generate);
-        request.headers_mut().insert(X_REQUEST_ID, id.0.clone());
-        let header = id.0.clone();
-        request.extensions_mut().insert(id);
+        let id = RequestId::tag(&mut request);
         RequestIdFuture {
             inner: self.inner.call(request),
-            id: Some(header),
+            id: Some(id.0),
         }
     }
 }
@@ -200,6 +255,16 @@ mod tests {
                     c.is_ascii_hexdigit()
                 })
         );
+    }
+
+    #[test]
+    fn ids_stay_distinct_across_blocks() {
+        let ids: Vec<_> = (0..3 * IDS_PER_BLOCK)
+            .map(|_| RequestId::generate().as_str().to_owned())
+            .collect();
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert!(ids.iter().all(|id| id.len() == ID_LEN));
     }
 
     #[test]

@@ -7,10 +7,8 @@ mod store;
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 
-pub use password::{PasswordHashError, hash_password, verify_password};
+pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 pub use store::{InMemoryUserStore, StoreError, UserRecord, UserStore};
 
 /// Checks usernames and passwords against a [`UserStore`].
@@ -66,12 +64,11 @@ impl std::error::Error for CredentialsError {}
 impl UserDirectory {
     /// A directory over `store`.
     ///
-    /// Hashes one random password, the decoy that unknown users are checked
-    /// against; fails only when the system's random source does.
+    /// Makes the decoy hash that unknown users are checked against (as
+    /// costly to verify as a real one); fails only when the system's random
+    /// source does.
     pub fn new(store: impl UserStore) -> Result<Self, PasswordHashError> {
-        let mut random = [0_u8; 24];
-        getrandom::fill(&mut random).map_err(|_| PasswordHashError)?;
-        let decoy = hash_password(&STANDARD.encode(random))?;
+        let decoy = password::decoy_hash()?;
         Ok(Self {
             store: Arc::new(store),
             decoy_hash: decoy.into(),

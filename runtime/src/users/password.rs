@@ -1,8 +1,8 @@
 //! Password hashing with Argon2id (PHC strings), for seeding and verifying.
 
-use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
+use argon2::{Argon2, Block, Params};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Hashes `password` with Argon2id and a random salt, as a PHC string.
@@ -16,11 +16,72 @@ use secrecy::{ExposeSecret, SecretString};
 /// assert!(!portcullis::users::verify_password(&hash, "wrong"));
 /// ```
 pub fn hash_password(password: &str) -> Result<String, PasswordHashError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|_| PasswordHashError)
+    hash_passwords([password])?.pop().ok_or(PasswordHashError)
+}
+
+/// Hashes each of `passwords` like [`hash_password`], with one Argon2 memory
+/// block (19 MiB) for all of them, allocated once and freed at the end.
+///
+/// Seeding several users this way keeps start-up memory low: the allocator
+/// keeps the freed memory of separately hashed passwords, one block each.
+///
+/// ```
+/// let hashes = portcullis::hash_passwords(["a-pass", "b-pass"]).unwrap();
+/// assert!(portcullis::verify_password(&hashes[1], "b-pass"));
+/// ```
+pub fn hash_passwords<'a>(
+    passwords: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, PasswordHashError> {
+    let argon2 = Argon2::default();
+    let mut memory: Vec<Block> = Vec::new();
+    let mut hashes = Vec::new();
+    for password in passwords {
+        if memory.is_empty() {
+            memory = vec![Block::default(); argon2.params().block_count()];
+        }
+        let salt = SaltString::generate(&mut OsRng);
+        let mut raw_salt = [0_u8; 64];
+        let raw_salt = salt
+            .decode_b64(&mut raw_salt)
+            .map_err(|_| PasswordHashError)?;
+        let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+            argon2
+                .hash_password_into_with_memory(password.as_bytes(), raw_salt, out, &mut memory)
+                .map_err(|_| argon2::password_hash::Error::Password)
+        })
+        .map_err(|_| PasswordHashError)?;
+        hashes.push(phc_string(&argon2, &salt, output)?);
+    }
+    Ok(hashes)
+}
+
+/// A PHC string with the default parameters, a random salt and a random
+/// output: as costly to verify as any hash, and matched by no password
+/// anyone knows, without spending Argon2's memory and time to make it.
+pub(crate) fn decoy_hash() -> Result<String, PasswordHashError> {
+    let mut random = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    getrandom::fill(&mut random).map_err(|_| PasswordHashError)?;
+    let output = Output::new(&random).map_err(|_| PasswordHashError)?;
+    phc_string(
+        &Argon2::default(),
+        &SaltString::generate(&mut OsRng),
+        output,
+    )
+}
+
+fn phc_string(
+    argon2: &Argon2<'_>,
+    salt: &SaltString,
+    output: Output,
+) -> Result<String, PasswordHashError> {
+    let hash = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|_| PasswordHashError)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches the PHC `hash`; a malformed hash matches nothing.
@@ -96,6 +157,25 @@ mod tests {
             verifications_during(|| verify_or_decoy(None, &decoy, "decoy")),
             (false, 1)
         );
+    }
+
+    #[test]
+    fn decoys_are_argon2id_hashes_with_the_default_cost_matching_nothing() {
+        let decoy = decoy_hash().unwrap();
+        let real = hash_password("x").unwrap();
+        let params = |hash: &str| hash.split('$').nth(3).unwrap().to_owned();
+        assert!(decoy.starts_with("$argon2id$v=19$"));
+        assert_eq!(params(&decoy), params(&real));
+        assert!(!verify_password(&decoy, ""));
+        assert_ne!(decoy, decoy_hash().unwrap());
+    }
+
+    #[test]
+    fn one_memory_block_hashes_many_passwords() {
+        let hashes = hash_passwords(["first", "second"]).unwrap();
+        assert!(verify_password(&hashes[0], "first"));
+        assert!(verify_password(&hashes[1], "second"));
+        assert!(!verify_password(&hashes[1], "first"));
     }
 
     #[test]
