@@ -20,7 +20,6 @@ use http::{Request, StatusCode};
 use tower::{BoxError, Layer, Service};
 
 use crate::problem::{Problem, ProblemResponder};
-use crate::security::Security;
 
 /// The problem document for an error `status` that carried no document.
 ///
@@ -112,8 +111,6 @@ pub(crate) fn needs_problem<B>(response: &Response<B>) -> bool {
 
 /// Renders status-only error answers as problem documents; see the module docs.
 ///
-/// The responder is the one of the [`Security`] the request carries when the
-/// layer sits inside a [`crate::SecureRouter`], otherwise the one given here.
 /// Headers of the original answer (`Allow`, `Retry-After`,
 /// `WWW-Authenticate`, …) are kept.
 ///
@@ -131,12 +128,13 @@ pub struct ProblemLayer {
 }
 
 impl ProblemLayer {
-    /// Renders with the built-in responder (or the request's [`Security`]).
+    /// Renders with the built-in responder.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Renders with `responder` unless the request carries a [`Security`].
+    /// Renders with `responder`; [`crate::Hardening::security`] gives the
+    /// whole stack the responder of a `Security`.
     pub fn with_responder(responder: impl Into<ProblemResponder>) -> Self {
         Self {
             responder: responder.into(),
@@ -177,13 +175,9 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let responder = match request.extensions().get::<Security>() {
-            Some(security) => security.responder().clone(),
-            None => self.responder.clone(),
-        };
         ProblemFuture {
             inner: self.inner.call(request),
-            responder: Some(responder),
+            responder: Some(self.responder.clone()),
         }
     }
 }

@@ -33,7 +33,6 @@ use std::fmt;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use tower::Layer;
 
 pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer};
@@ -59,8 +58,8 @@ pub use tower_http::cors::CorsLayer;
 
 use crate::config_error::ConfigError;
 use crate::problem::ProblemResponder;
-use crate::security::{DEFAULT_BODY_LIMIT, Security};
-use stack::{HardenedLayer, Settings};
+use crate::security::Security;
+use stack::{Answers, HardenedLayer, Settings};
 
 /// The request timeout by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,7 +69,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// From the outside in: [`RequestIdLayer`], [`AccessLogLayer`],
 /// [`SecurityHeadersLayer`] (so preflights and every error carry the
 /// headers), CORS when configured, [`ProblemLayer`], a 30-second timeout
-/// answering 408, [`CatchPanicLayer`] and a 64 KiB body limit.
+/// answering 408 and [`CatchPanicLayer`]. The body limit is the secure
+/// routes' own ([`crate::SecurityBuilder::body_limit`]).
 ///
 /// [`Hardening::build`] refuses insecure settings with a [`ConfigError`] that
 /// says what to change; it never panics.
@@ -98,8 +98,7 @@ pub struct Hardening {
     headers: SecurityHeaders,
     cors: Option<CorsPolicy>,
     timeout: Duration,
-    body_limit: usize,
-    responder: ProblemResponder,
+    answers: Answers,
     access_log: AccessLogLayer,
     mode: Mode,
     cookie: Option<CookiePolicy>,
@@ -121,14 +120,13 @@ impl Default for Hardening {
 
 impl Hardening {
     /// The contract's defaults: recommended headers, no CORS, 30 s timeout,
-    /// 64 KiB bodies, the built-in problem rendering, production mode.
+    /// the built-in problem rendering, production mode.
     pub fn new() -> Self {
         Self {
             headers: SecurityHeaders::recommended(),
             cors: None,
             timeout: DEFAULT_TIMEOUT,
-            body_limit: DEFAULT_BODY_LIMIT,
-            responder: ProblemResponder::default(),
+            answers: Answers::Own(ProblemResponder::default()),
             access_log: AccessLogLayer::new(),
             mode: Mode::Production,
             cookie: None,
@@ -154,24 +152,23 @@ impl Hardening {
         self
     }
 
-    /// Refuses request bodies larger than `bytes` with 413.
-    pub fn body_limit(mut self, bytes: impl Into<usize>) -> Self {
-        self.body_limit = bytes.into();
-        self
-    }
-
-    /// Renders every error the layers produce with `responder`.
+    /// Renders every error the layers produce with `responder`, for a stack
+    /// without a [`Security`].
     pub fn problem_responder(mut self, responder: impl Into<ProblemResponder>) -> Self {
-        self.responder = responder.into();
+        self.answers = Answers::Own(responder.into());
         self
     }
 
-    /// Takes the problem responder and the body limit of `security`, so the
-    /// layers answer like the guards.
-    pub fn security(self, security: &Security) -> Self {
-        let limit = security.body_limit();
-        self.problem_responder(security.responder().clone())
-            .body_limit(limit)
+    /// Holds `security`, the configuration of the secure routes inside, and
+    /// renders the layers' own answers with its responder, as the guards do.
+    ///
+    /// There is no body limit here: each secure route applies its
+    /// `Security`'s ([`crate::SecurityBuilder::body_limit`]) to the body its
+    /// extractors read, so a 413 comes from the route, with or without this
+    /// stack. Plain axum routes keep axum's own limit (`DefaultBodyLimit`).
+    pub fn security(mut self, security: &Security) -> Self {
+        self.answers = Answers::Of(security.clone());
+        self
     }
 
     /// Logs requests with `layer`; [`AccessLogLayer::event_only`] drops the
@@ -207,9 +204,6 @@ impl Hardening {
         if self.timeout.is_zero() {
             return Err(ConfigError::ZeroTimeout);
         }
-        if self.body_limit == 0 {
-            return Err(ConfigError::ZeroBodyLimit);
-        }
         if let Some(cookie) = &self.cookie
             && !cookie.is_secure()
             && self.mode != Mode::Development
@@ -222,13 +216,12 @@ impl Hardening {
         let hardened = HardenedLayer::new(Settings {
             headers: headers.shared(),
             cors,
-            responder: self.responder,
+            answers: self.answers,
             timeout: self.timeout,
             span: self.access_log.span_mode(),
         });
         Ok(HardeningLayer {
             hardened,
-            body_limit: DefaultBodyLimit::max(self.body_limit),
             cookie: self.cookie,
             proxies,
         })
@@ -246,13 +239,12 @@ impl Hardening {
 /// The checked layer stack [`Hardening::build`] returns.
 ///
 /// Apply it once with [`HardeningLayer::apply`] or `Router::layer`: the
-/// layers are one service ([`Hardened`]) around axum's body limit, so a
+/// layers are one service ([`Hardened`]), so a
 /// request crosses them in one call and one future, and each route's copy
 /// shares the settings through one `Arc`.
 #[derive(Clone)]
 pub struct HardeningLayer {
     hardened: HardenedLayer,
-    body_limit: DefaultBodyLimit,
     cookie: Option<CookiePolicy>,
     proxies: TrustedProxies,
 }
@@ -287,10 +279,10 @@ impl fmt::Debug for HardeningLayer {
 }
 
 impl<S> Layer<S> for HardeningLayer {
-    type Service = Hardened<<DefaultBodyLimit as Layer<S>>::Service>;
+    type Service = Hardened<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        self.hardened.layer(self.body_limit.layer(inner))
+        self.hardened.layer(inner)
     }
 }
 
@@ -304,10 +296,6 @@ mod tests {
         assert_eq!(
             Hardening::new().timeout(Duration::ZERO).build().err(),
             Some(ConfigError::ZeroTimeout)
-        );
-        assert_eq!(
-            Hardening::new().body_limit(0_usize).build().err(),
-            Some(ConfigError::ZeroBodyLimit)
         );
     }
 

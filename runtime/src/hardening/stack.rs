@@ -35,9 +35,27 @@ use crate::security::Security;
 pub(crate) struct Settings {
     pub(crate) headers: Arc<[(HeaderName, HeaderValue)]>,
     pub(crate) cors: Option<CorsRules>,
-    pub(crate) responder: ProblemResponder,
+    pub(crate) answers: Answers,
     pub(crate) timeout: Duration,
     pub(crate) span: SpanMode,
+}
+
+/// Whose problem rendering the stack's own answers use.
+#[derive(Debug, Clone)]
+pub(crate) enum Answers {
+    /// The configuration of the secure routes inside, held as it is.
+    Of(Security),
+    /// A responder given to the stack itself (no `Security`).
+    Own(ProblemResponder),
+}
+
+impl Answers {
+    pub(crate) fn responder(&self) -> &ProblemResponder {
+        match self {
+            Self::Of(security) => security.responder(),
+            Self::Own(responder) => responder,
+        }
+    }
 }
 
 /// Builds [`Hardened`] around a service; the layer of [`super::HardeningLayer`].
@@ -101,10 +119,6 @@ where
             ),
             None => (None, false),
         };
-        let responder = request
-            .extensions()
-            .get::<Security>()
-            .map(|security| security.responder().clone());
         let stage = if preflight {
             Stage::Answered {
                 response: Some(Response::new(Body::empty())),
@@ -115,10 +129,7 @@ where
             match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
                 Ok(future) => Stage::Running { future },
                 Err(payload) => Stage::Answered {
-                    response: Some(answer_panic(
-                        payload,
-                        responder.as_ref().unwrap_or(&settings.responder),
-                    )),
+                    response: Some(answer_panic(payload, settings.answers.responder())),
                 },
             }
         };
@@ -127,7 +138,6 @@ where
             timer: None,
             finish: Finish {
                 settings,
-                responder,
                 record,
                 header,
                 grant,
@@ -158,7 +168,6 @@ pin_project_lite::pin_project! {
 /// What the response needs once the inner service has answered.
 struct Finish {
     settings: Arc<Settings>,
-    responder: Option<ProblemResponder>,
     record: AccessRecord,
     header: HeaderValue,
     grant: Option<HeaderValue>,
@@ -167,7 +176,7 @@ struct Finish {
 
 impl Finish {
     fn responder(&self) -> &ProblemResponder {
-        self.responder.as_ref().unwrap_or(&self.settings.responder)
+        self.settings.answers.responder()
     }
 
     /// Everything the layers outside the handler add, innermost first.

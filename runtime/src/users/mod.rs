@@ -7,7 +7,6 @@ mod store;
 use std::fmt;
 use std::sync::Arc;
 
-
 pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 pub use store::{InMemoryUserStore, StoreError, UserRecord, UserStore};
 
