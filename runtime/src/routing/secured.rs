@@ -18,6 +18,7 @@ use crate::authorization::{self, Verdict};
 use crate::context::{self, RequestContext};
 use crate::future::BoxFuture;
 use crate::policy::PolicyInfo;
+use crate::rejection::AuthRejection;
 use crate::security::Security;
 
 /// A handler with the configuration and policy of its route.
@@ -58,7 +59,7 @@ where
                 Ok((context, request)) => {
                     SecuredFuture::running(context, handler.call(request, state))
                 }
-                Err(response) => SecuredFuture::refused(response),
+                Err(rejection) => SecuredFuture::refused(rejection),
             },
             None => SecuredFuture::Deciding {
                 decision: authorization::decide(security.clone(), policy, parts),
@@ -89,7 +90,7 @@ fn admit(
     parts: Parts,
     body: Body,
     verdict: Verdict,
-) -> Result<(RequestContext, Request), Response> {
+) -> Result<(RequestContext, Request), AuthRejection> {
     match verdict {
         Ok(principal) => Ok((
             RequestContext {
@@ -99,7 +100,7 @@ fn admit(
             },
             Request::from_parts(parts, body),
         )),
-        Err(rejection) => Err(rejection.into_response()),
+        Err(rejection) => Err(rejection),
     }
 }
 
@@ -131,9 +132,9 @@ impl<F: Future> SecuredFuture<F> {
         }
     }
 
-    fn refused(response: Response) -> Self {
+    fn refused(rejection: AuthRejection) -> Self {
         Self::Refused {
-            response: Some(response),
+            response: Some(rejection.into_response()),
         }
     }
 }
@@ -161,7 +162,7 @@ where
                             start,
                         }) => match admit(security, policy, parts, body, verdict) {
                             Ok((context, request)) => Self::running(context, start(request)),
-                            Err(response) => Self::refused(response),
+                            Err(rejection) => Self::refused(rejection),
                         },
                         // Polled again after completion; nothing left to run.
                         None => return Poll::Ready(Response::default()),
