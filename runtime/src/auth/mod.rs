@@ -2,7 +2,7 @@
 //! verifying it and turning it into a [`crate::Principal`].
 //!
 //! Adding a scheme means one module here and one arm in
-//! [`Authenticators::authenticate`].
+//! `Authenticators::authenticate`.
 
 #[cfg(feature = "argon2")]
 pub mod basic;

@@ -25,8 +25,10 @@ mod json_line;
 mod logging;
 mod panic;
 mod proxy;
+mod redirect;
 mod request_id;
 mod stack;
+#[cfg(feature = "tls")]
 mod tls;
 
 use std::fmt;
@@ -48,11 +50,13 @@ pub use panic::{
     CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
 };
 pub use proxy::{ForwardedHeaders, TrustedProxies};
+pub use redirect::HttpsRedirect;
 pub use request_id::{
     MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,
 };
 pub use stack::{Hardened, HardenedFuture};
-pub use tls::{HttpsRedirect, TlsConfig, serve_https};
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, serve_https};
 /// tower-http's CORS layer, as [`CorsPolicy::build`] returns it.
 pub use tower_http::cors::CorsLayer;
 

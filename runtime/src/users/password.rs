@@ -26,8 +26,8 @@ pub fn hash_password(password: &str) -> Result<String, PasswordHashError> {
 /// keeps the freed memory of separately hashed passwords, one block each.
 ///
 /// ```
-/// let hashes = portcullis::hash_passwords(["a-pass", "b-pass"]).unwrap();
-/// assert!(portcullis::verify_password(&hashes[1], "b-pass"));
+/// let hashes = portcullis::users::hash_passwords(["a-pass", "b-pass"]).unwrap();
+/// assert!(portcullis::users::verify_password(&hashes[1], "b-pass"));
 /// ```
 pub fn hash_passwords<'a>(
     passwords: impl IntoIterator<Item = &'a str>,

@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Header, decode_header};
+#[cfg(feature = "jwks-fetch")]
 use url::{Host, Url};
 
 use crate::clock::unix_now;
@@ -144,6 +145,7 @@ struct Inner {
     /// As configured, for `Debug`.
     source: JwksSource,
     location: Location,
+    #[cfg(feature = "jwks-fetch")]
     client: reqwest::Client,
     settings: Settings,
     keys: RwLock<Option<KeySet>>,
@@ -171,6 +173,7 @@ struct Settings {
 
 /// Where the document is read from, once the builder has checked it.
 enum Location {
+    #[cfg(feature = "jwks-fetch")]
     Url(Url),
     File(PathBuf),
 }
@@ -326,7 +329,14 @@ impl JwksVerifierBuilder {
             ));
         }
         let location = match &self.source {
+            #[cfg(feature = "jwks-fetch")]
             JwksSource::Url(url) => Location::Url(checked_url(url)?),
+            #[cfg(not(feature = "jwks-fetch"))]
+            JwksSource::Url(_) => {
+                return Err(ConfigError::BearerKeys(
+                    "fetching a JWKS over HTTPS needs Portcullis' `jwks-fetch` feature; enable it, or read the keys from a file with `JwksSource::File`",
+                ));
+            }
             JwksSource::File(path) => Location::File(path.clone()),
         };
         let settings = &mut self.settings;
@@ -353,6 +363,7 @@ impl JwksVerifierBuilder {
                 "the JWKS maximum key-set age does not exceed the refresh interval, so the keys would go stale between two scheduled refreshes; raise `.max_key_set_age(..)` or lower `.refresh_every(..)`",
             ));
         }
+        #[cfg(feature = "jwks-fetch")]
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
@@ -363,6 +374,7 @@ impl JwksVerifierBuilder {
         Ok(JwksVerifier(Arc::new(Inner {
             source: self.source,
             location,
+            #[cfg(feature = "jwks-fetch")]
             client,
             settings: self.settings,
             keys: RwLock::new(None),
@@ -609,6 +621,7 @@ impl JwksVerifier {
 
     async fn fetch(&self) -> Result<JwkSet, JwksError> {
         let bytes = match &self.0.location {
+            #[cfg(feature = "jwks-fetch")]
             Location::Url(url) => {
                 let unreachable =
                     |error: reqwest::Error| JwksError::Unreachable(error.without_url().to_string());
@@ -685,6 +698,7 @@ impl JwksVerifier {
     }
 }
 
+#[cfg(feature = "jwks-fetch")]
 /// The JWKS URL, parsed: `https`, or `http` to this machine, without user info.
 fn checked_url(url: &str) -> Result<Url, ConfigError> {
     let parsed = Url::parse(url).map_err(|_| {
@@ -709,6 +723,7 @@ fn checked_url(url: &str) -> Result<Url, ConfigError> {
     }
 }
 
+#[cfg(feature = "jwks-fetch")]
 /// Whether `host` is this machine, where plain HTTP is acceptable.
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
