@@ -120,7 +120,7 @@ pub use portcullis_macros::Scopes;
 /// ```
 pub use portcullis_macros::Validate;
 /// Makes a handler's `Json<T>`, `Form<T>` and `Query<T>` parameters sanitized
-/// and validated, by extracting them through [`Valid`].
+/// and validated, by extracting them through [`Valid`](validation::Valid).
 ///
 /// It validates those three as written, and in the shapes axum reads them:
 /// `Option<Json<T>>` (absent without a `Content-Type`) and `Result<Json<T>, _>`
@@ -136,7 +136,7 @@ pub use portcullis_macros::Validate;
 /// parameters and body: the body still sees `Json(item)` or whatever pattern
 /// it wrote. It works alone or with a policy attribute, in either order. A
 /// failing request never reaches the body; the client gets the problem
-/// documents of [`ValidationRejection`] (400, 413, 415 or 422 with one entry
+/// documents of [`ValidationRejection`](validation::ValidationRejection) (400, 413, 415 or 422 with one entry
 /// per failing field).
 ///
 /// ```
@@ -194,12 +194,15 @@ pub use portcullis_runtime::users;
 /// Input validation: the `Validate` trait, `Valid`, rules and sanitizers.
 pub use portcullis_runtime::validation;
 
+// Configuration, policies, the caller and the answers. Validation items live
+// in `validation` and the hardening layers in `hardening` (the prelude has
+// the common ones); only `Validate`, which shares its name with the derive
+// as serde's traits do, is also here.
 pub use portcullis_runtime::{
     AUDIT_TARGET, AuthRejection, BoxFuture, ConfigError, DEFAULT_BODY_LIMIT, Denial, FieldError,
-    Guard, Hardening, HierarchyError, PROBLEM_JSON, Policy, PolicyInfo, Principal, Problem,
-    ProblemResponder, Requirement, RoleHierarchy, RoleHierarchyBuilder, RoleVocabulary, Scheme,
-    ScopeVocabulary, SecureRouter, Security, SecurityBuilder, Valid, ValidationErrors,
-    ValidationRejection, VocabularyInfo,
+    Guard, HierarchyError, PROBLEM_JSON, Policy, PolicyInfo, Principal, Problem, ProblemResponder,
+    Requirement, RoleHierarchy, RoleHierarchyBuilder, RoleVocabulary, Scheme, ScopeVocabulary,
+    SecureRouter, Security, SecurityBuilder, VocabularyInfo,
 };
 // `Validate` the trait shares its name with the derive above.
 pub use portcullis_runtime::Validate;

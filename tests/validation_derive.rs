@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use portcullis::Validate;
 use serde::Deserialize;
 
-fn pointers(errors: &portcullis::ValidationErrors) -> Vec<(&str, &str)> {
+fn pointers(errors: &portcullis::validation::ValidationErrors) -> Vec<(&str, &str)> {
     errors
         .as_slice()
         .iter()

@@ -9,7 +9,6 @@ use http::request::Parts;
 
 use crate::audit::{self, Outcome};
 use crate::auth::Failure;
-use crate::future::BoxFuture;
 use crate::policy::PolicyInfo;
 use crate::principal::Principal;
 use crate::rejection::AuthRejection;
@@ -37,21 +36,13 @@ pub(crate) fn decide_now(
 }
 
 /// The verdict, awaiting what the scheme needs (Argon2 on the blocking pool,
-/// a JWKS fetch, a revocation lookup). Owns its inputs so the route's future
-/// can hold it; boxed, since its state dwarfs the allocation.
-pub(crate) fn decide(
-    security: Security,
-    policy: &'static PolicyInfo,
-    parts: Parts,
-) -> BoxFuture<'static, (Parts, Verdict)> {
-    Box::pin(async move {
-        let authenticated = security
-            .authenticators()
-            .authenticate(&parts, policy.scheme, security.responder())
-            .await;
-        let verdict = conclude(&security, policy, authenticated);
-        (parts, verdict)
-    })
+/// a JWKS fetch, a revocation lookup).
+pub(crate) async fn decide(security: &Security, policy: &PolicyInfo, parts: &Parts) -> Verdict {
+    let authenticated = security
+        .authenticators()
+        .authenticate(parts, policy.scheme, security.responder())
+        .await;
+    conclude(security, policy, authenticated)
 }
 
 /// Checks an authenticated caller against `policy`, recording the decision.

@@ -1,14 +1,17 @@
 //! How request-time code finds its configuration: the one mechanism.
 //!
-//! [`crate::SecureRouter`] authenticates and authorizes a request in the
-//! route's wrapper, then runs the handler (its extractors included) with a
+//! [`crate::SecureRouter`] runs each handler (its extractors included) with a
 //! [`RequestContext`] made current in a task-local: the [`Security`] the
-//! route was built with, the route's policy and the verified caller. The
+//! route was built with, the route's policy and, once decided, the verified
+//! caller (the route's wrapper decides when it can without awaiting, the
+//! guard otherwise). The
 //! guard, `Principal`, the validation extractors and `TokenRevoker` read it
 //! there. A task-local costs nothing per request, where a request extension
 //! would cost an allocation and a router layer would box every route once
 //! more. Outside a secure route there is no context, and extractors that need
 //! one refuse (fail closed).
+
+use std::cell::OnceCell;
 
 use tokio::task::futures::TaskLocalFuture;
 
@@ -25,9 +28,9 @@ tokio::task_local! {
 pub(crate) struct RequestContext {
     pub(crate) security: Security,
     pub(crate) policy: &'static PolicyInfo,
-    /// The verified caller; `None` on public routes until an optional
-    /// `Principal` asks for it.
-    pub(crate) principal: Option<Principal>,
+    /// The decision: unset until it is reached; then the verified caller,
+    /// or `None` on public routes (until an optional `Principal` asks).
+    pub(crate) decided: OnceCell<Option<Principal>>,
 }
 
 /// `future`, run with `context` current.

@@ -38,9 +38,9 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let Some(found) = context::with(|current| match &current.principal {
-            Some(principal) => Ok(principal.clone()),
-            None => Err((current.security.clone(), current.policy)),
+        let Some(found) = context::with(|current| match current.decided.get() {
+            Some(Some(principal)) => Ok(principal.clone()),
+            _ => Err((current.security.clone(), current.policy)),
         }) else {
             return Ok(None);
         };

@@ -3,21 +3,13 @@
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter};
 
+use std::sync::Arc;
+
 use super::guarded::GuardedHandler;
-use super::secured::Secured;
+use super::secured::{RouteSecurity, Secured};
 use super::table::{RouteKind, RouteMethod, methods_of};
 use crate::policy::PolicyInfo;
 use crate::security::Security;
-
-/// Adds one handler to an axum method router, once the configuration is known.
-type Mount<S> = Box<dyn FnOnce(MethodRouter<S>, &Security) -> MethodRouter<S> + Send>;
-
-/// One handler of a method router, with what the route table records.
-struct Entry<S> {
-    methods: Vec<RouteMethod>,
-    policy: &'static PolicyInfo,
-    mount: Mount<S>,
-}
 
 /// Guarded handlers by HTTP method, for one path.
 ///
@@ -27,7 +19,10 @@ struct Entry<S> {
 /// mounts them.
 #[must_use]
 pub struct SecureMethodRouter<S = ()> {
-    entries: Vec<Entry<S>>,
+    router: MethodRouter<S>,
+    /// What the route table records: each handler's methods and policy.
+    entries: Vec<(Vec<RouteMethod>, &'static PolicyInfo)>,
+    security: RouteSecurity,
 }
 
 impl<S> std::fmt::Debug for SecureMethodRouter<S> {
@@ -38,15 +33,15 @@ impl<S> std::fmt::Debug for SecureMethodRouter<S> {
     }
 }
 
-/// The wrapper of `handler`, deciding requests with `security` and the
-/// policy the handler's guard names.
-pub(crate) fn secured<H, T>(handler: H, security: &Security) -> Secured<H>
+/// `handler` wrapped to decide its requests under the policy its guard
+/// names, with the configuration `security` will hold.
+pub(crate) fn secured<H, T>(handler: H, security: &RouteSecurity) -> Secured<H>
 where
     T: GuardedHandler,
 {
     Secured {
         handler,
-        security: security.clone(),
+        security: Arc::clone(security),
         policy: PolicyInfo::of::<T::Policy>(),
     }
 }
@@ -54,7 +49,9 @@ where
 impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
     fn new() -> Self {
         Self {
+            router: MethodRouter::new(),
             entries: Vec::new(),
+            security: RouteSecurity::default(),
         }
     }
 
@@ -63,16 +60,11 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
         H: Handler<T, S>,
         T: GuardedHandler + 'static,
     {
-        self.entries.push(Entry {
-            methods: methods_of(filter)
-                .into_iter()
-                .map(RouteMethod::Only)
-                .collect(),
-            policy: PolicyInfo::of::<T::Policy>(),
-            mount: Box::new(move |router: MethodRouter<S>, security: &Security| {
-                router.on(filter, secured::<H, T>(handler, security))
-            }),
-        });
+        self.entries
+            .push((route_methods(filter), PolicyInfo::of::<T::Policy>()));
+        self.router = self
+            .router
+            .on(filter, secured::<H, T>(handler, &self.security));
         self
     }
 
@@ -91,13 +83,11 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
         H: Handler<T, S>,
         T: GuardedHandler + 'static,
     {
-        self.entries.push(Entry {
-            methods: vec![RouteMethod::Any],
-            policy: PolicyInfo::of::<T::Policy>(),
-            mount: Box::new(move |router: MethodRouter<S>, security: &Security| {
-                router.fallback(secured::<H, T>(handler, security))
-            }),
-        });
+        self.entries
+            .push((vec![RouteMethod::Any], PolicyInfo::of::<T::Policy>()));
+        self.router = self
+            .router
+            .fallback(secured::<H, T>(handler, &self.security));
         self
     }
 
@@ -108,22 +98,33 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
         path: &str,
         security: &Security,
     ) -> (Vec<super::RouteEntry>, MethodRouter<S>) {
-        let mut routes = Vec::new();
-        let mut router = MethodRouter::new();
-        for entry in self.entries {
-            routes.extend(entry.methods.into_iter().map(|method| {
-                super::RouteEntry::new(
-                    method,
-                    path.to_owned(),
-                    RouteKind::Handler,
-                    entry.policy,
-                    security.clone(),
-                )
-            }));
-            router = (entry.mount)(router, security);
-        }
-        (routes, router)
+        // A method router is mounted once (`route` takes it by value).
+        let _ = self.security.set(security.clone());
+        let routes = self
+            .entries
+            .into_iter()
+            .flat_map(|(methods, policy)| {
+                methods.into_iter().map(move |method| {
+                    super::RouteEntry::new(
+                        method,
+                        path.to_owned(),
+                        RouteKind::Handler,
+                        policy,
+                        security.clone(),
+                    )
+                })
+            })
+            .collect();
+        (routes, self.router)
     }
+}
+
+/// The methods of `filter`, as the route table lists them.
+fn route_methods(filter: MethodFilter) -> Vec<RouteMethod> {
+    methods_of(filter)
+        .into_iter()
+        .map(RouteMethod::Only)
+        .collect()
 }
 
 /// Routes requests whose method `filter` lets through (`MethodFilter::GET.or(MethodFilter::POST)`)

@@ -85,8 +85,10 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     }
 
     /// Routes `path` to guarded handlers, as [`axum::Router::route`].
-    pub fn route(mut self, path: &str, method_router: SecureMethodRouter<S>) -> Self {
-        let (routes, method_router) = method_router.build(path, &self.security);
+    pub fn route(mut self, path: &str, method_router: impl IntoSecureMethodRouter<S>) -> Self {
+        let (routes, method_router) = method_router
+            .into_secure_method_router()
+            .build(path, &self.security);
         self.routes.extend(routes);
         self.inner = self.inner.route(path, method_router);
         self
@@ -107,9 +109,10 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
             policy,
             self.security.clone(),
         ));
+        let security = secured::RouteSecurity::new(self.security.clone().into());
         self.inner = self
             .inner
-            .fallback(method_router::secured::<H, T>(handler, &self.security));
+            .fallback(method_router::secured::<H, T>(handler, &security));
         self.has_fallback = true;
         self
     }
@@ -143,7 +146,8 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     }
 
     /// Adds another secure router's routes; they keep their own configuration.
-    pub fn merge(mut self, other: SecureRouter<S>) -> Self {
+    pub fn merge(mut self, other: impl IntoSecureRouter<S>) -> Self {
+        let other = other.into_secure_router();
         self.routes.extend(other.routes);
         self.has_fallback |= other.has_fallback;
         self.inner = self.inner.merge(other.inner);
@@ -151,7 +155,8 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     }
 
     /// Mounts another secure router under `path`; it keeps its own configuration.
-    pub fn nest(mut self, path: &str, other: SecureRouter<S>) -> Self {
+    pub fn nest(mut self, path: &str, other: impl IntoSecureRouter<S>) -> Self {
+        let other = other.into_secure_router();
         self.routes.extend(
             other
                 .routes
@@ -251,6 +256,42 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
             let not_found = self.security;
             router.fallback(move || fallback::not_found(not_found))
         }
+    }
+}
+
+/// What [`SecureRouter::route`] takes: guarded handlers by method, built
+/// with [`get`], [`post`] and the other functions of this module.
+#[diagnostic::on_unimplemented(
+    message = "`SecureRouter::route` takes `portcullis::routing::get(..)` and its siblings, not `{Self}`",
+    label = "a method router whose handlers Portcullis cannot check",
+    note = "import `get`, `post`, `any`, `on`, … from `portcullis::routing` instead of `axum::routing`; each handler then needs a policy attribute"
+)]
+pub trait IntoSecureMethodRouter<S> {
+    /// The method router itself.
+    fn into_secure_method_router(self) -> SecureMethodRouter<S>;
+}
+
+impl<S> IntoSecureMethodRouter<S> for SecureMethodRouter<S> {
+    fn into_secure_method_router(self) -> Self {
+        self
+    }
+}
+
+/// What [`SecureRouter::merge`] and [`SecureRouter::nest`] take: another
+/// secure router, whose routes are checked and listed.
+#[diagnostic::on_unimplemented(
+    message = "`SecureRouter::merge` and `nest` take another `SecureRouter`, not `{Self}`",
+    label = "a router whose routes Portcullis cannot check or list",
+    note = "build that part as a `SecureRouter` too; to add unchecked axum routes on purpose, merge them into the `axum::Router` that `into_router()` returns"
+)]
+pub trait IntoSecureRouter<S> {
+    /// The router itself.
+    fn into_secure_router(self) -> SecureRouter<S>;
+}
+
+impl<S> IntoSecureRouter<S> for SecureRouter<S> {
+    fn into_secure_router(self) -> Self {
+        self
     }
 }
 

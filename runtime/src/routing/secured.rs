@@ -1,38 +1,45 @@
-//! The wrapper around each guarded handler: the per-route step where the
-//! request is authenticated and authorized, before any extractor runs.
+//! The wrapper around each guarded handler: the per-route step that decides
+//! the request (when it can without awaiting) before any extractor runs, and
+//! runs the handler with the route's context.
 
+use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
-use http::request::Parts;
 use http_body_util::Limited;
 use pin_project_lite::pin_project;
 use tokio::task::futures::TaskLocalFuture;
 
-use crate::authorization::{self, Verdict};
+use crate::authorization;
 use crate::context::{self, RequestContext};
-use crate::future::BoxFuture;
 use crate::policy::PolicyInfo;
 use crate::rejection::AuthRejection;
 use crate::security::Security;
 
+/// The configuration of the routes of one method router, given when
+/// [`crate::SecureRouter::route`] mounts it; shared by its handlers.
+pub(crate) type RouteSecurity = Arc<OnceLock<Security>>;
+
 /// A handler with the configuration and policy of its route.
 ///
-/// `call` decides the request first (synchronously when the scheme allows:
-/// public routes, fixed bearer keys without a revocation store), then runs
-/// the handler with the [`RequestContext`] current, where the guard, the
-/// `Principal` and the other extractors find it. A refused request gets its
-/// 401 or 403 without the handler, or any of its extractors, running. This is
-/// also the place for per-route checks that need the verified caller.
+/// `call` decides the request first when that needs no awaiting (public
+/// routes, bearer tokens with fixed keys and no revocation store), so a
+/// refused caller gets its 401 or 403 without the handler or any of its
+/// extractors running; the guard, the first extractor, finishes the other
+/// decisions. The handler then runs with the [`RequestContext`] current,
+/// where the guard, the `Principal` and the other extractors find it. The
+/// shared decision (`authorization.rs`) is also the place for per-route
+/// checks that need the verified caller.
 #[derive(Clone)]
 pub(crate) struct Secured<H> {
     pub(crate) handler: H,
-    pub(crate) security: Security,
+    pub(crate) security: RouteSecurity,
     pub(crate) policy: &'static PolicyInfo,
 }
 
@@ -44,34 +51,45 @@ where
 {
     type Future = SecuredFuture<H::Future>;
 
-    // The only code generated per handler: everything after the decision is
-    // shared by every handler whose future type is the same (axum boxes the
-    // future of every `async fn` handler, so that is all of them).
+    // The only code generated per handler; everything else is shared.
     fn call(self, request: Request, state: S) -> Self::Future {
-        let (parts, body) = limit_body(request, self.security.body_limit()).into_parts();
-        let Secured {
-            handler,
-            security,
-            policy,
-        } = self;
-        match authorization::decide_now(&security, policy, &parts) {
-            Some(verdict) => match admit(security, policy, parts, body, verdict) {
-                Ok((context, request)) => {
-                    SecuredFuture::running(context, handler.call(request, state))
-                }
-                Err(rejection) => SecuredFuture::refused(rejection),
+        match admit(&self.security, self.policy, request) {
+            Ok((context, request)) => SecuredFuture::Running {
+                future: context::scope(context, self.handler.call(request, state)),
             },
-            None => SecuredFuture::Deciding {
-                decision: authorization::decide(security.clone(), policy, parts),
-                resume: Some(Resume {
-                    security,
-                    policy,
-                    body,
-                    start: Box::new(move |request| handler.call(request, state)),
-                }),
+            Err(rejection) => SecuredFuture::Refused {
+                response: Some(rejection.into_response()),
             },
         }
     }
+}
+
+/// The context and request the handler runs with, or the refusal.
+fn admit(
+    security: &RouteSecurity,
+    policy: &'static PolicyInfo,
+    request: Request,
+) -> Result<(RequestContext, Request), AuthRejection> {
+    let Some(security) = security.get() else {
+        // A method router is given its configuration when it is routed,
+        // before any request can reach it.
+        tracing::error!(target: "portcullis::config", policy = policy.id, "a route ran before it was mounted; refusing");
+        return Err(AuthRejection::misconfigured(Default::default()));
+    };
+    let request = limit_body(request, security.body_limit());
+    let decided = OnceCell::new();
+    let (parts, body) = request.into_parts();
+    if let Some(verdict) = authorization::decide_now(security, policy, &parts) {
+        let _ = decided.set(verdict?);
+    }
+    Ok((
+        RequestContext {
+            security: security.clone(),
+            policy,
+            decided,
+        },
+        Request::from_parts(parts, body),
+    ))
 }
 
 /// Cuts the body at `limit` bytes; axum's body extractors and `Valid`
@@ -83,59 +101,12 @@ fn limit_body(request: Request, limit: usize) -> Request {
     request.map(|body| Body::new(Limited::new(body, limit)))
 }
 
-/// The context and request the handler runs with, or the refusal.
-fn admit(
-    security: Security,
-    policy: &'static PolicyInfo,
-    parts: Parts,
-    body: Body,
-    verdict: Verdict,
-) -> Result<(RequestContext, Request), AuthRejection> {
-    match verdict {
-        Ok(principal) => Ok((
-            RequestContext {
-                security,
-                policy,
-                principal,
-            },
-            Request::from_parts(parts, body),
-        )),
-        Err(rejection) => Err(rejection),
-    }
-}
-
-/// What the handler needs once an asynchronous decision is reached.
-pub(crate) struct Resume<F> {
-    security: Security,
-    policy: &'static PolicyInfo,
-    body: Body,
-    start: Box<dyn FnOnce(Request) -> F + Send>,
-}
-
 pin_project! {
     /// The future of a [`Secured`] handler.
     #[project = SecuredProjection]
     pub(crate) enum SecuredFuture<F> {
         Running { #[pin] future: TaskLocalFuture<RequestContext, F> },
-        Deciding {
-            decision: BoxFuture<'static, (Parts, Verdict)>,
-            resume: Option<Resume<F>>,
-        },
         Refused { response: Option<Response> },
-    }
-}
-
-impl<F: Future> SecuredFuture<F> {
-    fn running(context: RequestContext, future: F) -> Self {
-        Self::Running {
-            future: context::scope(context, future),
-        }
-    }
-
-    fn refused(rejection: AuthRejection) -> Self {
-        Self::Refused {
-            response: Some(rejection.into_response()),
-        }
     }
 }
 
@@ -145,31 +116,12 @@ where
 {
     type Output = Response;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        loop {
-            let next = match self.as_mut().project() {
-                SecuredProjection::Running { future } => return future.poll(cx),
-                SecuredProjection::Refused { response } => {
-                    return Poll::Ready(response.take().unwrap_or_default());
-                }
-                SecuredProjection::Deciding { decision, resume } => {
-                    let (parts, verdict) = ready!(decision.as_mut().poll(cx));
-                    match resume.take() {
-                        Some(Resume {
-                            security,
-                            policy,
-                            body,
-                            start,
-                        }) => match admit(security, policy, parts, body, verdict) {
-                            Ok((context, request)) => Self::running(context, start(request)),
-                            Err(rejection) => Self::refused(rejection),
-                        },
-                        // Polled again after completion; nothing left to run.
-                        None => return Poll::Ready(Response::default()),
-                    }
-                }
-            };
-            self.set(next);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.project() {
+            SecuredProjection::Running { future } => future.poll(cx),
+            SecuredProjection::Refused { response } => {
+                Poll::Ready(response.take().unwrap_or_default())
+            }
         }
     }
 }
