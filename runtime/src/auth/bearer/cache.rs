@@ -6,7 +6,6 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-
 use crate::clock::unix_now;
 use crate::jwt::{JwtVerifier, TokenError};
 use crate::principal::Principal;
