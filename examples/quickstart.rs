@@ -53,14 +53,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .key(VerificationKey::hmac(Algorithm::HS256, &secret)?)
                 .build()?,
         )
-        .role_hierarchy(RoleHierarchy::from_vocabulary::<Role>())
+        .roles::<Role>()
         .build()?;
     let router = SecureRouter::new(security.clone())
         .route("/health", get(health))
         .route("/users/me", get(me))
         .route("/admin/stats", get(stats))
         .route("/items/{id}", get(item))
-        .into_router();
+        .build()?;
     // Security headers, request ids, JSON access log, timeouts, panics as 500s.
     let app = Hardening::new().security(&security).apply(router)?;
 
