@@ -11,7 +11,6 @@ use std::marker::PhantomData;
 use serde::de::DeserializeOwned;
 pub use serde_json::{Map, Value};
 
-use super::decode;
 use super::errors::{Path, ValidationErrors};
 use super::validate::Validate;
 
@@ -111,7 +110,7 @@ pub struct Borrowed;
 fn deserialize<F: DeserializeOwned>(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors) {
     if let Err(error) = serde_path_to_error::deserialize::<_, F>(value) {
         let message = error.inner().to_string();
-        decode::push_data_error(errors, path.to_pointer(), error.path(), &message);
+        super::serde_error::push_data_error(errors, path.to_pointer(), error.path(), &message);
     }
 }
 

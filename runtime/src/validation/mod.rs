@@ -15,6 +15,7 @@ pub mod probe;
 mod rejection;
 pub mod rules;
 pub mod sanitize;
+mod serde_error;
 mod valid;
 mod validate;
 
