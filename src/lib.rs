@@ -183,6 +183,8 @@ pub use portcullis_runtime::jwt;
 /// The OAuth 2 password flow: issuing tokens and logout.
 #[cfg(feature = "issuing")]
 pub use portcullis_runtime::oauth;
+/// Rate limits declared on routes and the stores that keep their buckets.
+pub use portcullis_runtime::rate_limit;
 /// The secure router, its method routers and the route table.
 pub use portcullis_runtime::routing;
 /// Test helpers: tokens for a subject, roles and scopes in one line.
@@ -202,7 +204,7 @@ pub use portcullis_runtime::{
     AUDIT_TARGET, AuthRejection, BoxFuture, ConfigError, DEFAULT_BODY_LIMIT, Denial, FieldError,
     Guard, HierarchyError, PROBLEM_JSON, Policy, PolicyInfo, Principal, Problem, ProblemResponder,
     Requirement, RoleHierarchy, RoleHierarchyBuilder, RoleVocabulary, Scheme, ScopeVocabulary,
-    SecureRouter, Security, SecurityBuilder, VocabularyInfo,
+    SecureRouter, Security, SecurityBuilder, StoreUnavailable, VocabularyInfo,
 };
 // `Validate` the trait shares its name with the derive above.
 pub use portcullis_runtime::Validate;

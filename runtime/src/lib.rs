@@ -27,6 +27,7 @@ pub mod oauth;
 mod policy;
 mod principal;
 mod problem;
+pub mod rate_limit;
 mod rejection;
 pub mod routing;
 mod security;
@@ -35,6 +36,7 @@ pub mod testing;
 #[cfg(feature = "argon2")]
 pub mod users;
 pub mod validation;
+mod unavailable;
 mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
@@ -48,6 +50,7 @@ pub use principal::Principal;
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
 pub use rejection::AuthRejection;
 pub use routing::SecureRouter;
+pub use unavailable::StoreUnavailable;
 pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
 pub use validation::{Valid, Validate, ValidationErrors, ValidationRejection};
 #[doc(hidden)]
