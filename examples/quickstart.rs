@@ -44,6 +44,9 @@ async fn item(Path(id): Path<u32>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // One JSON object per line on stdout: an access line for every request
+    // and an audit line for every authorization decision.
+    let _logs = portcullis::hardening::JsonLogs::stdout().init()?;
     // A fresh random secret per start: tokens from an earlier run stop working.
     let mut secret = [0_u8; 32];
     getrandom_fill(&mut secret);
