@@ -43,7 +43,10 @@ fn showcase() -> axum::Router {
 async fn costed(app: &axum::Router, request: Request<Body>) -> (Answer, usize) {
     let before = PASSWORD_VERIFICATIONS.load(Ordering::SeqCst);
     let answer = send(app, request).await;
-    (answer, PASSWORD_VERIFICATIONS.load(Ordering::SeqCst) - before)
+    (
+        answer,
+        PASSWORD_VERIFICATIONS.load(Ordering::SeqCst) - before,
+    )
 }
 
 /// `Authorization: Basic` with exactly these bytes base64-encoded.
@@ -146,10 +149,7 @@ async fn token_endpoint_failures_cost_the_same_work_for_known_and_unknown_users(
             assert_eq!(work, 1, "unknown user {:.20}", user);
             assert_eq!(unknown.status, known.status);
             assert_eq!(unknown.text, known.text, "{:.20}", user);
-            assert_eq!(
-                unknown.header("content-type"),
-                known.header("content-type")
-            );
+            assert_eq!(unknown.header("content-type"), known.header("content-type"));
         }
     }
     let (right, work) = costed(&showcase, grant("alice", "alice-pass")).await;
@@ -205,18 +205,25 @@ async fn malformed_credentials_are_refused_before_any_password_work() {
     let _counting = COUNTING.lock().await;
     let values: [&[u8]; 6] = [
         b"Basic !!!not-base64!!!",
-        b"Basic YWRtaW4=", // "admin", no colon
+        b"Basic YWRtaW4=",         // "admin", no colon
         b"Basic OmFkbWluLXBhc3M=", // ":admin-pass", empty user
-        b"Basic /w==",     // 0xff, not UTF-8
+        b"Basic /w==",             // 0xff, not UTF-8
         b"Basic",
         b"Basic ",
     ];
     for value in values {
-        let (answer, work) =
-            costed(&showcase, with_authorization("GET", "/secure-data", &[value])).await;
+        let (answer, work) = costed(
+            &showcase,
+            with_authorization("GET", "/secure-data", &[value]),
+        )
+        .await;
         let what = String::from_utf8_lossy(value);
         answer.problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
-        assert_eq!(answer.header("www-authenticate"), Some(BASIC_CHALLENGE), "{what}");
+        assert_eq!(
+            answer.header("www-authenticate"),
+            Some(BASIC_CHALLENGE),
+            "{what}"
+        );
         assert_eq!(work, 0, "{what}");
     }
     for body in [

@@ -117,7 +117,11 @@ async fn a_token_for_another_audience_is_refused() {
     let token = common::sign(&with(&good, "-aud", Value::Null));
     assert_refused_everywhere(&app, &["/me", "/admin"], &token, "no aud").await;
     // Another issuer's token for this audience is no better.
-    for iss in [json!("https://evil.test"), json!("https://auth.test/"), json!(null)] {
+    for iss in [
+        json!("https://evil.test"),
+        json!("https://auth.test/"),
+        json!(null),
+    ] {
         let token = common::sign(&with(&good, "iss", iss.clone()));
         assert_refused_everywhere(&app, &["/me"], &token, &format!("iss {iss}")).await;
     }
@@ -274,7 +278,15 @@ async fn wrongly_typed_claims_are_refused() {
         assert_refused_everywhere(&showcase, SHOWCASE_ROUTES, &token, &what).await;
     }
     // A payload that is not a JSON object at all.
-    for payload in ["[]", "null", "\"admin\"", "1", "", "{", "{\"sub\":\"admin\",}"] {
+    for payload in [
+        "[]",
+        "null",
+        "\"admin\"",
+        "1",
+        "",
+        "{",
+        "{\"sub\":\"admin\",}",
+    ] {
         let token = forge_hs256(r#"{"alg":"HS256"}"#, payload, SHOWCASE_SECRET);
         assert_refused_everywhere(&showcase, SHOWCASE_ROUTES, &token, payload).await;
     }
@@ -308,11 +320,19 @@ async fn role_escalation_by_tampering_is_refused() {
         with(&claims, "roles", json!(["admin"])),
         with(&claims, "roles", json!(["guest", "admin"])),
         with(&claims, "roles", json!(["Admin"])),
-        with(&claims, "scope", json!("items:read items:write users:delete")),
+        with(
+            &claims,
+            "scope",
+            json!("items:read items:write users:delete"),
+        ),
         with(&claims, "sub", json!("admin")),
         with(&claims, "exp", json!(now() + 365 * 86_400)),
         with(&claims, "jti", json!("another-id")),
-        with(&with(&claims, "roles", json!(["admin"])), "sub", json!("admin")),
+        with(
+            &with(&claims, "roles", json!(["admin"])),
+            "sub",
+            json!("admin"),
+        ),
     ];
     let mut tokens: Vec<String> = payloads
         .iter()
@@ -326,7 +346,10 @@ async fn role_escalation_by_tampering_is_refused() {
     let text = claims.to_string();
     tokens.push(format!(
         "{header}.{}.{signature}",
-        b64(format!(r#"{},"roles":["admin"]}}"#, &text[..text.len() - 1]))
+        b64(format!(
+            r#"{},"roles":["admin"]}}"#,
+            &text[..text.len() - 1]
+        ))
     ));
     // Splices of two genuine tokens.
     let (alice_message, alice_signature) = alice.rsplit_once('.').unwrap();
@@ -362,8 +385,9 @@ async fn role_escalation_by_tampering_is_refused() {
 #[tokio::test]
 async fn tokens_signed_with_guessable_secrets_are_refused() {
     let showcase = showcase();
-    let claims = json!({"sub": "admin", "roles": ["admin"], "scope": "users:delete", "exp": now() + 600})
-        .to_string();
+    let claims =
+        json!({"sub": "admin", "roles": ["admin"], "scope": "users:delete", "exp": now() + 600})
+            .to_string();
     let real = String::from_utf8(SHOWCASE_SECRET.to_vec()).unwrap();
     let guesses: Vec<Vec<u8>> = vec![
         b"your-256-bit-secret".to_vec(),

@@ -241,7 +241,15 @@ async fn an_algorithm_other_than_the_keys_is_refused() {
     }
     // A genuine HS256 signature under a header that spells or names `alg` otherwise.
     for alg in [
-        "hs256", "Hs256", "HS256 ", " HS256", "HS-256", "HS256\u{0}", "RS256", "ES256", "PS256",
+        "hs256",
+        "Hs256",
+        "HS256 ",
+        " HS256",
+        "HS-256",
+        "HS256\u{0}",
+        "RS256",
+        "ES256",
+        "PS256",
         "EdDSA",
     ] {
         let header = json!({"alg": alg, "typ": "JWT"}).to_string();
@@ -312,7 +320,10 @@ async fn empty_and_stripped_signatures_are_refused() {
 async fn public_key_used_as_hmac_secret_is_refused_in_every_form() {
     let claims = admin_claims().to_string();
     let der = |pem: &str| {
-        let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
         STANDARD.decode(body).unwrap()
     };
     let forms = |pem: &str, jwk: Option<&Value>| {
@@ -363,9 +374,8 @@ async fn public_key_used_as_hmac_secret_is_refused_in_every_form() {
     // EC (ES256).
     let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let ec_public = ec.public_key_pem();
-    let es256 = router_for_key(
-        VerificationKey::ec_pem(Algorithm::ES256, ec_public.as_bytes()).unwrap(),
-    );
+    let es256 =
+        router_for_key(VerificationKey::ec_pem(Algorithm::ES256, ec_public.as_bytes()).unwrap());
     for token in hmac_tokens(&forms(&ec_public, None), None, &claims) {
         refused(&es256, &token, "EC public key as HMAC secret").await;
     }
@@ -388,7 +398,11 @@ async fn public_key_used_as_hmac_secret_is_refused_in_every_form() {
     for token in hmac_tokens(&ed_forms, Some("idp-1"), &idp_payload) {
         refused(&jwks, &token, "JWK as HMAC secret").await;
     }
-    assert_eq!(idp.hits.load(Ordering::SeqCst), 1, "one fetch, for the control");
+    assert_eq!(
+        idp.hits.load(Ordering::SeqCst),
+        1,
+        "one fetch, for the control"
+    );
 }
 
 /// RFC 8725 §3.10 (`kid` is untrusted input: "protect against SQL or LDAP
@@ -456,8 +470,19 @@ async fn kid_path_traversal_and_injection_are_refused() {
     }
     // The control: the exact `kid` with its own key passes; with the other key it does not.
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": NEW_KID}).to_string();
-    accepted(&rotation, "/me", &forge_hs256(&header, &claims, NEW_SECRET), "control").await;
-    refused(&rotation, &forge_hs256(&header, &claims, OLD_SECRET), "crossed kid").await;
+    accepted(
+        &rotation,
+        "/me",
+        &forge_hs256(&header, &claims, NEW_SECRET),
+        "control",
+    )
+    .await;
+    refused(
+        &rotation,
+        &forge_hs256(&header, &claims, OLD_SECRET),
+        "crossed kid",
+    )
+    .await;
 }
 
 /// A TCP listener on 127.0.0.1 that never accepts: any connection the
@@ -515,7 +540,10 @@ async fn jku_and_x5u_headers_are_never_fetched() {
     for pointer in &pointers {
         for kid in ["attacker", "idp-1"] {
             let mut header = json!({"alg": "EdDSA", "typ": "JWT", "kid": kid});
-            header.as_object_mut().unwrap().extend(pointer.as_object().unwrap().clone());
+            header
+                .as_object_mut()
+                .unwrap()
+                .extend(pointer.as_object().unwrap().clone());
             let signed = attacker.sign(&header, &idp_claims());
             refused(&jwks, &signed, &header.to_string()).await;
             refused(&rs256, &signed, &header.to_string()).await;
@@ -608,12 +636,19 @@ async fn crit_with_an_unknown_extension_is_refused() {
     let claims = admin_claims().to_string();
     let with = |base: Value, extra: &Value| {
         let mut header = base;
-        header.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        header
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         header.to_string()
     };
     for extra in &extras {
         let what = extra.to_string();
-        let hs = forge_hs256(&with(json!({"alg": "HS256", "typ": "JWT"}), extra), &claims, SHOWCASE_SECRET);
+        let hs = forge_hs256(
+            &with(json!({"alg": "HS256", "typ": "JWT"}), extra),
+            &claims,
+            SHOWCASE_SECRET,
+        );
         assert_refused_everywhere(&showcase, SHOWCASE_ROUTES, &hs, &what).await;
         let by_kid = forge_hs256(
             &with(json!({"alg": "HS256", "typ": "JWT", "kid": NEW_KID}), extra),
@@ -621,15 +656,24 @@ async fn crit_with_an_unknown_extension_is_refused() {
             NEW_SECRET,
         );
         refused(&rotation, &by_kid, &what).await;
-        let header: Value =
-            serde_json::from_str(&with(json!({"alg": "EdDSA", "typ": "JWT", "kid": "idp-1"}), extra)).unwrap();
+        let header: Value = serde_json::from_str(&with(
+            json!({"alg": "EdDSA", "typ": "JWT", "kid": "idp-1"}),
+            extra,
+        ))
+        .unwrap();
         refused(&jwks, &legit.sign(&header, &idp_claims()), &what).await;
     }
     // The controls: the same keys and claims without `crit` pass.
     let hs = forge_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, &claims, SHOWCASE_SECRET);
     accepted(&showcase, "/admin/stats", &hs, "control").await;
     let header = json!({"alg": "HS256", "kid": NEW_KID}).to_string();
-    accepted(&rotation, "/me", &forge_hs256(&header, &claims, NEW_SECRET), "control").await;
+    accepted(
+        &rotation,
+        "/me",
+        &forge_hs256(&header, &claims, NEW_SECRET),
+        "control",
+    )
+    .await;
     let header = json!({"alg": "EdDSA", "kid": "idp-1"});
     accepted(&jwks, "/me", &legit.sign(&header, &idp_claims()), "control").await;
 }
@@ -681,7 +725,12 @@ async fn deeply_nested_header_json_is_refused() {
         let token = forge_hs256(&header, &claims, SHOWCASE_SECRET);
         assert_refused_everywhere(&showcase, SHOWCASE_ROUTES, &token, "nested header").await;
         let header = format!(r#"{{"alg":"HS256","kid":{deep}}}"#);
-        refused(&rotation, &forge_hs256(&header, &claims, NEW_SECRET), "nested kid").await;
+        refused(
+            &rotation,
+            &forge_hs256(&header, &claims, NEW_SECRET),
+            "nested kid",
+        )
+        .await;
         let payload = format!(r#"{{"sub":"admin","exp":{},"roles":{deep}}}"#, now() + 600);
         let token = forge_hs256(r#"{"alg":"HS256"}"#, &payload, SHOWCASE_SECRET);
         assert_refused_everywhere(&showcase, SHOWCASE_ROUTES, &token, "nested payload").await;

@@ -92,7 +92,11 @@ async fn several_authorization_headers_are_refused() {
         [&basic_admin, &admin],
     ] {
         let values = [pair[0].as_bytes(), pair[1].as_bytes()];
-        let answer = send(&showcase, with_authorization("GET", "/secure-data", &values)).await;
+        let answer = send(
+            &showcase,
+            with_authorization("GET", "/secure-data", &values),
+        )
+        .await;
         answer.problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
         assert_eq!(answer.header("www-authenticate"), Some(BASIC_CHALLENGE));
     }
@@ -100,7 +104,11 @@ async fn several_authorization_headers_are_refused() {
     let answer = send(&showcase, bearer_get("/admin/stats", &admin[7..])).await;
     assert_eq!(answer.status, StatusCode::OK);
     let values = [basic_admin.as_bytes()];
-    let answer = send(&showcase, with_authorization("GET", "/secure-data", &values)).await;
+    let answer = send(
+        &showcase,
+        with_authorization("GET", "/secure-data", &values),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
 }
 
@@ -143,7 +151,10 @@ async fn odd_casing_and_spacing_of_the_scheme_never_bypass_verification() {
         (format!("Bearer {token} {token}"), InvalidToken),
         (format!("Bearer \"{token}\""), InvalidToken),
         (format!("Bearer token={token}"), InvalidToken),
-        (format!("Bearer {}", token.replace('.', "%2E")), InvalidToken),
+        (
+            format!("Bearer {}", token.replace('.', "%2E")),
+            InvalidToken,
+        ),
         ("Bearer".to_owned(), InvalidToken),
         ("Bearer ".to_owned(), InvalidToken),
         ("Bearer    ".to_owned(), InvalidToken),
@@ -187,7 +198,11 @@ async fn odd_casing_and_spacing_of_the_scheme_never_bypass_verification() {
                 with_authorization("GET", uri, &[value.as_bytes()]),
             )
             .await;
-            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{value:?} at {uri}");
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{value:?} at {uri}"
+            );
             assert!(
                 answer
                     .header("www-authenticate")
@@ -274,7 +289,10 @@ async fn oversized_tokens_are_refused_without_a_server_error() {
         tokens.push((size, format!("{header}.{payload}.{}", &filler)));
         tokens.push((size, filler.clone()));
         tokens.push((size, ".".repeat(size)));
-        tokens.push((size, format!("{header}.{payload}.{signature}{}", ".x".repeat(size / 2))));
+        tokens.push((
+            size,
+            format!("{header}.{payload}.{signature}{}", ".x".repeat(size / 2)),
+        ));
     }
     for (size, token) in &tokens {
         for uri in SHOWCASE_ROUTES {
@@ -340,7 +358,11 @@ async fn non_base64url_segments_are_refused() {
         variants.push(replaced(format!("{part}=")));
         variants.push(replaced(format!("{part}==")));
         for insert in [" ", "\t", "%20", "+", "/", "=", "*", "!", "~", "%", "é"] {
-            variants.push(replaced(format!("{}{insert}{}", &part[..middle], &part[middle..])));
+            variants.push(replaced(format!(
+                "{}{insert}{}",
+                &part[..middle],
+                &part[middle..]
+            )));
         }
         if index > 0 {
             // (Before the first part a space is only more `1*SP`.)
@@ -378,7 +400,11 @@ async fn non_base64url_segments_are_refused() {
         }
         let what = String::from_utf8_lossy(variant).into_owned();
         for uri in SHOWCASE_ROUTES {
-            let answer = send(&showcase, with_authorization("GET", uri, &[value.as_slice()])).await;
+            let answer = send(
+                &showcase,
+                with_authorization("GET", uri, &[value.as_slice()]),
+            )
+            .await;
             assert_invalid_token(&answer, &what, &what);
         }
     }

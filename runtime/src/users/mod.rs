@@ -7,10 +7,10 @@ mod store;
 use std::fmt;
 use std::sync::Arc;
 
-pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub use password::VERIFICATIONS as PASSWORD_VERIFICATIONS;
+pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 pub use store::{InMemoryUserStore, StoreError, UserRecord, UserStore};
 
 /// Checks usernames and passwords against a [`UserStore`].
