@@ -468,6 +468,21 @@ async fn kid_path_traversal_and_injection_are_refused() {
             }
         }
     }
+    // Through a JWKS provider: the same `kid`s, signed with the attacker's
+    // Ed25519 key; the provider's set is fetched at most once, from its URL.
+    let legit = EdKey::generate("idp-1");
+    let attacker = EdKey::generate("idp-1");
+    let idp = Idp::start(json!({"keys": [legit.jwk]})).await;
+    let jwks = idp.router();
+    for kid in &kids {
+        let header = json!({"alg": "EdDSA", "typ": "JWT", "kid": kid});
+        let what = format!(
+            "JWKS kid {}",
+            &kid.to_string()[..kid.to_string().len().min(60)]
+        );
+        refused(&jwks, &attacker.sign(&header, &idp_claims()), &what).await;
+    }
+    assert!(idp.hits.load(Ordering::SeqCst) <= 1, "one refresh at most");
     // The control: the exact `kid` with its own key passes; with the other key it does not.
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": NEW_KID}).to_string();
     accepted(
