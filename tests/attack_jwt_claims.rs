@@ -397,7 +397,7 @@ async fn tokens_signed_with_guessable_secrets_are_refused() {
         b"secure-api".to_vec(),
         b"portcullis".to_vec(),
         vec![0],
-        real[..real.len() - 1].as_bytes().to_vec(),
+        real.as_bytes()[..real.len() - 1].to_vec(),
         format!("{real}\n").into_bytes(),
         real.to_uppercase().into_bytes(),
         b"another-instance-secret-of-32-bytes".to_vec(),
