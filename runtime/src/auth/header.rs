@@ -18,9 +18,15 @@ pub(crate) enum Presented<'a> {
 
 /// The credentials for `scheme`; scheme names are case-insensitive (RFC 9110 11.1).
 pub(crate) fn presented(headers: &HeaderMap, scheme: Scheme) -> Presented<'_> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
         return Presented::Absent;
     };
+    if values.next().is_some() {
+        // Not a list field (RFC 9110 11.6.2): a proxy and this server could
+        // each read a different one of several, so none is used.
+        return Presented::Malformed;
+    }
     let Ok(value) = value.to_str() else {
         return Presented::Malformed;
     };
@@ -91,5 +97,9 @@ mod tests {
             presented(&HeaderMap::new(), Scheme::Bearer),
             Presented::Absent
         );
+        let mut twice = headers("Bearer abc");
+        twice.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(presented(&twice, Scheme::Bearer), Presented::Malformed);
+        assert_eq!(presented(&twice, Scheme::Basic), Presented::Malformed);
     }
 }

@@ -7,6 +7,9 @@ mod store;
 use std::fmt;
 use std::sync::Arc;
 
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub use password::VERIFICATIONS as PASSWORD_VERIFICATIONS;
 pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 pub use store::{InMemoryUserStore, StoreError, UserRecord, UserStore};
 
