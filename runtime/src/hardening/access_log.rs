@@ -194,7 +194,10 @@ impl AccessRecord {
         let method = self.method.as_str();
         let (path, path_len) = cut(self.path.as_str());
         let path_truncated = path_len.map(|_| true);
-        let client_request_id = self.client_request_id.as_ref().map(ClientRequestId::for_log);
+        let client_request_id = self
+            .client_request_id
+            .as_ref()
+            .map(ClientRequestId::for_log);
         let client_request_id = client_request_id.as_deref();
         if response.status().is_server_error() {
             tracing::error!(target: ACCESS_TARGET, request_id, method, path, path_truncated, path_len, client_request_id, status, latency_us, "request");

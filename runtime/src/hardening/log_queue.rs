@@ -283,9 +283,9 @@ fn warning(message: &str, field: &str, count: u64) -> String {
     let mut line = String::with_capacity(160);
     line.push_str("{\"timestamp\":\"");
     let _ = write_timestamp(&mut line, SystemTime::now());
-    let _ = write!(
+    let _ = writeln!(
         line,
-        "\",\"level\":\"WARN\",\"target\":\"{LOG_WRITER_TARGET}\",\"message\":\"{message}\",\"{field}\":{count}}}\n"
+        "\",\"level\":\"WARN\",\"target\":\"{LOG_WRITER_TARGET}\",\"message\":\"{message}\",\"{field}\":{count}}}"
     );
     line
 }

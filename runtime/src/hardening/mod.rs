@@ -43,8 +43,9 @@ pub use cookies::{CookiePolicy, SameSite};
 pub use cors::{CorsPolicy, DEFAULT_CORS_MAX_AGE};
 pub use errors::{ProblemErrors, ProblemFuture, ProblemLayer, problem_for_status};
 pub use headers::{
-    DEFAULT_CACHE_CONTROL, DEFAULT_CSP, DEFAULT_FRAME_OPTIONS, DEFAULT_HSTS, DEFAULT_REFERRER_POLICY, SecurityHeaders,
-    SecurityHeadersFuture, SecurityHeadersLayer, SetSecurityHeaders,
+    DEFAULT_CACHE_CONTROL, DEFAULT_CSP, DEFAULT_FRAME_OPTIONS, DEFAULT_HSTS,
+    DEFAULT_REFERRER_POLICY, SecurityHeaders, SecurityHeadersFuture, SecurityHeadersLayer,
+    SetSecurityHeaders,
 };
 pub use log_queue::LOG_WRITER_TARGET;
 pub use logging::{DEFAULT_LOG_FILTER, DEFAULT_LOG_QUEUE, JsonLogs, LogGuard};
