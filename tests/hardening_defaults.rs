@@ -338,6 +338,13 @@ async fn a_full_audit_queue_refuses_requests_with_503() {
     assert_eq!(refusal.header("cache-control"), Some("no-store"));
     assert!((1..=2).contains(&served), "{served}");
     assert_eq!(guard.refused_audit_events(), 1);
+    // a denial needs its audit event too: 503 rather than an unrecorded 401
+    let denied = {
+        let _logs = tracing::dispatcher::set_default(&dispatch);
+        send(&app, bearer("/admin/stats", "not-a-token")).await
+    };
+    denied.problem(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable");
+    assert_eq!(guard.refused_audit_events(), 2);
 
     audit.open();
     drop(guard);
@@ -348,11 +355,12 @@ async fn a_full_audit_queue_refuses_requests_with_503() {
         .inspect(|line| assert_eq!(line["outcome"], "allow"))
         .count();
     assert_eq!(decisions, served, "{lines:?}");
-    let warning = lines
+    let reported: u64 = lines
         .iter()
-        .find(|line| line["target"] == LOG_WRITER_TARGET)
-        .unwrap_or_else(|| panic!("no warning in {lines:?}"));
-    assert_eq!(warning["refused"], 1);
+        .filter(|line| line["target"] == LOG_WRITER_TARGET)
+        .map(|line| line["refused"].as_u64().unwrap())
+        .sum();
+    assert_eq!(reported, 2, "{lines:?}");
     // the refused request is in the access log, as a 503
     let access = main.lines();
     assert!(
