@@ -274,3 +274,20 @@ where
         Poll::Ready(Ok(response))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_are_cut_at_a_character_boundary() {
+        assert_eq!(cut("/short"), ("/short", None));
+        let exact = "a".repeat(MAX_LOGGED_PATH);
+        assert_eq!(cut(&exact), (exact.as_str(), None));
+        // a two-byte character straddling the limit is left out whole
+        let straddling = format!("{}é{}", "a".repeat(MAX_LOGGED_PATH - 1), "b".repeat(100));
+        let (kept, len) = cut(&straddling);
+        assert_eq!(kept.len(), MAX_LOGGED_PATH - 1);
+        assert_eq!(len, Some(straddling.len() as u64));
+    }
+}
