@@ -20,6 +20,8 @@ struct Tls {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _logs = JsonLogs::stdout().init()?;
+    // panic messages can hold secrets: log where a panic happened, not what it said
+    portcullis::hardening::install_quiet_panic_hook();
     let addr: SocketAddr = env_or("SECURE_API_ADDR", "127.0.0.1:8080").parse()?;
     if std::env::var_os("REDIS_URL").is_some() {
         // Shared state in Redis is not built yet: refuse rather than run with

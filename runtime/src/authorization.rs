@@ -54,7 +54,8 @@ fn conclude(
     let principal = match authenticated {
         Ok(principal) => principal,
         Err(failure) => {
-            audit::decision(None, policy, Outcome::Deny, failure.reason);
+            audit::decision(None, policy, Outcome::Deny, failure.reason)
+                .map_err(|refused| refused.rejection(security.responder()))?;
             return Err(failure.rejection);
         }
     };
@@ -64,7 +65,8 @@ fn conclude(
         security.role_hierarchy(),
     ) {
         Ok(()) => {
-            audit::decision(Some(principal.subject()), policy, Outcome::Allow, "granted");
+            audit::decision(Some(principal.subject()), policy, Outcome::Allow, "granted")
+                .map_err(|refused| refused.rejection(security.responder()))?;
             Ok(Some(principal))
         }
         Err(denial) => {
@@ -73,7 +75,8 @@ fn conclude(
                 policy,
                 Outcome::Deny,
                 denial.code(),
-            );
+            )
+            .map_err(|refused| refused.rejection(security.responder()))?;
             Err(AuthRejection::forbidden(
                 denial,
                 policy.scheme,
@@ -101,7 +104,8 @@ pub(crate) async fn optional_caller(
     {
         Ok(principal) => Ok(Some(principal)),
         Err(failure) => {
-            audit::decision(None, policy, Outcome::Deny, failure.reason);
+            audit::decision(None, policy, Outcome::Deny, failure.reason)
+                .map_err(|refused| refused.rejection(security.responder()))?;
             Err(failure.rejection)
         }
     }

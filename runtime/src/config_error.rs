@@ -49,6 +49,8 @@ pub enum ConfigError {
     LogFilter(String),
     /// A global log subscriber is already installed.
     LoggingAlreadyInstalled,
+    /// A log queue without room, or a log writer thread that could not start.
+    LogWriter(&'static str),
     /// A token issuer whose tokens would live less than one second.
     TokenLifetime,
     /// A route that cannot work under its configuration; the text names the
@@ -107,6 +109,7 @@ impl fmt::Display for ConfigError {
             Self::LoggingAlreadyInstalled => f.write_str(
                 "a global tracing subscriber is already installed; install the JSON logs once, at start-up",
             ),
+            Self::LogWriter(advice) => f.write_str(advice),
             Self::BearerKeys(advice) => f.write_str(advice),
             Self::IssuerWithoutAudience(issuer) => write!(
                 f,

@@ -29,6 +29,8 @@ struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
     responder: ProblemResponder,
+    /// `Retry-After`, for a 503.
+    retry_after: Option<HeaderValue>,
 }
 
 impl AuthRejection {
@@ -88,11 +90,24 @@ impl AuthRejection {
         Self::new(Problem::internal(), None, responder)
     }
 
+    /// 503: something the decision needs (the audit log) cannot take the
+    /// request now; `retry_after` is sent as `Retry-After`.
+    pub(crate) fn unavailable(
+        problem: Problem,
+        retry_after: HeaderValue,
+        responder: ProblemResponder,
+    ) -> Self {
+        let mut rejection = Self::new(problem, None, responder);
+        rejection.0.retry_after = Some(retry_after);
+        rejection
+    }
+
     fn new(problem: Problem, challenge: Option<HeaderValue>, responder: ProblemResponder) -> Self {
         Self(Box::new(Refusal {
             problem,
             challenge,
             responder,
+            retry_after: None,
         }))
     }
 
@@ -101,7 +116,7 @@ impl AuthRejection {
         &self.0.problem
     }
 
-    /// The HTTP status: 401, 403 or 500.
+    /// The HTTP status: 401, 403, 500 or 503.
     pub fn status(&self) -> StatusCode {
         self.0.problem.status()
     }
@@ -122,8 +137,14 @@ impl IntoResponse for AuthRejection {
             problem,
             challenge,
             responder,
+            retry_after,
         } = *self.0;
         let mut response = responder.respond(problem);
+        if let Some(retry_after) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after);
+        }
         if let Some(challenge) = challenge {
             response
                 .headers_mut()

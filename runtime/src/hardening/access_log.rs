@@ -11,18 +11,25 @@ use http::{HeaderMap, Method, Request, Response};
 use tower::{Layer, Service};
 use tracing::Span;
 
-use super::request_id::RequestId;
+use super::request_id::{ClientRequestId, RequestId};
 
 /// The tracing target of request log events.
 pub const ACCESS_TARGET: &str = "portcullis::access";
+
+/// The longest path the access log writes whole, in bytes; a longer one is
+/// cut there and the line carries `path_truncated: true` and `path_len`.
+pub const MAX_LOGGED_PATH: usize = 512;
 
 /// Logs one event per request on [`ACCESS_TARGET`] and hides credentials
 /// from every other log line.
 ///
 /// The event carries `request_id`, `method`, `path` (the route pattern such
 /// as `/items/{id}` when the router matched one, so ids and query strings
-/// stay out of the log; otherwise the bare path without query), `status` and
-/// `latency_us`; 5xx answers are logged at `error`, others at `info`.
+/// stay out of the log; otherwise the bare path without query, cut after
+/// [`MAX_LOGGED_PATH`] bytes), `status` and `latency_us`, and
+/// `client_request_id` when the client sent an `X-Request-Id` that was not
+/// kept (see [`super::RequestIdLayer`]); 5xx answers are logged at `error`,
+/// others at `info`.
 ///
 /// It also marks `Authorization`, `Proxy-Authorization`, `Cookie` and
 /// `Set-Cookie` sensitive, so a handler or library that logs the header map
@@ -131,15 +138,18 @@ pub(crate) struct AccessRecord {
     method: Method,
     path: PathLabel,
     request_id: Option<RequestId>,
+    client_request_id: Option<ClientRequestId>,
 }
 
 impl AccessRecord {
     /// Hides the request's credentials and notes what the log line needs;
-    /// `request_id` is the id already given to the request, if any.
+    /// `request_id` is the id already given to the request, if any, and
+    /// `client_request_id` the client's id that was not kept.
     pub(crate) fn begin<B>(
         request: &mut Request<B>,
         start: Instant,
         request_id: Option<RequestId>,
+        client_request_id: Option<ClientRequestId>,
         span: SpanMode,
     ) -> Self {
         redact(request.headers_mut());
@@ -161,6 +171,7 @@ impl AccessRecord {
             method: request.method().clone(),
             path,
             request_id,
+            client_request_id,
         }
     }
 
@@ -181,13 +192,32 @@ impl AccessRecord {
         let status = response.status().as_u16();
         let request_id = self.request_id.as_ref().map_or("-", RequestId::as_str);
         let method = self.method.as_str();
-        let path = self.path.as_str();
+        let (path, path_len) = cut(self.path.as_str());
+        let path_truncated = path_len.map(|_| true);
+        let client_request_id = self
+            .client_request_id
+            .as_ref()
+            .map(ClientRequestId::for_log);
+        let client_request_id = client_request_id.as_deref();
         if response.status().is_server_error() {
-            tracing::error!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
+            tracing::error!(target: ACCESS_TARGET, request_id, method, path, path_truncated, path_len, client_request_id, status, latency_us, "request");
         } else {
-            tracing::info!(target: ACCESS_TARGET, request_id, method, path, status, latency_us, "request");
+            tracing::info!(target: ACCESS_TARGET, request_id, method, path, path_truncated, path_len, client_request_id, status, latency_us, "request");
         }
     }
+}
+
+/// `path` cut after [`MAX_LOGGED_PATH`] bytes (at a character boundary),
+/// and its whole length when it was cut.
+fn cut(path: &str) -> (&str, Option<u64>) {
+    if path.len() <= MAX_LOGGED_PATH {
+        return (path, None);
+    }
+    let mut end = MAX_LOGGED_PATH;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&path[..end], u64::try_from(path.len()).ok())
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AccessLog<S>
@@ -205,7 +235,14 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let start = Instant::now();
         let request_id = request.extensions().get::<RequestId>().cloned();
-        let record = AccessRecord::begin(&mut request, start, request_id, self.span);
+        let client_request_id = request.extensions_mut().remove::<ClientRequestId>();
+        let record = AccessRecord::begin(
+            &mut request,
+            start,
+            request_id,
+            client_request_id,
+            self.span,
+        );
         let inner = record.span().in_scope(|| self.inner.call(request));
         AccessLogFuture { inner, record }
     }
@@ -235,5 +272,22 @@ where
         let mut response = result?;
         this.record.finish(&mut response);
         Poll::Ready(Ok(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_are_cut_at_a_character_boundary() {
+        assert_eq!(cut("/short"), ("/short", None));
+        let exact = "a".repeat(MAX_LOGGED_PATH);
+        assert_eq!(cut(&exact), (exact.as_str(), None));
+        // a two-byte character straddling the limit is left out whole
+        let straddling = format!("{}é{}", "a".repeat(MAX_LOGGED_PATH - 1), "b".repeat(100));
+        let (kept, len) = cut(&straddling);
+        assert_eq!(kept.len(), MAX_LOGGED_PATH - 1);
+        assert_eq!(len, Some(straddling.len() as u64));
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS, X_XSS_PROTECTION,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, X_XSS_PROTECTION,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
@@ -23,11 +23,17 @@ pub const DEFAULT_FRAME_OPTIONS: &str = "DENY";
 pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 /// `Referrer-Policy` by default: no referrer leaves the site.
 pub const DEFAULT_REFERRER_POLICY: &str = "no-referrer";
+/// `Cache-Control` by default: no answer is stored by a browser or a proxy
+/// (an API's answers hold a caller's data); a route that sets its own keeps it.
+pub const DEFAULT_CACHE_CONTROL: &str = "no-store";
 
 /// The security headers to send, with the contract's values by default.
 ///
 /// Each header is set on every response unless the handler already set it,
-/// so a route that serves HTML may send a Content-Security-Policy of its own.
+/// so a route that serves HTML may send a Content-Security-Policy of its own,
+/// and a static file or documentation asset a `Cache-Control` of its own
+/// (the semantics of tower-http's `SetResponseHeaderLayer::if_not_present`,
+/// applied inside the one-pass hardening service).
 ///
 /// `X-XSS-Protection` is sent only as `0`: the filter it switched on was
 /// removed from modern browsers, and where it remains it can be abused to
@@ -59,7 +65,8 @@ impl Default for SecurityHeaders {
 
 impl SecurityHeaders {
     /// The contract's headers: HSTS, `X-Frame-Options: DENY`, `nosniff`, a
-    /// closed CSP, `Referrer-Policy: no-referrer` and `X-XSS-Protection: 0`.
+    /// closed CSP, `Referrer-Policy: no-referrer`, `X-XSS-Protection: 0` and
+    /// `Cache-Control: no-store`.
     pub fn recommended() -> Self {
         Self::none()
             .header(STRICT_TRANSPORT_SECURITY.as_str(), DEFAULT_HSTS)
@@ -68,6 +75,7 @@ impl SecurityHeaders {
             .header(CONTENT_SECURITY_POLICY.as_str(), DEFAULT_CSP)
             .header(REFERRER_POLICY.as_str(), DEFAULT_REFERRER_POLICY)
             .header(X_XSS_PROTECTION.as_str(), "0")
+            .header(CACHE_CONTROL.as_str(), DEFAULT_CACHE_CONTROL)
     }
 
     /// No header at all; add them one by one with [`SecurityHeaders::header`].
@@ -166,6 +174,7 @@ impl SecurityHeadersLayer {
             (CONTENT_SECURITY_POLICY, DEFAULT_CSP),
             (REFERRER_POLICY, DEFAULT_REFERRER_POLICY),
             (X_XSS_PROTECTION, "0"),
+            (CACHE_CONTROL, DEFAULT_CACHE_CONTROL),
         ];
         Self {
             headers: headers

@@ -288,7 +288,7 @@ impl<W: Write> Write for Escaping<'_, W> {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Writes `time` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
-fn write_timestamp(writer: &mut impl Write, time: SystemTime) -> fmt::Result {
+pub(crate) fn write_timestamp(writer: &mut impl Write, time: SystemTime) -> fmt::Result {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let seconds = since.as_secs();
     let (year, month, day) = civil_from_days(seconds / 86_400);

@@ -22,6 +22,7 @@ mod cors;
 mod errors;
 mod headers;
 mod json_line;
+mod log_queue;
 mod logging;
 mod panic;
 mod proxy;
@@ -37,15 +38,17 @@ use std::time::Duration;
 use axum::Router;
 use tower::Layer;
 
-pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer};
+pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer, MAX_LOGGED_PATH};
 pub use cookies::{CookiePolicy, SameSite};
 pub use cors::{CorsPolicy, DEFAULT_CORS_MAX_AGE};
 pub use errors::{ProblemErrors, ProblemFuture, ProblemLayer, problem_for_status};
 pub use headers::{
-    DEFAULT_CSP, DEFAULT_FRAME_OPTIONS, DEFAULT_HSTS, DEFAULT_REFERRER_POLICY, SecurityHeaders,
-    SecurityHeadersFuture, SecurityHeadersLayer, SetSecurityHeaders,
+    DEFAULT_CACHE_CONTROL, DEFAULT_CSP, DEFAULT_FRAME_OPTIONS, DEFAULT_HSTS,
+    DEFAULT_REFERRER_POLICY, SecurityHeaders, SecurityHeadersFuture, SecurityHeadersLayer,
+    SetSecurityHeaders,
 };
-pub use logging::{DEFAULT_LOG_FILTER, JsonLogs, LogGuard};
+pub use log_queue::LOG_WRITER_TARGET;
+pub use logging::{DEFAULT_LOG_FILTER, DEFAULT_LOG_QUEUE, JsonLogs, LogGuard};
 pub use panic::{
     CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
 };
@@ -189,8 +192,9 @@ impl Hardening {
         self
     }
 
-    /// Which proxies' `X-Forwarded-For` to believe (none by default); see
-    /// [`HardeningLayer::trusted_proxies`].
+    /// Which proxies' `X-Forwarded-For` and `X-Request-Id` to believe (none
+    /// by default); see [`HardeningLayer::trusted_proxies`]. From any other
+    /// peer a request gets a fresh id and the client's value is logged apart.
     pub fn forwarded_headers(mut self, forwarded: impl Into<ForwardedHeaders>) -> Self {
         self.forwarded = forwarded.into();
         self
@@ -223,6 +227,7 @@ impl Hardening {
             answers: self.answers,
             timeout: self.timeout,
             span: self.access_log.span_mode(),
+            proxies: proxies.clone(),
         });
         Ok(HardeningLayer {
             hardened,

@@ -1,8 +1,9 @@
 //! Which reverse proxies' `X-Forwarded-For` to believe.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use http::HeaderMap;
+use axum::extract::ConnectInfo;
+use http::{Extensions, HeaderMap};
 
 use crate::config_error::ConfigError;
 
@@ -81,6 +82,22 @@ pub struct TrustedProxies {
 }
 
 impl TrustedProxies {
+    /// Whether `peer` is one of the trusted proxies (an IPv4 address mapped
+    /// into IPv6 counts as the IPv4 address).
+    pub fn is_trusted(&self, peer: IpAddr) -> bool {
+        !self.proxies.is_empty() && self.proxies.contains(&peer.to_canonical())
+    }
+
+    /// Whether the request's TCP peer (axum's `ConnectInfo<SocketAddr>`) is a
+    /// trusted proxy; without that extension (a server started without
+    /// `into_make_service_with_connect_info`, an in-process call) it is not.
+    pub(crate) fn trusts_peer(&self, extensions: &Extensions) -> bool {
+        !self.proxies.is_empty()
+            && extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|ConnectInfo(peer)| self.is_trusted(peer.ip()))
+    }
+
     /// The client's address: `peer`, unless `peer` is a trusted proxy; then
     /// the right-most `X-Forwarded-For` entry that is not a trusted proxy
     /// (entries further left were written by the client and prove nothing).

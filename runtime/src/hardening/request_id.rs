@@ -1,5 +1,5 @@
-//! `X-Request-Id`: kept when the client sent a sane one, generated otherwise,
-//! stored in the request's extensions and echoed on the response.
+//! `X-Request-Id`: kept when a trusted proxy sent a sane one, generated
+//! otherwise, stored in the request's extensions and echoed on the response.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -11,6 +11,8 @@ use std::task::{Context, Poll, ready};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
+
+use super::proxy::TrustedProxies;
 
 /// The header that carries the request id.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -123,17 +125,27 @@ impl RequestId {
         self.0.clone()
     }
 
-    /// Reads the client's id from `request` or generates one, stores it in
-    /// the request's headers and extensions, and returns it for the response.
-    pub(crate) fn tag<B>(request: &mut Request<B>) -> Self {
-        let id = request
-            .headers()
-            .get(X_REQUEST_ID)
-            .and_then(Self::accept)
-            .unwrap_or_else(Self::generate);
+    /// Keeps the id a trusted proxy sent, or generates one; stores it in the
+    /// request's headers and extensions and returns it for the response,
+    /// with the value a client sent that was not kept (to be logged apart).
+    pub(crate) fn tag<B>(
+        request: &mut Request<B>,
+        proxies: &TrustedProxies,
+    ) -> (Self, Option<ClientRequestId>) {
+        let (id, refused) = match request.headers().get(X_REQUEST_ID) {
+            None => (Self::generate(), None),
+            Some(value) => match proxies
+                .trusts_peer(request.extensions())
+                .then(|| Self::accept(value))
+                .flatten()
+            {
+                Some(id) => (id, None),
+                None => (Self::generate(), Some(ClientRequestId(value.clone()))),
+            },
+        };
         request.headers_mut().insert(X_REQUEST_ID, id.0.clone());
         request.extensions_mut().insert(id.clone());
-        id
+        (id, refused)
     }
 
     /// The client's id when it is 1 to 128 characters of `A-Z a-z 0-9 - _ . :`.
@@ -148,11 +160,47 @@ impl RequestId {
     }
 }
 
+/// The `X-Request-Id` a client sent that was not kept: the peer is not a
+/// trusted proxy, or the value is not a sane id. The access log shows it as
+/// `client_request_id`, apart from the request's own id.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientRequestId(HeaderValue);
+
+/// How much of a refused client id the log keeps.
+const LOGGED_CLIENT_ID_LEN: usize = MAX_REQUEST_ID_LEN;
+
+impl ClientRequestId {
+    /// The value for the log: visible ASCII kept, every other byte as `?`,
+    /// cut after 128 bytes with a `...` mark, so a client cannot fill the
+    /// log or forge its structure through the header.
+    pub(crate) fn for_log(&self) -> String {
+        let bytes = self.0.as_bytes();
+        let kept = &bytes[..bytes.len().min(LOGGED_CLIENT_ID_LEN)];
+        let mut text: String = kept
+            .iter()
+            .map(|&byte| {
+                if byte.is_ascii_graphic() || byte == b' ' {
+                    char::from(byte)
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        if bytes.len() > LOGGED_CLIENT_ID_LEN {
+            text.push_str("...");
+        }
+        text
+    }
+}
+
 /// Gives each request an [`RequestId`] and echoes it as `X-Request-Id`.
 ///
 /// tower-http's `SetRequestIdLayer` keeps any value a client sends; this
-/// layer keeps only short ids of safe characters, so a client cannot fill the
-/// logs or break a log viewer through the id.
+/// layer keeps a client's id only when it comes from a trusted proxy (see
+/// [`RequestIdLayer::trusting`]) and is short and of safe characters, so a
+/// client can neither fill the logs nor pass its requests off under another
+/// request's id. Otherwise a fresh id is generated, and the access log shows
+/// the client's value apart, as `client_request_id`.
 ///
 /// ```
 /// use portcullis::hardening::RequestIdLayer;
@@ -162,13 +210,32 @@ impl RequestId {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct RequestIdLayer {
-    _private: (),
+    proxies: TrustedProxies,
 }
 
 impl RequestIdLayer {
-    /// The layer.
+    /// The layer; every request gets a fresh id.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps the `X-Request-Id` that one of `proxies` sends (the TCP peer,
+    /// from axum's `ConnectInfo<SocketAddr>`).
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use portcullis::hardening::{ForwardedHeaders, RequestIdLayer};
+    ///
+    /// let proxies = ForwardedHeaders::trust_from([IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))])
+    ///     .build()
+    ///     .unwrap();
+    /// let app: axum::Router = axum::Router::new().layer(RequestIdLayer::trusting(proxies));
+    /// # let _ = app;
+    /// ```
+    pub fn trusting(proxies: impl Into<TrustedProxies>) -> Self {
+        Self {
+            proxies: proxies.into(),
+        }
     }
 }
 
@@ -176,7 +243,10 @@ impl<S> Layer<S> for RequestIdLayer {
     type Service = SetRequestId<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SetRequestId { inner }
+        SetRequestId {
+            inner,
+            proxies: self.proxies.clone(),
+        }
     }
 }
 
@@ -184,6 +254,7 @@ impl<S> Layer<S> for RequestIdLayer {
 #[derive(Debug, Clone)]
 pub struct SetRequestId<S> {
     inner: S,
+    proxies: TrustedProxies,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SetRequestId<S>
@@ -199,7 +270,11 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let id = RequestId::tag(&mut request);
+        let (id, refused) = RequestId::tag(&mut request, &self.proxies);
+        if let Some(refused) = refused {
+            // for an access log layer further in
+            request.extensions_mut().insert(refused);
+        }
         RequestIdFuture {
             inner: self.inner.call(request),
             id: Some(id.0),
@@ -275,5 +350,15 @@ mod tests {
         assert!(RequestId::accept(&HeaderValue::from_static("{\"x\":1}")).is_none());
         let long = "a".repeat(MAX_REQUEST_ID_LEN + 1);
         assert!(RequestId::accept(&HeaderValue::from_str(&long).unwrap()).is_none());
+    }
+
+    #[test]
+    fn refused_client_ids_are_logged_cut_and_sanitized() {
+        let odd = ClientRequestId(HeaderValue::from_bytes(b"a\tb\xffc\"").unwrap());
+        assert_eq!(odd.for_log(), "a?b?c\"");
+        let long = ClientRequestId(HeaderValue::from_str(&"x".repeat(1000)).unwrap());
+        let logged = long.for_log();
+        assert_eq!(logged.len(), LOGGED_CLIENT_ID_LEN + 3);
+        assert!(logged.ends_with("..."));
     }
 }

@@ -26,6 +26,7 @@ use super::cors::{CorsRules, MAX_CORS_HEADERS};
 use super::errors::{needs_problem, to_problem};
 use super::headers::set_vacant;
 use super::panic::answer_panic;
+use super::proxy::TrustedProxies;
 use super::request_id::{RequestId, X_REQUEST_ID};
 use crate::problem::{Problem, ProblemResponder};
 use crate::security::Security;
@@ -38,6 +39,8 @@ pub(crate) struct Settings {
     pub(crate) answers: Answers,
     pub(crate) timeout: Duration,
     pub(crate) span: SpanMode,
+    /// Whose `X-Request-Id` to keep.
+    pub(crate) proxies: TrustedProxies,
 }
 
 /// Whose problem rendering the stack's own answers use.
@@ -109,9 +112,9 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let start = Instant::now();
         let settings = Arc::clone(&self.settings);
-        let id = RequestId::tag(&mut request);
+        let (id, refused) = RequestId::tag(&mut request, &settings.proxies);
         let header = id.to_header_value();
-        let record = AccessRecord::begin(&mut request, start, Some(id), settings.span);
+        let record = AccessRecord::begin(&mut request, start, Some(id), refused, settings.span);
         let (grant, preflight) = match &settings.cors {
             Some(cors) => (
                 cors.grant(request.headers()),

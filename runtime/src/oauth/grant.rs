@@ -4,10 +4,15 @@ use std::fmt;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use secrecy::SecretString;
 
 use super::error::OAuthError;
+use super::response::no_store;
+use crate::context;
+use crate::validation::ValidationRejection;
 
 /// A resource owner password credentials grant, read from an
 /// `application/x-www-form-urlencoded` body.
@@ -16,7 +21,9 @@ use super::error::OAuthError;
 /// space-separated `scope`. Another `grant_type` is refused with
 /// `unsupported_grant_type`; a missing or repeated parameter, a body that is
 /// not such a form, or text that is not UTF-8 with `invalid_request`
-/// (RFC 6749 section 5.2). Parameters sent empty count as omitted and unknown
+/// (RFC 6749 section 5.2); a body larger than the route's limit
+/// ([`crate::SecurityBuilder::body_limit`]) with 413, a problem document
+/// like every other such failure (see [`GrantRejection`]). Parameters sent empty count as omitted and unknown
 /// parameters are ignored (section 3.2). The password is held as a
 /// [`SecretString`] and never printed.
 ///
@@ -151,20 +158,81 @@ fn is_form(request: &Request) -> bool {
 }
 
 impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
-    type Rejection = OAuthError;
+    type Rejection = GrantRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_form(&request) {
             tracing::debug!(target: "portcullis::oauth", "token request is not a form");
-            return Err(OAuthError::InvalidRequest);
+            return Err(GrantRejection::OAuth(OAuthError::InvalidRequest));
         }
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             tracing::debug!(target: "portcullis::oauth", status = %rejection.status(), "token request body unreadable");
-            OAuthError::InvalidRequest
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                GrantRejection::TooLarge(ValidationRejection::payload_too_large(
+                    context::responder(),
+                ))
+            } else {
+                GrantRejection::OAuth(OAuthError::InvalidRequest)
+            }
         })?;
-        Self::parse(&body).inspect_err(|error| {
+        Self::parse(&body).map_err(|error| {
             tracing::debug!(target: "portcullis::oauth", error = error.code(), "token request refused");
+            GrantRejection::OAuth(error)
         })
+    }
+}
+
+/// Why a token request was refused before its grant could be read: the
+/// rejection of [`PasswordGrant`].
+///
+/// A malformed grant is answered as RFC 6749 section 5.2 says (OAuth clients
+/// parse that shape); a body over the route's limit is 413, a problem
+/// document (`payload_too_large`) rendered by the route's responder. Both
+/// carry `Cache-Control: no-store`.
+///
+/// ```
+/// use portcullis::oauth::{GrantRejection, OAuthError};
+/// use http::StatusCode;
+///
+/// let refused = GrantRejection::from(OAuthError::InvalidRequest);
+/// assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum GrantRejection {
+    /// The form is missing, malformed or asks for another grant type.
+    OAuth(OAuthError),
+    /// The body is larger than the route accepts.
+    TooLarge(ValidationRejection),
+}
+
+impl GrantRejection {
+    /// The HTTP status of the answer: 400 for a malformed grant, 413 for a
+    /// body over the limit.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::OAuth(error) => error.status(),
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+impl From<OAuthError> for GrantRejection {
+    fn from(error: OAuthError) -> Self {
+        Self::OAuth(error)
+    }
+}
+
+impl IntoResponse for GrantRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::OAuth(error) => error.into_response(),
+            Self::TooLarge(rejection) => {
+                let mut response = rejection.into_response();
+                no_store(response.headers_mut());
+                response
+            }
+        }
     }
 }
 

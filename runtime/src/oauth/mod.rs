@@ -16,7 +16,7 @@ mod scope;
 mod signing_key;
 
 pub use error::OAuthError;
-pub use grant::PasswordGrant;
+pub use grant::{GrantRejection, PasswordGrant};
 pub use issuer::{DEFAULT_TOKEN_LIFETIME, TokenIssuer, TokenIssuerBuilder};
 pub use response::TokenResponse;
 pub use revoker::{LoggedOut, LogoutError, LogoutErrorKind, TokenRevoker};
