@@ -1,4 +1,5 @@
-//! The rejection of the guard and of `Principal`: 401, 403, or a fail-closed 500.
+//! The rejection of the guard and of `Principal`: 401, 403, or a fail-closed
+//! 500 or 503.
 
 use std::fmt;
 
@@ -7,6 +8,7 @@ use http::{HeaderValue, StatusCode, header};
 
 use crate::policy::{Denial, Scheme};
 use crate::problem::{Problem, ProblemResponder};
+use crate::unavailable::StoreUnavailable;
 
 /// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
 pub(crate) const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
@@ -28,6 +30,8 @@ pub struct AuthRejection(Box<Refusal>);
 struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
+    /// `Retry-After`, for a store that could not answer.
+    retry_after: Option<HeaderValue>,
     responder: ProblemResponder,
 }
 
@@ -88,10 +92,18 @@ impl AuthRejection {
         Self::new(Problem::internal(), None, responder)
     }
 
+    /// A store the check needs could not answer: 503 with `Retry-After`.
+    pub(crate) fn unavailable(error: &StoreUnavailable, responder: ProblemResponder) -> Self {
+        let mut rejection = Self::new(error.problem(), None, responder);
+        rejection.0.retry_after = Some(error.retry_after_header());
+        rejection
+    }
+
     fn new(problem: Problem, challenge: Option<HeaderValue>, responder: ProblemResponder) -> Self {
         Self(Box::new(Refusal {
             problem,
             challenge,
+            retry_after: None,
             responder,
         }))
     }
@@ -101,7 +113,7 @@ impl AuthRejection {
         &self.0.problem
     }
 
-    /// The HTTP status: 401, 403 or 500.
+    /// The HTTP status: 401, 403, 500, or 503 when a store could not answer.
     pub fn status(&self) -> StatusCode {
         self.0.problem.status()
     }
@@ -121,9 +133,15 @@ impl IntoResponse for AuthRejection {
         let Refusal {
             problem,
             challenge,
+            retry_after,
             responder,
         } = *self.0;
         let mut response = responder.respond(problem);
+        if let Some(retry_after) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after);
+        }
         if let Some(challenge) = challenge {
             response
                 .headers_mut()
