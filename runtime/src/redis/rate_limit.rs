@@ -59,7 +59,12 @@ impl RedisRateLimits {
         }
     }
 
-    async fn take(&self, limit: &str, key: &str, quota: Quota) -> Result<Admission, StoreUnavailable> {
+    async fn take(
+        &self,
+        limit: &str,
+        key: &str,
+        quota: Quota,
+    ) -> Result<Admission, StoreUnavailable> {
         let bucket = format!("portcullis:rate:{{{}:{limit}:{key}}}", limit.len());
         let max = quota.max.get();
         let period = u64::try_from(quota.period.as_micros()).unwrap_or(u64::MAX);

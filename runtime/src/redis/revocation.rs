@@ -82,9 +82,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 return {redis.call('GET', KEYS[3]) or '0', redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[2])}
 ";
 
-static SCRIPTS: LazyLock<[Script; 4]> = LazyLock::new(|| {
-    [REVOKE, CUTOFF, HEARTBEAT, LOAD].map(Script::from_lua)
-});
+static SCRIPTS: LazyLock<[Script; 4]> =
+    LazyLock::new(|| [REVOKE, CUTOFF, HEARTBEAT, LOAD].map(Script::from_lua));
 
 /// Revoked tokens shared by every instance through Redis, answered from a
 /// local view: no round trip per request.
@@ -271,7 +270,10 @@ impl Shared {
         let mut view = self.write();
         match kind {
             "h" => {
-                if seq > view.applied {
+                // Ahead: a change was missed. Behind: Redis lost its state
+                // (a restart without persistence, a failover), or this is
+                // an old heartbeat read after a reload. Either way, reload.
+                if seq != view.applied {
                     return false;
                 }
                 drop(view);
@@ -329,7 +331,11 @@ impl Shared {
         Ok(())
     }
 
-    async fn revoke_all_before(&self, subject: SubjectId<'_>, time: u64) -> Result<(), RevocationError> {
+    async fn revoke_all_before(
+        &self,
+        subject: SubjectId<'_>,
+        time: u64,
+    ) -> Result<(), RevocationError> {
         let key = subject.storage_key();
         self.store_change(
             1,
@@ -352,9 +358,9 @@ impl Shared {
         let stored: Result<u64, _> = SCRIPTS[script]
             .evalsha_with_reload(self.store.pool().next(), keys, args)
             .await;
-        stored
-            .map(drop)
-            .map_err(|error| RevocationError(format!("Redis did not store the revocation: {error}")))
+        stored.map(drop).map_err(|error| {
+            RevocationError(format!("Redis did not store the revocation: {error}"))
+        })
     }
 }
 
@@ -398,7 +404,9 @@ async fn keep_current(shared: Weak<Shared>, subscriber: SubscriberClient) {
             }
         };
         if reload {
-            let Some(shared) = shared.upgrade() else { break };
+            let Some(shared) = shared.upgrade() else {
+                break;
+            };
             if let Err(error) = shared.reload().await {
                 tracing::warn!(target: "portcullis::auth", error, "revocation view not reloaded; retrying");
             }
@@ -434,7 +442,11 @@ fn number(value: &Value) -> Option<u64> {
     match value {
         Value::Integer(number) => u64::try_from(*number).ok(),
         Value::Double(number) => Some(number.max(0.0) as u64),
-        other => other.as_str()?.parse::<f64>().ok().map(|n| n.max(0.0) as u64),
+        other => other
+            .as_str()?
+            .parse::<f64>()
+            .ok()
+            .map(|n| n.max(0.0) as u64),
     }
 }
 

@@ -25,8 +25,8 @@ pub use jwks::{
     JwksVerifier, JwksVerifierBuilder,
 };
 pub use memory::{DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_GRACE, InMemoryRevocationStore};
-pub use revocation::{RevocationError, RevocationStore, SubjectId};
 pub(crate) use revocation::REVOCATION_RETRY_AFTER;
+pub use revocation::{RevocationError, RevocationStore, SubjectId};
 pub use sources::{CustomTokenSource, TokenSources};
 
 use self::keys::BearerTokens;
