@@ -357,3 +357,24 @@ async fn when_redis_stops_requests_get_503_and_recover_when_it_returns() {
     assert_eq!(instance.call("POST", "/logout", token).await.status(), 200);
     assert_eq!(instance.status("/users/me", token).await, 401);
 }
+
+#[tokio::test]
+async fn an_unreachable_redis_stops_the_start() {
+    if redis_url().is_none() {
+        return;
+    }
+    // Nothing listens on the port just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let options = RedisOptions::default().connect_timeout(Duration::from_millis(500));
+    let error = RedisStore::connect_with(&format!("redis://127.0.0.1:{port}"), options)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().starts_with("cannot connect to Redis"),
+        "{error}"
+    );
+}

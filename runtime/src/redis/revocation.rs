@@ -231,12 +231,9 @@ impl Shared {
             )
             .await
             .map_err(|error| error.to_string())?;
-        let (seq, jtis, cutoffs) = parse_load(answer).ok_or("unexpected answer to the load")?;
-        *self.write() = View {
-            applied: seq,
-            jtis,
-            cutoffs,
-        };
+        let view = parse_load(answer).ok_or("unexpected answer to the load")?;
+        let seq = view.applied;
+        *self.write() = view;
         self.confirm(sent);
         tracing::debug!(target: "portcullis::auth", seq, "revocation view reloaded");
         Ok(())
@@ -415,7 +412,7 @@ async fn keep_current(shared: Weak<Shared>, subscriber: SubscriberClient) {
     let _ = subscriber.quit().await;
 }
 
-fn parse_load(answer: Value) -> Option<(u64, HashMap<String, u64>, HashMap<String, u64>)> {
+fn parse_load(answer: Value) -> Option<View> {
     let Value::Array(mut parts) = answer else {
         return None;
     };
@@ -424,8 +421,12 @@ fn parse_load(answer: Value) -> Option<(u64, HashMap<String, u64>, HashMap<Strin
     }
     let cutoffs = pairs(parts.pop()?)?;
     let jtis = pairs(parts.pop()?)?;
-    let seq = number(&parts.pop()?)?;
-    Some((seq, jtis, cutoffs))
+    let applied = number(&parts.pop()?)?;
+    Some(View {
+        applied,
+        jtis,
+        cutoffs,
+    })
 }
 
 fn pairs(value: Value) -> Option<HashMap<String, u64>> {
