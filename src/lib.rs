@@ -185,6 +185,9 @@ pub use portcullis_runtime::jwt;
 pub use portcullis_runtime::oauth;
 /// Rate limits declared on routes and the stores that keep their buckets.
 pub use portcullis_runtime::rate_limit;
+/// Shared state for several instances in Redis (feature `redis`).
+#[cfg(feature = "redis")]
+pub use portcullis_runtime::redis;
 /// The secure router, its method routers and the route table.
 pub use portcullis_runtime::routing;
 /// Test helpers: tokens for a subject, roles and scopes in one line.

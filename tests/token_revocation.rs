@@ -1,6 +1,7 @@
 //! Revocation: logged-out tokens are refused, "logout everywhere" refuses older
 //! tokens of that subject at that issuer only, and a failing store refuses
-//! everything.
+//! everything with 503 and `Retry-After`, unless the application opted to
+//! fail open.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod common;
@@ -225,11 +226,33 @@ async fn a_failing_store_refuses_every_token() {
     );
     let token = issuer().issue("alice", ["user"], [""; 0]).unwrap();
     let answer = send(&app, bearer("/users/me", token.access_token())).await;
-    let body = answer.problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    let body = answer.problem(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
+    assert_eq!(answer.header("retry-after"), Some("2"));
     assert!(
         !body.to_string().contains("connection refused"),
         "store errors stay in the log: {body}"
     );
+    // A logout cannot be recorded: 503, never 200.
+    let answer = send(&app, post_with("/logout", token.access_token())).await;
+    answer.problem(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
+}
+
+#[tokio::test]
+async fn a_failing_store_lets_tokens_through_when_configured_to_fail_open() {
+    let app = routes(
+        Security::builder()
+            .bearer(verifier())
+            .revocation(Unreachable)
+            .revocation_fail_open()
+            .build()
+            .unwrap(),
+    );
+    let token = issuer().issue("alice", ["user"], [""; 0]).unwrap();
+    assert!(accepted(&app, token.access_token()).await);
+    // The logout itself still fails: nothing was recorded.
+    let answer = send(&app, post_with("/logout", token.access_token())).await;
+    answer.problem(StatusCode::SERVICE_UNAVAILABLE, "revocation_unavailable");
+    assert_eq!(answer.header("retry-after"), Some("2"));
 }
 
 #[tokio::test]

@@ -218,7 +218,8 @@ fn users() -> Result<InMemoryUserStore, portcullis::users::PasswordHashError> {
     Ok(store)
 }
 
-/// The whole application: routes, guards and the hardening layers.
+/// The whole application: routes, guards and the hardening layers, with
+/// revocations kept in memory (one instance).
 ///
 /// `secret` signs and verifies the HS256 tokens (at least 32 bytes);
 /// `cors_origins` are the origins browsers may call from.
@@ -226,13 +227,25 @@ pub(crate) fn build(
     secret: &[u8],
     cors_origins: &[String],
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    build_with(secret, cors_origins, |security| {
+        security.revocation(InMemoryRevocationStore::new())
+    })
+}
+
+/// [`build`], with the stores shared by instances (revocations, rate
+/// limits) chosen by `stores` (Redis when `REDIS_URL` is set: `main.rs`).
+pub(crate) fn build_with(
+    secret: &[u8],
+    cors_origins: &[String],
+    stores: impl FnOnce(portcullis::SecurityBuilder) -> portcullis::SecurityBuilder,
+) -> Result<axum::Router, Box<dyn std::error::Error>> {
     let key = SigningKey::hmac(Algorithm::HS256, secret)?;
     let verification = key
         .hmac_verification_key()
         .ok_or("the signing key has no HMAC verification key")?;
     // One directory (and one decoy hash) for Basic and the password grant.
     let users = UserDirectory::new(users()?)?;
-    let security = Security::builder()
+    let security = stores(Security::builder())
         .bearer(
             portcullis::jwt::JwtVerifier::builder()
                 .key(verification)
@@ -240,7 +253,6 @@ pub(crate) fn build(
         )
         .basic(BasicAuth::with_users("secure-api", users.clone())?)
         .roles::<Role>()
-        .revocation(InMemoryRevocationStore::new())
         .build()?;
     let state = AppState {
         tokens: Tokens {

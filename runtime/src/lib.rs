@@ -28,6 +28,8 @@ mod policy;
 mod principal;
 mod problem;
 pub mod rate_limit;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod rejection;
 pub mod routing;
 mod security;

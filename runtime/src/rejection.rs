@@ -1,4 +1,5 @@
-//! The rejection of the guard and of `Principal`: 401, 403, or a fail-closed 500.
+//! The rejection of the guard and of `Principal`: 401, 403, or a fail-closed
+//! 500 or 503.
 
 use std::fmt;
 
@@ -7,6 +8,7 @@ use http::{HeaderValue, StatusCode, header};
 
 use crate::policy::{Denial, Scheme};
 use crate::problem::{Problem, ProblemResponder};
+use crate::unavailable::StoreUnavailable;
 
 /// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
 pub(crate) const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
@@ -28,9 +30,9 @@ pub struct AuthRejection(Box<Refusal>);
 struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
-    responder: ProblemResponder,
-    /// `Retry-After`, for a 503.
+    /// `Retry-After`, for a store that could not answer.
     retry_after: Option<HeaderValue>,
+    responder: ProblemResponder,
 }
 
 impl AuthRejection {
@@ -102,12 +104,17 @@ impl AuthRejection {
         rejection
     }
 
+    /// A store the check needs could not answer: 503 with `Retry-After`.
+    pub(crate) fn store_unavailable(error: &StoreUnavailable, responder: ProblemResponder) -> Self {
+        Self::unavailable(error.problem(), error.retry_after_header(), responder)
+    }
+
     fn new(problem: Problem, challenge: Option<HeaderValue>, responder: ProblemResponder) -> Self {
         Self(Box::new(Refusal {
             problem,
             challenge,
-            responder,
             retry_after: None,
+            responder,
         }))
     }
 
@@ -116,7 +123,8 @@ impl AuthRejection {
         &self.0.problem
     }
 
-    /// The HTTP status: 401, 403, 500 or 503.
+    /// The HTTP status: 401, 403, 500, or 503 when a store or the audit log
+    /// could not answer.
     pub fn status(&self) -> StatusCode {
         self.0.problem.status()
     }
@@ -136,8 +144,8 @@ impl IntoResponse for AuthRejection {
         let Refusal {
             problem,
             challenge,
-            responder,
             retry_after,
+            responder,
         } = *self.0;
         let mut response = responder.respond(problem);
         if let Some(retry_after) = retry_after {

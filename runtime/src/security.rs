@@ -77,6 +77,7 @@ impl Default for SecurityBuilder {
                 issuers: None,
                 cache_capacity: DEFAULT_CACHE_CAPACITY,
                 revocation: None,
+                revocation_fail_open: false,
                 sources: TokenSources::default(),
             },
             #[cfg(feature = "argon2")]
@@ -147,9 +148,21 @@ impl SecurityBuilder {
     }
 
     /// Refuses bearer tokens that `store` lists as revoked, after their
-    /// signature checks out; a store error refuses the token too.
+    /// signature checks out; when the store cannot answer, the request is
+    /// refused with 503 and `Retry-After` (see
+    /// [`SecurityBuilder::revocation_fail_open`]).
     pub fn revocation(mut self, store: impl RevocationStore) -> Self {
         self.bearer.revocation = Some(Arc::new(store));
+        self
+    }
+
+    /// Accepts verified bearer tokens unchecked while the revocation store
+    /// cannot answer, instead of refusing them with 503 (the default).
+    /// Revoked tokens then pass until the store returns; every such request
+    /// is logged as an error. Logout still fails (503) when it cannot be
+    /// recorded.
+    pub fn revocation_fail_open(mut self) -> Self {
+        self.bearer.revocation_fail_open = true;
         self
     }
 

@@ -11,7 +11,7 @@ use http::request::Parts;
 use serde_json::json;
 
 use super::response::no_store;
-use crate::auth::bearer::{RevocationStore, SubjectId};
+use crate::auth::bearer::{REVOCATION_RETRY_AFTER, RevocationStore, SubjectId};
 use crate::clock::unix_now;
 use crate::context;
 use crate::policy::Scheme;
@@ -176,7 +176,8 @@ pub enum LogoutErrorKind {
     /// The credential is not a token with `jti` and `exp` (HTTP Basic, or a
     /// token from another issuer): 400 `not_revocable`.
     NotRevocable,
-    /// The revocation store failed: 503 `revocation_unavailable`.
+    /// The revocation store failed, so nothing was recorded: 503
+    /// `revocation_unavailable` with `Retry-After`.
     Unavailable,
 }
 
@@ -213,6 +214,13 @@ impl fmt::Debug for LogoutError {
 
 impl IntoResponse for LogoutError {
     fn into_response(self) -> Response {
-        self.responder.respond(self.problem())
+        let mut response = self.responder.respond(self.problem());
+        if self.kind == LogoutErrorKind::Unavailable {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(REVOCATION_RETRY_AFTER.as_secs()),
+            );
+        }
+        response
     }
 }

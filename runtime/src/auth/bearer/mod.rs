@@ -25,6 +25,7 @@ pub use jwks::{
     JwksVerifier, JwksVerifierBuilder,
 };
 pub use memory::{DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_GRACE, InMemoryRevocationStore};
+pub(crate) use revocation::REVOCATION_RETRY_AFTER;
 pub use revocation::{RevocationError, RevocationStore, SubjectId};
 pub use sources::{CustomTokenSource, TokenSources};
 
@@ -42,6 +43,8 @@ use crate::rejection::{AuthRejection, BEARER_CHALLENGE};
 pub(crate) struct BearerAuth {
     tokens: BearerTokens,
     revocation: Option<Arc<dyn RevocationStore>>,
+    /// Accept tokens unchecked when the revocation store fails.
+    revocation_fail_open: bool,
     sources: TokenSources,
 }
 
@@ -52,6 +55,7 @@ pub(crate) struct BearerSettings {
     pub(crate) issuers: Option<TrustedIssuers>,
     pub(crate) cache_capacity: usize,
     pub(crate) revocation: Option<Arc<dyn RevocationStore>>,
+    pub(crate) revocation_fail_open: bool,
     pub(crate) sources: TokenSources,
 }
 
@@ -63,6 +67,7 @@ impl BearerAuth {
         Ok(tokens.map(|tokens| Self {
             tokens,
             revocation: settings.revocation,
+            revocation_fail_open: settings.revocation_fail_open,
             sources: settings.sources,
         }))
     }
@@ -103,9 +108,21 @@ impl BearerAuth {
             .verify(token)
             .await
             .map_err(|error| token_refused(error, responder))?;
-        revocation::screen(self.revocation.as_deref(), principal)
-            .await
-            .map_err(|reason| Failure::new(reason, AuthRejection::invalid_token(responder.clone())))
+        revocation::screen(
+            self.revocation.as_deref(),
+            self.revocation_fail_open,
+            principal,
+        )
+        .await
+        .map_err(|screened| match screened {
+            revocation::Screened::Revoked => {
+                Failure::new("revoked", AuthRejection::invalid_token(responder.clone()))
+            }
+            revocation::Screened::Unavailable(error) => Failure::new(
+                "revocation_unavailable",
+                AuthRejection::store_unavailable(&error, responder.clone()),
+            ),
+        })
     }
 
     /// Whether the request offers a bearer token through any source.

@@ -1,9 +1,11 @@
 //! The revocation store: which tokens are refused before they expire.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::future::BoxFuture;
 use crate::principal::Principal;
+use crate::unavailable::StoreUnavailable;
 
 /// The revocation store could not be reached or read; the token is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +105,8 @@ impl fmt::Display for SubjectId<'_> {
 ///
 /// The bearer guard asks it about every verified token once
 /// [`crate::SecurityBuilder::revocation`] installs it; an error refuses the
-/// token (fail closed). Times are seconds since the Unix epoch. Methods return
+/// token with 503 and `Retry-After` (fail closed), unless
+/// [`crate::SecurityBuilder::revocation_fail_open`] was chosen. Times are seconds since the Unix epoch. Methods return
 /// [`BoxFuture`] so a store can be held as a trait object; a shared store
 /// (Redis, a database) lets every instance refuse the same tokens.
 ///
@@ -159,33 +162,66 @@ pub trait RevocationStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<u64>, RevocationError>>;
 }
 
+/// How long a client refused because the revocation store failed is told to
+/// wait (`Retry-After`): about the time a reconnect and a reload take.
+pub(crate) const REVOCATION_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// Why [`screen`] refused a token.
+pub(crate) enum Screened {
+    /// The token was revoked: 401.
+    Revoked,
+    /// The store could not answer: 503 with `Retry-After`.
+    Unavailable(StoreUnavailable),
+}
+
 /// Refuses `principal` if its token was revoked: its `jti` is listed, or it
 /// was issued before the cut-off of its subject at its issuer (a token
 /// without `iat` counts as issued before any cut-off). A store error
-/// refuses too.
+/// refuses too (503), unless `fail_open` lets the token through; both are
+/// logged as errors.
 pub(crate) async fn screen(
     store: Option<&dyn RevocationStore>,
+    fail_open: bool,
     principal: Principal,
-) -> Result<Principal, &'static str> {
+) -> Result<Principal, Screened> {
     let Some(store) = store else {
         return Ok(principal);
     };
-    let refused = |error: RevocationError| {
-        tracing::error!(target: "portcullis::auth", error = %error, "revocation store failed; refusing the token");
-        "revocation_unavailable"
-    };
+    match lookup(store, &principal).await {
+        Ok(false) => Ok(principal),
+        Ok(true) => Err(Screened::Revoked),
+        Err(error) if fail_open => {
+            tracing::error!(
+                target: "portcullis::auth",
+                error = %error,
+                subject = principal.subject(),
+                "revocation store failed; FAILING OPEN as configured: the token is accepted unchecked"
+            );
+            Ok(principal)
+        }
+        Err(error) => {
+            tracing::error!(target: "portcullis::auth", error = %error, "revocation store failed; refusing the token with 503");
+            Err(Screened::Unavailable(StoreUnavailable {
+                store: "revocations",
+                detail: error.0,
+                retry_after: REVOCATION_RETRY_AFTER,
+            }))
+        }
+    }
+}
+
+/// Whether the store lists `principal`'s token as revoked.
+async fn lookup(
+    store: &dyn RevocationStore,
+    principal: &Principal,
+) -> Result<bool, RevocationError> {
     if let Some(jti) = principal.token_id()
-        && store.is_revoked(jti).await.map_err(refused)?
+        && store.is_revoked(jti).await?
     {
-        return Err("revoked");
+        return Ok(true);
     }
-    if let Some(cutoff) = store
-        .revoked_before(SubjectId::of(&principal))
-        .await
-        .map_err(refused)?
-        && principal.issued_at().is_none_or(|iat| iat < cutoff)
-    {
-        return Err("revoked");
-    }
-    Ok(principal)
+    Ok(store
+        .revoked_before(SubjectId::of(principal))
+        .await?
+        .is_some_and(|cutoff| principal.issued_at().is_none_or(|iat| iat < cutoff)))
 }
