@@ -28,6 +28,7 @@ pub struct AuthRejection(Box<Refusal>);
 struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
+    retry_after: Option<HeaderValue>,
     responder: ProblemResponder,
 }
 
@@ -88,10 +89,22 @@ impl AuthRejection {
         Self::new(Problem::internal(), None, responder)
     }
 
+    /// Every password hashing permit is taken: 503 with `Retry-After`.
+    #[cfg(feature = "argon2")]
+    pub(crate) fn hashing_busy(
+        busy: crate::users::HashingBusy,
+        responder: ProblemResponder,
+    ) -> Self {
+        let mut rejection = Self::new(hashing_busy_problem(), None, responder);
+        rejection.0.retry_after = Some(HeaderValue::from(busy.retry_after_secs()));
+        rejection
+    }
+
     fn new(problem: Problem, challenge: Option<HeaderValue>, responder: ProblemResponder) -> Self {
         Self(Box::new(Refusal {
             problem,
             challenge,
+            retry_after: None,
             responder,
         }))
     }
@@ -101,7 +114,7 @@ impl AuthRejection {
         &self.0.problem
     }
 
-    /// The HTTP status: 401, 403 or 500.
+    /// The HTTP status: 401, 403, 500, or 503 when password hashing is busy.
     pub fn status(&self) -> StatusCode {
         self.0.problem.status()
     }
@@ -121,9 +134,15 @@ impl IntoResponse for AuthRejection {
         let Refusal {
             problem,
             challenge,
+            retry_after,
             responder,
         } = *self.0;
         let mut response = responder.respond(problem);
+        if let Some(retry_after) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after);
+        }
         if let Some(challenge) = challenge {
             response
                 .headers_mut()
@@ -131,4 +150,15 @@ impl IntoResponse for AuthRejection {
         }
         response
     }
+}
+
+/// The problem of a password check refused because every hashing permit is
+/// taken (HTTP Basic and the password grant alike).
+#[cfg(feature = "argon2")]
+pub(crate) fn hashing_busy_problem() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "hashing_busy",
+        "too many password checks are in progress; retry later",
+    )
 }
