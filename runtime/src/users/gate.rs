@@ -215,15 +215,20 @@ impl HashingGate {
         }
     }
 
+    /// Counts `client` in (before its user is even looked up), unless it
+    /// has its share inside already: then [`GateError::Busy`] at once.
+    pub(crate) fn enter(&self, client: Option<IpAddr>) -> Result<ClientSlot, GateError> {
+        self.try_enter(client).ok_or_else(|| self.busy())
+    }
+
     /// Runs `check` with a reusable Argon2 memory block once a permit is
-    /// free, on the blocking pool; refuses when the client has its share
-    /// inside already or no permit frees up within the wait. If this future
-    /// is dropped before the check's turn, the check never runs.
-    pub(crate) async fn run<F>(&self, client: Option<IpAddr>, check: F) -> Result<bool, GateError>
+    /// free, on the blocking pool; refuses when no permit frees up within
+    /// the wait. If this future is dropped before the check's turn, the
+    /// check never runs.
+    pub(crate) async fn run<F>(&self, slot: ClientSlot, check: F) -> Result<bool, GateError>
     where
         F: FnOnce(&mut Vec<Block>) -> bool + Send + 'static,
     {
-        let slot = self.enter(client).ok_or_else(|| self.busy())?;
         let permits = Arc::clone(&self.0.permits);
         let permit = match tokio::time::timeout(self.0.limits.wait, permits.acquire_owned()).await {
             Ok(Ok(permit)) => permit,
@@ -234,9 +239,8 @@ impl HashingGate {
         let inner = Arc::clone(&self.0);
         tokio::task::spawn_blocking(move || {
             // The permit and the client's slot are held until the hash is
-            // done, even if the caller has gone meanwhile.
-            let _permit = permit;
-            let _slot = slot;
+            // done, even if the caller has gone meanwhile, and given back
+            // before the answer, so the caller's next check finds them free.
             if answer.is_closed() {
                 inner.abandoned.fetch_add(1, Ordering::Relaxed);
                 return;
@@ -245,6 +249,8 @@ impl HashingGate {
             let matched = check(&mut memory);
             inner.hashed.fetch_add(1, Ordering::Relaxed);
             inner.give_back(memory);
+            drop(slot);
+            drop(permit);
             let _ = answer.send(matched);
         });
         answered.await.map_err(|_| GateError::Failed)
@@ -258,8 +264,7 @@ impl HashingGate {
         })
     }
 
-    /// Counts the client in, unless it has its share inside already.
-    fn enter(&self, client: Option<IpAddr>) -> Option<ClientSlot> {
+    fn try_enter(&self, client: Option<IpAddr>) -> Option<ClientSlot> {
         let Some(client) = client.map(client_key) else {
             return Some(ClientSlot { gate: None });
         };
@@ -298,7 +303,7 @@ impl Inner {
 }
 
 /// One check of a client inside the gate; leaving drops the count.
-struct ClientSlot {
+pub(crate) struct ClientSlot {
     gate: Option<(Arc<Inner>, IpAddr)>,
 }
 
@@ -387,7 +392,7 @@ mod tests {
         let checks = (0..8).map(|_| {
             let (gate, running, most) = (gate.clone(), Arc::clone(&running), Arc::clone(&most));
             tokio::spawn(async move {
-                gate.run(None, move |_| {
+                gate.run(gate.enter(None).unwrap(), move |_| {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(20));
@@ -419,20 +424,24 @@ mod tests {
         let first = tokio::spawn({
             let gate = gate.clone();
             async move {
-                gate.run(Some(client), move |_| released.recv().is_ok())
-                    .await
+                gate.run(gate.enter(Some(client)).unwrap(), move |_| {
+                    released.recv().is_ok()
+                })
+                .await
             }
         });
         while gate.0.clients.lock().unwrap().get(&client).is_none() {
             tokio::task::yield_now().await;
         }
-        let second = gate.run(Some(client), |_| true).await;
-        assert!(matches!(second, Err(GateError::Busy(_))));
+        assert!(matches!(gate.enter(Some(client)), Err(GateError::Busy(_))));
         release.send(()).unwrap();
         assert_eq!(first.await.unwrap(), Ok(true));
         // Its slot was given back.
         assert!(gate.0.clients.lock().unwrap().is_empty());
-        assert_eq!(gate.run(Some(client), |_| true).await, Ok(true));
+        assert_eq!(
+            gate.run(gate.enter(Some(client)).unwrap(), |_| true).await,
+            Ok(true)
+        );
         assert_eq!(gate.stats().refused, 1);
     }
 
@@ -455,11 +464,14 @@ mod tests {
             let (release, released) = std::sync::mpsc::channel::<()>();
             let blocker = tokio::spawn({
                 let gate = gate.clone();
-                async move { gate.run(None, move |_| released.recv().is_ok()).await }
+                async move {
+                    gate.run(gate.enter(None).unwrap(), move |_| released.recv().is_ok())
+                        .await
+                }
             });
             let waiting = tokio::spawn({
                 let gate = gate.clone();
-                async move { gate.run(None, |_| true).await }
+                async move { gate.run(gate.enter(None).unwrap(), |_| true).await }
             });
             while gate.0.permits.available_permits() > 0 {
                 tokio::time::sleep(Duration::from_millis(1)).await;

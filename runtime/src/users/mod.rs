@@ -147,6 +147,7 @@ impl UserDirectory {
         username: &str,
         password: &str,
     ) -> Result<UserRecord, CredentialsError> {
+        let slot = self.gate.enter(client).map_err(gate_error)?;
         let record = self
             .store
             .find(username)
@@ -157,19 +158,23 @@ impl UserDirectory {
         let password = SecretString::from(password);
         let matched = self
             .gate
-            .run(client, move |memory| {
+            .run(slot, move |memory| {
                 password::verify_or_decoy(stored.as_ref(), &decoy, password.expose_secret(), memory)
             })
             .await
-            .map_err(|error| match error {
-                GateError::Busy(busy) => CredentialsError::Busy(busy),
-                GateError::Failed => {
-                    CredentialsError::Store(StoreError("password check did not complete".into()))
-                }
-            })?;
+            .map_err(gate_error)?;
         match record {
             Some(record) if matched => Ok(record),
             _ => Err(CredentialsError::BadCredentials),
+        }
+    }
+}
+
+fn gate_error(error: GateError) -> CredentialsError {
+    match error {
+        GateError::Busy(busy) => CredentialsError::Busy(busy),
+        GateError::Failed => {
+            CredentialsError::Store(StoreError("password check did not complete".into()))
         }
     }
 }
