@@ -31,9 +31,9 @@ pub const DEFAULT_HASHING_WAIT: Duration = Duration::from_secs(1);
 /// - `wait`: how long a check waits for a permit before it is refused with
 ///   503 and `Retry-After` (default one second).
 /// - `per_client`: how many checks from one client address may be inside
-///   the gate (waiting or hashing) at once (default: `permits`); more are
-///   refused at once, so one address cannot fill the queue ahead of everyone
-///   else. IPv6 addresses count per /64. The address is the connection's
+///   the gate (waiting or hashing) at once (default: half the permits,
+///   rounded up); more are refused at once, so one address can neither fill
+///   the queue ahead of everyone else nor hold every permit. IPv6 addresses count per /64. The address is the connection's
 ///   peer ([`axum::extract::ConnectInfo`]); requests without one share no
 ///   per-client bound.
 /// - `retry_after`: the `Retry-After` sent with the refusal (default one
@@ -62,7 +62,7 @@ impl Default for HashingLimits {
 }
 
 impl HashingLimits {
-    /// One permit per core, a one-second wait, `per_client` = `permits`.
+    /// One permit per core, a one-second wait, `per_client` half the permits.
     pub fn new() -> Self {
         Self {
             permits: std::thread::available_parallelism().map_or(1, usize::from),
@@ -192,7 +192,7 @@ impl HashingGate {
     pub(crate) fn new(limits: HashingLimits) -> Result<Self, ConfigError> {
         let limits = limits.checked()?;
         Ok(Self(Arc::new(Inner {
-            per_client: limits.per_client.unwrap_or(limits.permits),
+            per_client: limits.per_client.unwrap_or(limits.permits.div_ceil(2)),
             permits: Arc::new(Semaphore::new(limits.permits)),
             memory: Mutex::new(Vec::with_capacity(limits.permits)),
             clients: Mutex::new(HashMap::new()),
