@@ -11,7 +11,9 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use portcullis::ConfigError;
-use portcullis::hardening::{Hardening, HttpsRedirect, TlsConfig, serve_https};
+use portcullis::hardening::{
+    Hardening, HttpsRedirect, ServerLimits, TlsConfig, serve_https, serve_tls,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -298,4 +300,31 @@ fn unusable_key_material_is_a_config_error() {
         .unwrap()
     );
     assert!(!debug.contains("PRIVATE"), "{debug}");
+}
+
+#[tokio::test]
+async fn a_connection_without_a_handshake_is_closed_by_the_header_timeout() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let tls = TlsConfig::from_pem(
+        certified.cert.pem().as_bytes(),
+        certified.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ServerLimits::new()
+        .header_read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let app = Router::new().route("/health", get(|| async { "ok" }));
+    let server = tokio::spawn(async move {
+        serve_tls(listener, &tls, app, &limits, std::future::pending()).await
+    });
+    // Connects, and never sends a ClientHello.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(LIMIT, stream.read_to_end(&mut received)).await;
+    assert!(closed.is_ok(), "the server kept the silent connection open");
+    assert!(received.is_empty());
+    server.abort();
 }

@@ -8,7 +8,7 @@ mod app;
 
 use std::net::SocketAddr;
 
-use portcullis::hardening::{HttpsRedirect, JsonLogs, TlsConfig, serve_https};
+use portcullis::hardening::{HttpsRedirect, JsonLogs, ServerLimits, TlsConfig, serve, serve_tls};
 
 /// `SECURE_API_TLS_*` set: HTTPS on `SECURE_API_ADDR`, and plain HTTP on
 /// `SECURE_API_HTTP_ADDR` (default: the next port) answering with redirects.
@@ -45,17 +45,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => app::build(&secret, &origins)?,
     };
     let tls = tls_settings(addr)?;
-    let listener = std::net::TcpListener::bind(addr)?;
+    // Header-read timeout (slowloris), header cap, connection cap, body
+    // deadline and graceful shutdown, with their defaults.
+    let limits = ServerLimits::new().build()?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     match tls {
         None => {
             tracing::info!(%addr, "secure_api listening on http://{addr}");
-            let listener = tokio::net::TcpListener::from_std({
-                listener.set_nonblocking(true)?;
-                listener
-            })?;
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown())
-                .await?;
+            serve(listener, app, &limits, shutdown()).await?;
         }
         Some(Tls {
             config,
@@ -66,8 +63,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .build()?;
             let plain = tokio::net::TcpListener::bind(redirect_addr).await?;
             tracing::info!(%addr, %redirect_addr, "secure_api listening on https://{addr}, redirecting http://{redirect_addr}");
-            tokio::spawn(async move { axum::serve(plain, redirect).await });
-            serve_https(listener, &config, app, shutdown()).await?;
+            let redirecting = serve(plain, redirect, &limits, shutdown());
+            let serving = serve_tls(listener, &config, app, &limits, shutdown());
+            let (redirected, served) = tokio::join!(redirecting, serving);
+            redirected?;
+            served?;
         }
     }
     Ok(())

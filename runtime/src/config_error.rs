@@ -35,6 +35,9 @@ pub enum ConfigError {
     ZeroTimeout,
     /// A request body limit of zero bytes.
     ZeroBodyLimit,
+    /// A hashing or serving limit that cannot work (zero permits, a zero
+    /// timeout); the text says what to change.
+    Limit(&'static str),
     /// A certificate or private key that could not be loaded.
     Tls(String),
     /// An HTTP→HTTPS redirect without any host name to answer for.
@@ -91,6 +94,7 @@ impl fmt::Display for ConfigError {
             Self::SecurityHeader(reason) => write!(f, "security headers: {reason}"),
             Self::ZeroTimeout => f.write_str("the request timeout is zero; give a positive duration such as 30 seconds"),
             Self::ZeroBodyLimit => f.write_str("the request body limit is zero; give a positive size such as 64 KiB"),
+            Self::Limit(advice) => f.write_str(advice),
             Self::Tls(reason) => write!(f, "TLS: {reason}"),
             Self::RedirectWithoutHosts => f.write_str(
                 "the HTTPS redirect answers for no host; name each host it may redirect to with `.host(..)`",

@@ -109,6 +109,17 @@ impl AuthRejection {
         Self::unavailable(error.problem(), error.retry_after_header(), responder)
     }
 
+    /// Every password hashing permit is taken: 503 with `Retry-After`.
+    #[cfg(feature = "argon2")]
+    pub(crate) fn hashing_busy(
+        busy: crate::users::HashingBusy,
+        responder: ProblemResponder,
+    ) -> Self {
+        let mut rejection = Self::new(hashing_busy_problem(), None, responder);
+        rejection.0.retry_after = Some(HeaderValue::from(busy.retry_after_secs()));
+        rejection
+    }
+
     fn new(problem: Problem, challenge: Option<HeaderValue>, responder: ProblemResponder) -> Self {
         Self(Box::new(Refusal {
             problem,
@@ -160,4 +171,15 @@ impl IntoResponse for AuthRejection {
         }
         response
     }
+}
+
+/// The problem of a password check refused because every hashing permit is
+/// taken (HTTP Basic and the password grant alike).
+#[cfg(feature = "argon2")]
+pub(crate) fn hashing_busy_problem() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "hashing_busy",
+        "too many password checks are in progress; retry later",
+    )
 }

@@ -1,6 +1,7 @@
 //! Hardening layers: security headers, CORS, request ids, timeouts, body
-//! limits, contained panics, problem-shaped errors and JSON logs, plus TLS
-//! serving with an HTTP→HTTPS redirect.
+//! limits, contained panics, problem-shaped errors and JSON logs, plus
+//! serving with connection limits ([`serve`], and over TLS with an
+//! HTTP→HTTPS redirect).
 //!
 //! [`Hardening`] applies them all with the contract's defaults in one call;
 //! each layer is also usable alone.
@@ -28,6 +29,7 @@ mod panic;
 mod proxy;
 mod redirect;
 mod request_id;
+mod serve;
 mod stack;
 #[cfg(feature = "tls")]
 mod tls;
@@ -57,9 +59,14 @@ pub use redirect::HttpsRedirect;
 pub use request_id::{
     MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,
 };
+pub use serve::{
+    CheckedServerLimits, DEFAULT_BODY_DEADLINE, DEFAULT_H2_MAX_CONCURRENT_STREAMS,
+    DEFAULT_H2_MAX_HEADER_LIST_BYTES, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_SHUTDOWN_GRACE, ServerLimits, serve,
+};
 pub use stack::{Hardened, HardenedFuture};
 #[cfg(feature = "tls")]
-pub use tls::{TlsConfig, serve_https};
+pub use tls::{TlsConfig, serve_https, serve_tls};
 /// tower-http's CORS layer, as [`CorsPolicy::build`] returns it.
 pub use tower_http::cors::CorsLayer;
 

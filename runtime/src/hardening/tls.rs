@@ -6,14 +6,13 @@ use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use axum_server::tls_rustls::RustlsConfig;
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::serve::{CheckedServerLimits, Transport, run};
 use crate::config_error::ConfigError;
 
 /// A rustls server configuration: TLS 1.3 and 1.2 only, aws-lc-rs
@@ -98,8 +97,40 @@ impl TlsConfig {
     }
 }
 
-/// Serves `app` over HTTPS on `listener` until `shutdown` completes, then
-/// lets open requests finish for up to ten seconds.
+/// Serves `app` over HTTPS on `listener` with `limits` until `shutdown`
+/// completes, then lets open requests finish for the shutdown grace.
+///
+/// HTTP/2 is offered (ALPN `h2`) with the stream and header-list limits of
+/// [`ServerLimits`]; HTTP/1.1 gets the header-read timeout and header cap.
+/// The TLS handshake must finish within the header-read timeout. Each
+/// request carries [`axum::extract::ConnectInfo<std::net::SocketAddr>`].
+///
+/// ```no_run
+/// # async fn run(app: axum::Router) -> Result<(), Box<dyn std::error::Error>> {
+/// use portcullis::hardening::{ServerLimits, TlsConfig, serve_tls};
+///
+/// let tls = TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:443").await?;
+/// serve_tls(listener, &tls, app, &ServerLimits::new().build()?, std::future::pending()).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve_tls<F>(
+    listener: tokio::net::TcpListener,
+    tls: &TlsConfig,
+    app: Router,
+    limits: &CheckedServerLimits,
+    shutdown: F,
+) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send,
+{
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config());
+    run(listener, app, limits, shutdown, Transport::Tls(acceptor)).await
+}
+
+/// Serves `app` over HTTPS on `listener` until `shutdown` completes, with
+/// the default [`ServerLimits`]; see [`serve_tls`].
 ///
 /// ```no_run
 /// # async fn run(app: axum::Router) -> std::io::Result<()> {
@@ -117,20 +148,16 @@ pub async fn serve_https<F>(
     shutdown: F,
 ) -> io::Result<()>
 where
-    F: Future<Output = ()> + Send + 'static,
+    F: Future<Output = ()> + Send,
 {
     listener.set_nonblocking(true)?;
-    let handle = axum_server::Handle::new();
-    let trigger = handle.clone();
-    let watcher = tokio::spawn(async move {
-        shutdown.await;
-        trigger.graceful_shutdown(Some(Duration::from_secs(10)));
-    });
-    let served =
-        axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.server_config()))?
-            .handle(handle)
-            .serve(app.into_make_service())
-            .await;
-    watcher.abort();
-    served
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    serve_tls(
+        listener,
+        tls,
+        app,
+        &CheckedServerLimits::default(),
+        shutdown,
+    )
+    .await
 }

@@ -8,6 +8,8 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
 use super::response::no_store;
+use crate::rejection::hashing_busy_problem;
+use crate::users::HashingBusy;
 
 /// Why the token endpoint refused a request, answered as RFC 6749 section 5.2.
 ///
@@ -42,6 +44,10 @@ pub enum OAuthError {
     InvalidScope,
     /// The user store or the signer failed; the details are in the log.
     ServerError,
+    /// Every password hashing permit was taken. Not an RFC 6749 error: it is
+    /// answered like every other 503, as a problem document (code
+    /// `hashing_busy`) with `Retry-After`.
+    HashingBusy(HashingBusy),
 }
 
 impl OAuthError {
@@ -55,6 +61,7 @@ impl OAuthError {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::ServerError => "server_error",
+            Self::HashingBusy(_) => "hashing_busy",
         }
     }
 
@@ -70,14 +77,17 @@ impl OAuthError {
             Self::UnsupportedGrantType => "only the password grant is supported",
             Self::InvalidScope => "the requested scope is malformed or exceeds what the user holds",
             Self::ServerError => "the token could not be issued",
+            Self::HashingBusy(_) => "too many password checks are in progress; retry later",
         }
     }
 
-    /// The HTTP status: 400, or 401 for `invalid_client`, or 500 for `server_error`.
+    /// The HTTP status: 400, or 401 for `invalid_client`, 500 for
+    /// `server_error`, 503 when password hashing is busy.
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidClient => StatusCode::UNAUTHORIZED,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::HashingBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -99,6 +109,15 @@ struct Body {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
+        if let Self::HashingBusy(busy) = self {
+            let mut response = crate::context::responder().respond(hashing_busy_problem());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(busy.retry_after_secs()),
+            );
+            no_store(response.headers_mut());
+            return response;
+        }
         let body = Body {
             error: self.code(),
             error_description: self.description(),

@@ -1,11 +1,12 @@
 //! The password grant request (RFC 6749 section 4.3.2), read from a form body.
 
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequest, Request};
 use http::header::CONTENT_TYPE;
 use secrecy::SecretString;
 
@@ -39,6 +40,7 @@ pub struct PasswordGrant {
     username: String,
     password: SecretString,
     scope: Option<String>,
+    client: Option<IpAddr>,
 }
 
 impl PasswordGrant {
@@ -52,7 +54,22 @@ impl PasswordGrant {
             username: username.into(),
             password: SecretString::from(password.into()),
             scope: scope.map(str::to_owned),
+            client: None,
         }
+    }
+
+    /// The same grant, sent from `client` (its share of the password
+    /// hashing gate is counted against that address).
+    #[must_use]
+    pub fn from_client(mut self, client: IpAddr) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The address of the client that sent the grant: the connection's peer
+    /// when the server provided it ([`axum::extract::ConnectInfo`]).
+    pub fn client(&self) -> Option<IpAddr> {
+        self.client
     }
 
     /// The `username` parameter.
@@ -109,6 +126,7 @@ impl PasswordGrant {
             username,
             password: SecretString::from(password),
             scope,
+            client: None,
         })
     }
 }
@@ -165,6 +183,10 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
             tracing::debug!(target: "portcullis::oauth", "token request is not a form");
             return Err(GrantRejection::OAuth(OAuthError::InvalidRequest));
         }
+        let client = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             tracing::debug!(target: "portcullis::oauth", status = %rejection.status(), "token request body unreadable");
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -175,10 +197,12 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
                 GrantRejection::OAuth(OAuthError::InvalidRequest)
             }
         })?;
-        Self::parse(&body).map_err(|error| {
+        let mut grant = Self::parse(&body).map_err(|error| {
             tracing::debug!(target: "portcullis::oauth", error = error.code(), "token request refused");
             GrantRejection::OAuth(error)
-        })
+        })?;
+        grant.client = client;
+        Ok(grant)
     }
 }
 

@@ -161,14 +161,15 @@ impl TokenIssuer {
     ///
     /// A wrong username and a wrong password are both `invalid_grant`; a
     /// requested scope the user does not hold is `invalid_scope`; a failing
-    /// user store is `server_error`, logged.
+    /// user store is `server_error`, logged; a busy hashing gate is a 503
+    /// problem document ([`OAuthError::HashingBusy`]).
     pub async fn password_grant(
         &self,
         users: &UserDirectory,
         grant: PasswordGrant,
     ) -> Result<TokenResponse, OAuthError> {
         let record = users
-            .verify(grant.username(), grant.password().expose_secret())
+            .verify_from(grant.client(), grant.username(), grant.password().expose_secret())
             .await
             .map_err(|error| match error {
                 CredentialsError::BadCredentials => {
@@ -179,6 +180,7 @@ impl TokenIssuer {
                     tracing::error!(target: "portcullis::oauth", error = %store, "user store failed; no token issued");
                     OAuthError::ServerError
                 }
+                CredentialsError::Busy(busy) => OAuthError::HashingBusy(busy),
             })?;
         let scopes = narrow(grant.scope(), &record.scopes).inspect_err(|_| {
             tracing::warn!(target: "portcullis::oauth", subject = %record.username, outcome = "deny", reason = "invalid_scope", "password grant refused");

@@ -1,8 +1,8 @@
 //! Password hashing with Argon2id (PHC strings), for seeding and verifying.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
-use argon2::{Argon2, Block, Params};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Hashes `password` with Argon2id and a random salt, as a PHC string.
@@ -91,27 +91,71 @@ fn phc_string(
 pub static VERIFICATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Whether `password` matches the PHC `hash`; a malformed hash matches nothing.
+///
+/// Allocates the hash's Argon2 memory for this one check; the user
+/// directory instead reuses the memory of its hashing gate.
 pub fn verify_password(hash: &str, password: &str) -> bool {
+    verify_with_memory(hash, password, &mut Vec::new())
+}
+
+/// Whether `password` matches the PHC `hash`, computed in `memory`, which
+/// grows to the hash's block count if needed and is kept for the next check.
+///
+/// The comparison of the outputs is constant-time ([`Output`]'s equality).
+pub(crate) fn verify_with_memory(hash: &str, password: &str, memory: &mut Vec<Block>) -> bool {
     #[cfg(feature = "testing")]
     VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     #[cfg(test)]
     tests::VERIFICATIONS.with(|count| count.set(count.get() + 1));
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut raw_salt = [0_u8; 64];
+    let Ok(raw_salt) = salt.decode_b64(&mut raw_salt) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let argon2 = Argon2::new(algorithm, version, params);
+    let computed = Output::init_with(expected.len(), |out| {
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), raw_salt, out, &mut *memory)
+            .map_err(|_| argon2::password_hash::Error::Password)
+    });
+    computed.is_ok_and(|computed| computed == expected)
 }
 
-/// Verifies against a stored secret hash; `None` runs the same work on a decoy.
+/// Verifies against a stored secret hash in `memory`; `None` runs the same
+/// work on a decoy.
 ///
 /// Unknown users cost as much as known ones, so timing does not reveal which
 /// usernames exist.
-pub(crate) fn verify_or_decoy(hash: Option<&SecretString>, decoy: &str, password: &str) -> bool {
+pub(crate) fn verify_or_decoy(
+    hash: Option<&SecretString>,
+    decoy: &str,
+    password: &str,
+    memory: &mut Vec<Block>,
+) -> bool {
     match hash {
-        Some(hash) => verify_password(hash.expose_secret(), password),
+        Some(hash) => verify_with_memory(hash.expose_secret(), password, memory),
         None => {
-            let _ = verify_password(decoy, password);
+            let _ = verify_with_memory(decoy, password, memory);
             false
         }
     }
@@ -153,16 +197,26 @@ mod tests {
         let decoy = hash_password("decoy").unwrap();
         let stored = SecretString::from(hash_password("right").unwrap());
         assert_eq!(
-            verifications_during(|| verify_or_decoy(Some(&stored), &decoy, "right")),
+            verifications_during(|| verify_or_decoy(
+                Some(&stored),
+                &decoy,
+                "right",
+                &mut Vec::new()
+            )),
             (true, 1)
         );
         assert_eq!(
-            verifications_during(|| verify_or_decoy(Some(&stored), &decoy, "wrong")),
+            verifications_during(|| verify_or_decoy(
+                Some(&stored),
+                &decoy,
+                "wrong",
+                &mut Vec::new()
+            )),
             (false, 1)
         );
         // No user: the decoy is verified, and even its own password fails.
         assert_eq!(
-            verifications_during(|| verify_or_decoy(None, &decoy, "decoy")),
+            verifications_during(|| verify_or_decoy(None, &decoy, "decoy", &mut Vec::new())),
             (false, 1)
         );
     }
@@ -184,6 +238,18 @@ mod tests {
         assert!(verify_password(&hashes[0], "first"));
         assert!(verify_password(&hashes[1], "second"));
         assert!(!verify_password(&hashes[1], "first"));
+    }
+
+    #[test]
+    fn one_reused_memory_verifies_many_hashes() {
+        let hashes = hash_passwords(["first", "second"]).unwrap();
+        let mut memory = Vec::new();
+        assert!(verify_with_memory(&hashes[0], "first", &mut memory));
+        let blocks = memory.len();
+        assert_eq!(blocks, Params::DEFAULT_M_COST as usize);
+        assert!(!verify_with_memory(&hashes[1], "first", &mut memory));
+        assert!(verify_with_memory(&hashes[1], "second", &mut memory));
+        assert_eq!(memory.len(), blocks);
     }
 
     #[test]

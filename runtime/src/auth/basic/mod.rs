@@ -1,7 +1,9 @@
 //! HTTP Basic authentication (RFC 7617) against the user directory's Argon2 hashes.
 
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::ConnectInfo;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
@@ -14,7 +16,7 @@ use crate::policy::Scheme;
 use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
 use crate::rejection::AuthRejection;
-use crate::users::{CredentialsError, StoreError, UserDirectory, UserStore};
+use crate::users::{CredentialsError, HashingBusy, StoreError, UserDirectory, UserStore};
 
 /// Verifies `Authorization: Basic` credentials against a [`UserDirectory`].
 ///
@@ -44,6 +46,8 @@ pub enum BasicError {
     BadCredentials,
     /// The store failed; the request is refused.
     Store(StoreError),
+    /// Every password hashing permit was taken: 503 with `Retry-After`.
+    Busy(HashingBusy),
 }
 
 impl From<CredentialsError> for BasicError {
@@ -51,6 +55,7 @@ impl From<CredentialsError> for BasicError {
         match error {
             CredentialsError::BadCredentials => Self::BadCredentials,
             CredentialsError::Store(store) => Self::Store(store),
+            CredentialsError::Busy(busy) => Self::Busy(busy),
         }
     }
 }
@@ -90,12 +95,18 @@ impl BasicAuth {
 
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
-        self.verify_identity(encoded).await.map(Principal::from)
+        self.verify_identity(None, encoded)
+            .await
+            .map(Principal::from)
     }
 
-    async fn verify_identity(&self, encoded: &str) -> Result<Identity, BasicError> {
+    async fn verify_identity(
+        &self,
+        client: Option<IpAddr>,
+        encoded: &str,
+    ) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
-        let record = self.users.verify(&username, &password).await?;
+        let record = self.users.verify_from(client, &username, &password).await?;
         Ok(Identity {
             subject: record.username,
             roles: record.roles,
@@ -126,8 +137,14 @@ impl BasicAuth {
         match header::presented(&parts.headers, Scheme::Basic) {
             Presented::Absent => Err(refuse("missing_credentials", true)),
             Presented::Malformed => Err(refuse("malformed", false)),
-            Presented::Value(encoded) => self.verify_identity(encoded).await.map_err(|error| {
+            Presented::Value(encoded) => self.verify_identity(peer(parts), encoded).await.map_err(|error| {
                 let reason = match error {
+                    BasicError::Busy(busy) => {
+                        return Failure::new(
+                            "hashing_busy",
+                            AuthRejection::hashing_busy(busy, responder.clone()),
+                        );
+                    }
                     BasicError::Malformed => "malformed",
                     BasicError::BadCredentials => "bad_credentials",
                     BasicError::Store(store) => {
@@ -139,6 +156,14 @@ impl BasicAuth {
             }),
         }
     }
+}
+
+/// The connection's peer address, when the server provided it.
+fn peer(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
 }
 
 /// Decodes `base64(user:password)`; the user may not contain `:` (RFC 7617).
