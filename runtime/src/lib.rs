@@ -22,6 +22,7 @@ mod future;
 pub mod hardening;
 mod hierarchy;
 pub mod jwt;
+mod limiting;
 #[cfg(feature = "issuing")]
 pub mod oauth;
 mod policy;

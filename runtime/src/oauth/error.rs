@@ -1,6 +1,7 @@
 //! Token endpoint errors, shaped as RFC 6749 section 5.2.
 
 use std::fmt;
+use std::time::Duration;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -8,6 +9,10 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
 use super::response::no_store;
+use crate::context;
+use crate::rate_limit::Exceeded;
+use crate::rejection::AuthRejection;
+use crate::unavailable::StoreUnavailable;
 
 /// Why the token endpoint refused a request, answered as RFC 6749 section 5.2.
 ///
@@ -42,6 +47,16 @@ pub enum OAuthError {
     InvalidScope,
     /// The user store or the signer failed; the details are in the log.
     ServerError,
+    /// A rate limit refused the request: answered as a 429 problem document
+    /// with `Retry-After` and `RateLimit` fields, not RFC 6749's shape
+    /// (it is no grant error).
+    RateLimited(Exceeded),
+    /// The rate-limit store could not answer: a 503 problem document with
+    /// `Retry-After` (logged when it was made).
+    Unavailable {
+        /// What to send as `Retry-After`.
+        retry_after: Duration,
+    },
 }
 
 impl OAuthError {
@@ -55,6 +70,16 @@ impl OAuthError {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::ServerError => "server_error",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable { .. } => "store_unavailable",
+        }
+    }
+
+    /// The answer to a store that could not answer; logs it loudly.
+    pub(crate) fn unavailable(error: &StoreUnavailable) -> Self {
+        tracing::error!(target: "portcullis::store", store = error.store, detail = %error.detail, "a store is unavailable; refusing the token request (fail closed)");
+        Self::Unavailable {
+            retry_after: error.retry_after,
         }
     }
 
@@ -70,14 +95,19 @@ impl OAuthError {
             Self::UnsupportedGrantType => "only the password grant is supported",
             Self::InvalidScope => "the requested scope is malformed or exceeds what the user holds",
             Self::ServerError => "the token could not be issued",
+            Self::RateLimited(_) => "too many requests; retry after the time in Retry-After",
+            Self::Unavailable { .. } => "the service cannot check this request right now; retry later",
         }
     }
 
-    /// The HTTP status: 400, or 401 for `invalid_client`, or 500 for `server_error`.
+    /// The HTTP status: 400, or 401 for `invalid_client`, 500 for
+    /// `server_error`, 429 for a rate limit and 503 for a store that cannot answer.
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidClient => StatusCode::UNAUTHORIZED,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -99,6 +129,23 @@ struct Body {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
+        // Not grant errors: problem documents like every other refusal.
+        match self {
+            Self::RateLimited(exceeded) => {
+                return AuthRejection::rate_limited(exceeded, context::responder())
+                    .into_response();
+            }
+            Self::Unavailable { retry_after } => {
+                let error = StoreUnavailable {
+                    store: "rate limits",
+                    detail: String::new(),
+                    retry_after,
+                };
+                return AuthRejection::store_unavailable_quiet(&error, context::responder())
+                    .into_response();
+            }
+            _ => {}
+        }
         let body = Body {
             error: self.code(),
             error_description: self.description(),

@@ -1,6 +1,7 @@
 //! The password grant request (RFC 6749 section 4.3.2), read from a form body.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -8,6 +9,8 @@ use http::header::CONTENT_TYPE;
 use secrecy::SecretString;
 
 use super::error::OAuthError;
+use crate::limiting::{self, Refusal};
+use crate::security::Security;
 
 /// A resource owner password credentials grant, read from an
 /// `application/x-www-form-urlencoded` body.
@@ -32,6 +35,8 @@ pub struct PasswordGrant {
     username: String,
     password: SecretString,
     scope: Option<String>,
+    /// The client's address (for failure limits), when read from a request.
+    client: Option<IpAddr>,
 }
 
 impl PasswordGrant {
@@ -45,7 +50,15 @@ impl PasswordGrant {
             username: username.into(),
             password: SecretString::from(password.into()),
             scope: scope.map(str::to_owned),
+            client: None,
         }
+    }
+
+    /// The client's address, as the route's configuration names it (the
+    /// peer, or what a trusted proxy forwarded); `None` for a grant built in
+    /// code or a request without a peer.
+    pub fn client(&self) -> Option<IpAddr> {
+        self.client
     }
 
     /// The `username` parameter.
@@ -102,6 +115,7 @@ impl PasswordGrant {
             username,
             password: SecretString::from(password),
             scope,
+            client: None,
         })
     }
 }
@@ -158,13 +172,26 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
             tracing::debug!(target: "portcullis::oauth", "token request is not a form");
             return Err(OAuthError::InvalidRequest);
         }
+        let (parts, body) = request.into_parts();
+        let client = Security::current()
+            .and_then(|security| security.trusted_proxies().client_of(&parts));
+        let request = Request::from_parts(parts, body);
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             tracing::debug!(target: "portcullis::oauth", status = %rejection.status(), "token request body unreadable");
             OAuthError::InvalidRequest
         })?;
-        Self::parse(&body).inspect_err(|error| {
+        let mut grant = Self::parse(&body).inspect_err(|error| {
             tracing::debug!(target: "portcullis::oauth", error = error.code(), "token request refused");
-        })
+        })?;
+        grant.client = client;
+        // The route's `field = "username"` limits, before any hash.
+        limiting::check_field("username", &grant.username)
+            .await
+            .map_err(|refusal| match refusal {
+                Refusal::Limited(exceeded) => OAuthError::RateLimited(exceeded),
+                Refusal::Unavailable(error) => OAuthError::unavailable(&error),
+            })?;
+        Ok(grant)
     }
 }
 
@@ -173,6 +200,7 @@ impl fmt::Debug for PasswordGrant {
         f.debug_struct("PasswordGrant")
             .field("username", &self.username)
             .field("scope", &self.scope)
+            .field("client", &self.client)
             .finish_non_exhaustive()
     }
 }

@@ -14,7 +14,9 @@ use crate::policy::Scheme;
 use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
 use crate::rejection::AuthRejection;
-use crate::users::{CredentialsError, StoreError, UserDirectory, UserStore};
+use crate::rate_limit::Exceeded;
+use crate::unavailable::StoreUnavailable;
+use crate::users::{CredentialsError, LoginThrottle, StoreError, UserDirectory, UserStore};
 
 /// Verifies `Authorization: Basic` credentials against a [`UserDirectory`].
 ///
@@ -33,6 +35,9 @@ use crate::users::{CredentialsError, StoreError, UserDirectory, UserStore};
 pub struct BasicAuth {
     users: UserDirectory,
     challenge: HeaderValue,
+    /// The failure limits of the [`crate::Security`] this was configured
+    /// on, given by its builder.
+    throttle: Option<LoginThrottle>,
 }
 
 /// Why Basic credentials were refused; for logs only.
@@ -44,6 +49,10 @@ pub enum BasicError {
     BadCredentials,
     /// The store failed; the request is refused.
     Store(StoreError),
+    /// Too many failed checks from the client's address (429).
+    Limited(Exceeded),
+    /// The rate-limit store could not answer (503).
+    Unavailable(StoreUnavailable),
 }
 
 impl From<CredentialsError> for BasicError {
@@ -51,6 +60,8 @@ impl From<CredentialsError> for BasicError {
         match error {
             CredentialsError::BadCredentials => Self::BadCredentials,
             CredentialsError::Store(store) => Self::Store(store),
+            CredentialsError::Limited(exceeded) => Self::Limited(exceeded),
+            CredentialsError::Unavailable(error) => Self::Unavailable(error),
         }
     }
 }
@@ -75,7 +86,17 @@ impl BasicAuth {
         let challenge =
             HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
                 .map_err(|_| ConfigError::InvalidRealm)?;
-        Ok(Self { users, challenge })
+        Ok(Self {
+            users,
+            challenge,
+            throttle: None,
+        })
+    }
+
+    /// The same authenticator under `throttle`'s failure limits.
+    pub(crate) fn with_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = Some(throttle);
+        self
     }
 
     /// The `WWW-Authenticate` value sent with a 401.
@@ -90,12 +111,20 @@ impl BasicAuth {
 
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
-        self.verify_identity(encoded).await.map(Principal::from)
+        self.verify_identity(encoded, None).await.map(Principal::from)
     }
 
-    async fn verify_identity(&self, encoded: &str) -> Result<Identity, BasicError> {
+    async fn verify_identity(&self, encoded: &str, parts: Option<&Parts>) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
-        let record = self.users.verify(&username, &password).await?;
+        let record = match (&self.throttle, parts) {
+            (Some(throttle), Some(parts)) => {
+                let client = throttle.proxies().client_of(parts);
+                self.users
+                    .verify_throttled(throttle, client, &username, &password)
+                    .await?
+            }
+            _ => self.users.verify(&username, &password).await?,
+        };
         Ok(Identity {
             subject: record.username,
             roles: record.roles,
@@ -126,13 +155,25 @@ impl BasicAuth {
         match header::presented(&parts.headers, Scheme::Basic) {
             Presented::Absent => Err(refuse("missing_credentials", true)),
             Presented::Malformed => Err(refuse("malformed", false)),
-            Presented::Value(encoded) => self.verify_identity(encoded).await.map_err(|error| {
+            Presented::Value(encoded) => self.verify_identity(encoded, Some(parts)).await.map_err(|error| {
                 let reason = match error {
                     BasicError::Malformed => "malformed",
                     BasicError::BadCredentials => "bad_credentials",
                     BasicError::Store(store) => {
                         tracing::error!(target: "portcullis::auth", error = %store, "user store failed; refusing");
                         "store_unavailable"
+                    }
+                    BasicError::Limited(exceeded) => {
+                        return Failure::new(
+                            "rate_limited",
+                            AuthRejection::rate_limited(exceeded, responder.clone()),
+                        );
+                    }
+                    BasicError::Unavailable(error) => {
+                        return Failure::new(
+                            "store_unavailable",
+                            AuthRejection::store_unavailable(&error, responder.clone()),
+                        );
                     }
                 };
                 refuse(reason, false)
