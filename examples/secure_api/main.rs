@@ -45,7 +45,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|origin| origin.trim().to_owned())
         .filter(|origin| !origin.is_empty())
         .collect();
-    let app = app::build(&secret, &origins)?;
+    let mut limits = app::Limits::default();
+    if let Ok(text) = std::env::var("SECURE_API_LOGIN_LIMIT") {
+        limits.login = text.parse()?;
+    }
+    let app = app::build_with(&secret, &origins, &limits)?;
     let tls = tls_settings(addr)?;
     let listener = std::net::TcpListener::bind(addr)?;
     match tls {
@@ -55,8 +59,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 listener.set_nonblocking(true)?;
                 listener
             })?;
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown())
+            // The peer address is what client-keyed rate limits count.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown())
                 .await?;
         }
         Some(Tls {

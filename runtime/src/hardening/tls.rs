@@ -129,7 +129,7 @@ where
     let served =
         axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.server_config()))?
             .handle(handle)
-            .serve(app.into_make_service())
+            .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .await;
     watcher.abort();
     served
