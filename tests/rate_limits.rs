@@ -22,7 +22,7 @@ use portcullis::jwt::Algorithm;
 use portcullis::oauth::{OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse};
 use portcullis::prelude::*;
 use portcullis::rate_limit::{
-    Admission, Quota, RateLimit, RateLimitKey, RateLimitStore, NO_PEER_KEY,
+    Admission, NO_PEER_KEY, Quota, RateLimit, RateLimitKey, RateLimitStore,
 };
 use portcullis::routing::{get, post};
 use portcullis::users::{
@@ -71,7 +71,10 @@ async fn the_showcase_refuses_a_sixth_token_request_a_minute_from_one_client() {
     assert!(problem.get("error").is_none());
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=12).contains(&retry), "{retry}");
-    assert_eq!(limited.header("ratelimit-policy"), Some("\"login\";q=5;w=60"));
+    assert_eq!(
+        limited.header("ratelimit-policy"),
+        Some("\"login\";q=5;w=60")
+    );
     assert_eq!(
         limited.header("ratelimit"),
         Some(format!("\"login\";r=0;t={retry}").as_str())
@@ -149,7 +152,11 @@ async fn subject_limits_count_each_authenticated_caller_after_authentication() {
         .into_router();
     let alice = token("alice", &["user"], "");
     // refused callers are not counted against anyone
-    let anonymous = send(&app, common::request("/per-user").body(Body::empty()).unwrap()).await;
+    let anonymous = send(
+        &app,
+        common::request("/per-user").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     for _ in 0..2 {
         let answer = send(&app, bearer("/per-user", &alice)).await;
@@ -158,9 +165,17 @@ async fn subject_limits_count_each_authenticated_caller_after_authentication() {
     }
     let limited = send(&app, bearer("/per-user", &alice)).await;
     limited.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    assert!(limited.header("ratelimit").unwrap().starts_with("\"per-user\";r=0;t="));
+    assert!(
+        limited
+            .header("ratelimit")
+            .unwrap()
+            .starts_with("\"per-user\";r=0;t=")
+    );
     let admin = token("admin", &["admin"], "");
-    assert_eq!(send(&app, bearer("/per-user", &admin)).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, bearer("/per-user", &admin)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[public(rate_limit("ping", 1 per minute))]
@@ -171,9 +186,9 @@ async fn ping() -> &'static str {
 #[tokio::test]
 async fn forwarded_addresses_count_only_from_trusted_proxies() {
     let security = Security::builder()
-        .forwarded_headers(ForwardedHeaders::trust_from([
-            "10.0.0.2".parse::<std::net::IpAddr>().unwrap(),
-        ]))
+        .forwarded_headers(ForwardedHeaders::trust_from(["10.0.0.2"
+            .parse::<std::net::IpAddr>()
+            .unwrap()]))
         .build()
         .unwrap();
     let app = SecureRouter::new(security)
@@ -186,9 +201,15 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
             .unwrap();
         from(request, "10.0.0.2")
     };
-    assert_eq!(send(&app, via_proxy("203.0.113.9")).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, via_proxy("203.0.113.9")).await.status,
+        StatusCode::OK
+    );
     // another client behind the same proxy has its own bucket
-    assert_eq!(send(&app, via_proxy("198.51.100.7")).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, via_proxy("198.51.100.7")).await.status,
+        StatusCode::OK
+    );
     assert_eq!(
         send(&app, via_proxy("203.0.113.9")).await.status,
         StatusCode::TOO_MANY_REQUESTS
@@ -201,7 +222,10 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
             .unwrap();
         from(request, "192.0.2.1")
     };
-    assert_eq!(send(&app, direct("192.0.2.50")).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, direct("192.0.2.50")).await.status,
+        StatusCode::OK
+    );
     assert_eq!(
         send(&app, direct("192.0.2.51")).await.status,
         StatusCode::TOO_MANY_REQUESTS
@@ -217,7 +241,10 @@ struct Counted {
 }
 
 impl UserStore for Counted {
-    fn find<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, StoreError>> {
+    fn find<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> BoxFuture<'a, Result<Option<UserRecord>, StoreError>> {
         self.lookups.fetch_add(1, Ordering::SeqCst);
         self.users.find(username)
     }
@@ -253,11 +280,19 @@ async fn one_address_flooding_a_basic_route_gets_429_without_a_hash() {
         .into_router();
     let attacker = "203.0.113.9";
     for _ in 0..3 {
-        let refused = send(&app, from(basic("/secure-data", "admin", "guess"), attacker)).await;
+        let refused = send(
+            &app,
+            from(basic("/secure-data", "admin", "guess"), attacker),
+        )
+        .await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     }
     // the failure over the limit is answered 429, and so is everything after
-    let limited = send(&app, from(basic("/secure-data", "admin", "guess"), attacker)).await;
+    let limited = send(
+        &app,
+        from(basic("/secure-data", "admin", "guess"), attacker),
+    )
+    .await;
     limited.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(limited.header("retry-after").is_some());
     assert_eq!(
@@ -266,12 +301,24 @@ async fn one_address_flooding_a_basic_route_gets_429_without_a_hash() {
     );
     let hashed = lookups.load(Ordering::SeqCst);
     for password in ["guess", "admin-pass"] {
-        let refused = send(&app, from(basic("/secure-data", "admin", password), attacker)).await;
+        let refused = send(
+            &app,
+            from(basic("/secure-data", "admin", password), attacker),
+        )
+        .await;
         refused.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     }
-    assert_eq!(lookups.load(Ordering::SeqCst), hashed, "no hash while limited");
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        hashed,
+        "no hash while limited"
+    );
     // the owner, elsewhere, is not locked out
-    let owner = send(&app, from(basic("/secure-data", "admin", "admin-pass"), "198.51.100.7")).await;
+    let owner = send(
+        &app,
+        from(basic("/secure-data", "admin", "admin-pass"), "198.51.100.7"),
+    )
+    .await;
     assert_eq!(owner.status, StatusCode::OK);
 }
 
@@ -293,7 +340,10 @@ async fn failures_for_one_username_slow_it_down_but_never_lock_it_out() {
     for attempt in 0..5 {
         let refused = send(
             &app,
-            from(basic("/secure-data", "admin", "guess"), &format!("203.0.113.{attempt}")),
+            from(
+                basic("/secure-data", "admin", "guess"),
+                &format!("203.0.113.{attempt}"),
+            ),
         )
         .await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
@@ -301,7 +351,11 @@ async fn failures_for_one_username_slow_it_down_but_never_lock_it_out() {
     // slowed, still answered: the right password gets through, from an
     // attacking address as from any other
     for client in ["203.0.113.0", "198.51.100.7"] {
-        let owner = send(&app, from(basic("/secure-data", "admin", "admin-pass"), client)).await;
+        let owner = send(
+            &app,
+            from(basic("/secure-data", "admin", "admin-pass"), client),
+        )
+        .await;
         assert_eq!(owner.status, StatusCode::OK);
     }
 }
@@ -343,7 +397,11 @@ async fn a_username_limit_on_token_is_checked_before_the_hash() {
         limited.header("ratelimit-policy"),
         Some("\"per-username\";q=2;w=60")
     );
-    assert_eq!(lookups.load(Ordering::SeqCst), 2, "the third was refused before the hash");
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        2,
+        "the third was refused before the hash"
+    );
     let admin = send(
         &app,
         token_form("grant_type=password&username=admin&password=admin-pass"),
@@ -378,7 +436,14 @@ async fn a_store_that_cannot_answer_refuses_with_503() {
     let app = SecureRouter::new(security)
         .route("/ping", get(ping))
         .into_router();
-    let refused = send(&app, from(common::request("/ping").body(Body::empty()).unwrap(), "203.0.113.9")).await;
+    let refused = send(
+        &app,
+        from(
+            common::request("/ping").body(Body::empty()).unwrap(),
+            "203.0.113.9",
+        ),
+    )
+    .await;
     let problem = refused.problem(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
     assert!(!problem.to_string().contains("connection refused"));
     assert_eq!(refused.header("retry-after"), Some("5"));

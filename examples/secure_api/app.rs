@@ -18,8 +18,8 @@ use portcullis::oauth::{
     TokenRevoker,
 };
 use portcullis::prelude::*;
-use portcullis::routing::{delete, get, post};
 use portcullis::rate_limit::Quota;
+use portcullis::routing::{delete, get, post};
 use portcullis::users::{FailureLimits, InMemoryUserStore, UserDirectory, UserRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -80,7 +80,12 @@ impl Refusal {
 }
 
 /// Takes one request from `limit`'s bucket for `key`.
-async fn take(security: &Security, limit: &RateLimit, key: &str, note: &mut Note) -> Result<(), Refusal> {
+async fn take(
+    security: &Security,
+    limit: &RateLimit,
+    key: &str,
+    note: &mut Note,
+) -> Result<(), Refusal> {
     let quota = security.quota_of(limit);
     match security
         .rate_limit_store()
@@ -168,8 +173,7 @@ pub(crate) async fn after_authentication(
 /// grant's `username`), before any password hash.
 pub(crate) async fn check_field(field: &str, value: &str) -> Result<(), Refusal> {
     let Some((security, policy)) = context::with(|current| {
-        (!current.policy.rate_limits.is_empty())
-            .then(|| (current.security.clone(), current.policy))
+        (!current.policy.rate_limits.is_empty()).then(|| (current.security.clone(), current.policy))
     })
     .flatten() else {
         return Ok(());

@@ -145,7 +145,10 @@ impl AuthRejection {
     }
 
     /// [`AuthRejection::store_unavailable`] for a failure already logged.
-    pub(crate) fn store_unavailable_quiet(error: &StoreUnavailable, responder: ProblemResponder) -> Self {
+    pub(crate) fn store_unavailable_quiet(
+        error: &StoreUnavailable,
+        responder: ProblemResponder,
+    ) -> Self {
         let mut rejection = Self::new(
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,

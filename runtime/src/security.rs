@@ -14,11 +14,11 @@ use crate::auth::bearer::{
     TokenSources, TrustedIssuers,
 };
 use crate::config_error::ConfigError;
-use crate::hardening::{ForwardedHeaders, TrustedProxies};
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
 use crate::policy::Scheme;
 use crate::problem::ProblemResponder;
+use crate::proxy::{ForwardedHeaders, TrustedProxies};
 use crate::rate_limit::{MemoryStore, Quota, RateLimit, RateLimitStore};
 #[cfg(feature = "argon2")]
 use crate::users::{FailureLimits, LoginThrottle};
@@ -274,7 +274,9 @@ impl SecurityBuilder {
         let authenticators = Authenticators {
             bearer: BearerAuth::from_settings(self.bearer)?,
             #[cfg(feature = "argon2")]
-            basic: self.basic.map(|basic| basic.with_throttle(throttle.clone())),
+            basic: self
+                .basic
+                .map(|basic| basic.with_throttle(throttle.clone())),
         };
         if !authenticators.supports(Scheme::Bearer) && !authenticators.supports(Scheme::Basic) {
             tracing::warn!(

@@ -443,12 +443,18 @@ fn check_limits(raw: &[RateLimitArg], kind: AttrKind, errors: &mut Errors) -> Ve
             ok = false;
         }
         for extra in limit.keys.iter().skip(1) {
-            errors.spanned(&extra.kind, "`rate_limit` takes `key` once; remove this one");
+            errors.spanned(
+                &extra.kind,
+                "`rate_limit` takes `key` once; remove this one",
+            );
             ok = false;
         }
         let name = match limit.names.first() {
             None => {
-                errors.spanned(limit.keyword, format!("`rate_limit` needs a name, such as {LIMIT_EXAMPLE}"));
+                errors.spanned(
+                    limit.keyword,
+                    format!("`rate_limit` needs a name, such as {LIMIT_EXAMPLE}"),
+                );
                 None
             }
             Some(lit) => {
@@ -471,7 +477,10 @@ fn check_limits(raw: &[RateLimitArg], kind: AttrKind, errors: &mut Errors) -> Ve
         };
         let quota = match limit.quotas.first() {
             None => {
-                errors.spanned(limit.keyword, format!("`rate_limit` needs a quota, such as {LIMIT_EXAMPLE}"));
+                errors.spanned(
+                    limit.keyword,
+                    format!("`rate_limit` needs a quota, such as {LIMIT_EXAMPLE}"),
+                );
                 None
             }
             Some(quota) => check_quota(quota, errors),
@@ -485,7 +494,9 @@ fn check_limits(raw: &[RateLimitArg], kind: AttrKind, errors: &mut Errors) -> Ve
                     None
                 }
                 ("subject", None) => Some(LimitKey::Subject),
-                ("field", Some(field)) if !field.value().is_empty() => Some(LimitKey::Field(field.value())),
+                ("field", Some(field)) if !field.value().is_empty() => {
+                    Some(LimitKey::Field(field.value()))
+                }
                 ("field", _) => {
                     errors.spanned(&key.kind, "`key = field(..)` names a request field, such as `key = field(\"username\")`");
                     None
@@ -511,7 +522,10 @@ fn check_limits(raw: &[RateLimitArg], kind: AttrKind, errors: &mut Errors) -> Ve
 fn check_quota(quota: &super::parse::QuotaArg, errors: &mut Errors) -> Option<(u32, u64)> {
     let count = match quota.count.base10_parse::<u32>() {
         Ok(0) | Err(_) => {
-            errors.spanned(&quota.count, "`rate_limit` allows at least one request, such as `5 per minute`");
+            errors.spanned(
+                &quota.count,
+                "`rate_limit` allows at least one request, such as `5 per minute`",
+            );
             None
         }
         Ok(count) => Some(count),
@@ -520,7 +534,10 @@ fn check_quota(quota: &super::parse::QuotaArg, errors: &mut Errors) -> Option<(u
         None => Some(1),
         Some(lit) => match lit.base10_parse::<u64>() {
             Ok(0) | Err(_) => {
-                errors.spanned(lit, "a rate-limit period is at least one, such as `5 per 10 seconds`");
+                errors.spanned(
+                    lit,
+                    "a rate-limit period is at least one, such as `5 per 10 seconds`",
+                );
                 None
             }
             Ok(periods) => Some(periods),

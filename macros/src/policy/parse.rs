@@ -98,7 +98,10 @@ impl Parse for RateLimitArg {
                     None
                 };
                 let unit = content.parse().map_err(|error| {
-                    syn::Error::new(error.span(), "expected a period such as `minute`, `second`, `hour` or `day`")
+                    syn::Error::new(
+                        error.span(),
+                        "expected a period such as `minute`, `second`, `hour` or `day`",
+                    )
                 })?;
                 arg.quotas.push(QuotaArg {
                     count,

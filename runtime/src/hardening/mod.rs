@@ -24,7 +24,6 @@ mod headers;
 mod json_line;
 mod logging;
 mod panic;
-mod proxy;
 mod redirect;
 mod request_id;
 mod stack;
@@ -37,6 +36,7 @@ use std::time::Duration;
 use axum::Router;
 use tower::Layer;
 
+pub use crate::proxy::{ForwardedHeaders, TrustedProxies};
 pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer};
 pub use cookies::{CookiePolicy, SameSite};
 pub use cors::{CorsPolicy, DEFAULT_CORS_MAX_AGE};
@@ -49,7 +49,6 @@ pub use logging::{DEFAULT_LOG_FILTER, JsonLogs, LogGuard};
 pub use panic::{
     CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
 };
-pub use proxy::{ForwardedHeaders, TrustedProxies};
 pub use redirect::HttpsRedirect;
 pub use request_id::{
     MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,

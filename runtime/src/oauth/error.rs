@@ -96,7 +96,9 @@ impl OAuthError {
             Self::InvalidScope => "the requested scope is malformed or exceeds what the user holds",
             Self::ServerError => "the token could not be issued",
             Self::RateLimited(_) => "too many requests; retry after the time in Retry-After",
-            Self::Unavailable { .. } => "the service cannot check this request right now; retry later",
+            Self::Unavailable { .. } => {
+                "the service cannot check this request right now; retry later"
+            }
         }
     }
 
@@ -132,8 +134,7 @@ impl IntoResponse for OAuthError {
         // Not grant errors: problem documents like every other refusal.
         match self {
             Self::RateLimited(exceeded) => {
-                return AuthRejection::rate_limited(exceeded, context::responder())
-                    .into_response();
+                return AuthRejection::rate_limited(exceeded, context::responder()).into_response();
             }
             Self::Unavailable { retry_after } => {
                 let error = StoreUnavailable {

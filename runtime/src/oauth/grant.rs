@@ -173,8 +173,8 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
             return Err(OAuthError::InvalidRequest);
         }
         let (parts, body) = request.into_parts();
-        let client = Security::current()
-            .and_then(|security| security.trusted_proxies().client_of(&parts));
+        let client =
+            Security::current().and_then(|security| security.trusted_proxies().client_of(&parts));
         let request = Request::from_parts(parts, body);
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             tracing::debug!(target: "portcullis::oauth", status = %rejection.status(), "token request body unreadable");

@@ -167,8 +167,7 @@ impl TokenIssuer {
         users: &UserDirectory,
         grant: PasswordGrant,
     ) -> Result<TokenResponse, OAuthError> {
-        let throttle =
-            crate::context::with(|context| context.security.login_throttle().clone());
+        let throttle = crate::context::with(|context| context.security.login_throttle().clone());
         let verified = match &throttle {
             Some(throttle) => {
                 users

@@ -18,12 +18,8 @@ use crate::unavailable::StoreUnavailable;
 /// How often idle buckets are swept by default: every ten seconds.
 pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
-type Limiter<C> = governor::RateLimiter<
-    Box<str>,
-    HashMapStateStore<Box<str>>,
-    C,
-    StateInformationMiddleware,
->;
+type Limiter<C> =
+    governor::RateLimiter<Box<str>, HashMapStateStore<Box<str>>, C, StateInformationMiddleware>;
 
 /// Rate-limit buckets in this process's memory (governor's GCRA), the
 /// default [`RateLimitStore`].
@@ -32,8 +28,9 @@ type Limiter<C> = governor::RateLimiter<
 /// state. A bucket that has refilled completely is indistinguishable from a
 /// new one, so it is dropped: at most every `sweep_interval` (ten seconds by
 /// default), the check that finds the interval over removes every full
-/// bucket. Memory therefore holds only the keys seen within the last
-/// period of each limit. For several instances behind a load balancer use a
+/// bucket (governor keeps a bucket one refill interval longer, to be
+/// sure). Memory therefore holds only the keys seen within the last period
+/// (and one interval) of each limit. For several instances behind a load balancer use a
 /// shared store instead (each instance would otherwise allow the quota).
 ///
 /// ```
@@ -98,7 +95,10 @@ impl<C: Clock + Clone + Send + Sync + 'static> MemoryStore<C> {
 
     /// How many buckets are held, over every limit.
     pub fn len(&self) -> usize {
-        self.read().values().map(|bucketed| bucketed.limiter.len()).sum()
+        self.read()
+            .values()
+            .map(|bucketed| bucketed.limiter.len())
+            .sum()
     }
 
     /// Whether no bucket is held.
@@ -134,7 +134,9 @@ impl<C: Clock + Clone + Send + Sync + 'static> MemoryStore<C> {
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Box<str>, Bucketed<C>>> {
         // A panic while holding the lock leaves the map itself intact.
-        self.limits.read().unwrap_or_else(|poison| poison.into_inner())
+        self.limits
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// The limiter of `limit`, made (or remade, when its quota changed) on
@@ -145,7 +147,10 @@ impl<C: Clock + Clone + Send + Sync + 'static> MemoryStore<C> {
         {
             return Arc::clone(&bucketed.limiter);
         }
-        let mut limits = self.limits.write().unwrap_or_else(|poison| poison.into_inner());
+        let mut limits = self
+            .limits
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
         let bucketed = limits
             .entry(Box::from(limit))
             .and_modify(|bucketed| {
@@ -245,8 +250,8 @@ mod tests {
         );
         store.check_now("login", "b", quota);
         assert_eq!(store.len(), 2);
-        // after a whole period both buckets are full again: idle
-        clock.advance(Duration::from_secs(61));
+        // a period and one interval later both buckets are full again: idle
+        clock.advance(Duration::from_secs(91));
         store.check_now("other", "c", quota);
         assert_eq!(store.len(), 1, "the sweep dropped the idle buckets");
         assert!(matches!(
@@ -260,8 +265,14 @@ mod tests {
         let store = MemoryStore::new();
         let one = Quota::per_minute(1).unwrap();
         store.check_now("l", "k", one);
-        assert!(matches!(store.check_now("l", "k", one), Admission::Limited { .. }));
+        assert!(matches!(
+            store.check_now("l", "k", one),
+            Admission::Limited { .. }
+        ));
         let more = Quota::per_minute(10).unwrap();
-        assert!(matches!(store.check_now("l", "k", more), Admission::Allowed { remaining: 9, .. }));
+        assert!(matches!(
+            store.check_now("l", "k", more),
+            Admission::Allowed { remaining: 9, .. }
+        ));
     }
 }

@@ -82,7 +82,10 @@ impl RateLimit {
         let Some(max) = NonZeroU32::new(max) else {
             panic!("a rate limit allows at least one request");
         };
-        assert!(period_secs > 0, "a rate limit's period is at least one second");
+        assert!(
+            period_secs > 0,
+            "a rate limit's period is at least one second"
+        );
         Self {
             name,
             quota: Quota {

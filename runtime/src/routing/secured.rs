@@ -82,7 +82,10 @@ where
 }
 
 /// The route's configuration, or the fail-closed refusal.
-fn configured<'a>(security: &'a RouteSecurity, policy: &PolicyInfo) -> Result<&'a Security, AuthRejection> {
+fn configured<'a>(
+    security: &'a RouteSecurity,
+    policy: &PolicyInfo,
+) -> Result<&'a Security, AuthRejection> {
     security.get().ok_or_else(|| {
         // A method router is given its configuration when it is routed,
         // before any request can reach it.

@@ -191,11 +191,7 @@ impl fmt::Display for RouteEntry {
         write!(f, "{} {} ({})", self.method, self.path, self.policy.id)?;
         for limit in self.policy.rate_limits {
             let quota = self.security.quota_of(limit);
-            write!(
-                f,
-                " rate_limit({}: {} by {})",
-                limit.name, quota, limit.key
-            )?;
+            write!(f, " rate_limit({}: {} by {})", limit.name, quota, limit.key)?;
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::hardening::TrustedProxies;
+use crate::proxy::TrustedProxies;
 use crate::rate_limit::{Admission, Exceeded, NO_PEER_KEY, Quota, RateLimitStore};
 use crate::unavailable::StoreUnavailable;
 
@@ -135,7 +135,11 @@ impl LoginThrottle {
 
     /// Before the hash: refuses a client address over its failure limit,
     /// and waits first when the username is slowed down.
-    pub async fn before_check(&self, client: Option<IpAddr>, username: &str) -> Result<(), Throttled> {
+    pub async fn before_check(
+        &self,
+        client: Option<IpAddr>,
+        username: &str,
+    ) -> Result<(), Throttled> {
         let now = Instant::now();
         let address = address_key(client);
         if let Some((until, exceeded)) = lock(&self.0.blocked).get(address.as_str()).copied()
@@ -160,7 +164,11 @@ impl LoginThrottle {
     /// After a failed check: counts the failure against the address and the
     /// username; an address over its limit is refused from now on (this
     /// answer included), a username over its limit is slowed down.
-    pub async fn after_failure(&self, client: Option<IpAddr>, username: &str) -> Result<(), Throttled> {
+    pub async fn after_failure(
+        &self,
+        client: Option<IpAddr>,
+        username: &str,
+    ) -> Result<(), Throttled> {
         let address = address_key(client);
         if let Some(quota) = self.0.limits.per_username {
             let admission = self
@@ -170,7 +178,12 @@ impl LoginThrottle {
                 .await
                 .map_err(Throttled::Unavailable)?;
             if let Admission::Limited { retry_after } = admission {
-                remember(&self.0.slowed, username, Instant::now() + retry_after, |until| *until);
+                remember(
+                    &self.0.slowed,
+                    username,
+                    Instant::now() + retry_after,
+                    |until| *until,
+                );
             }
         }
         if let Some(quota) = self.0.limits.per_address {
@@ -208,7 +221,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
-fn remember<V>(map: &Mutex<HashMap<String, V>>, key: &str, value: V, until: impl Fn(&V) -> Instant) {
+fn remember<V>(
+    map: &Mutex<HashMap<String, V>>,
+    key: &str,
+    value: V,
+    until: impl Fn(&V) -> Instant,
+) {
     let mut map = lock(map);
     if map.len() > SWEEP_ABOVE {
         let now = Instant::now();

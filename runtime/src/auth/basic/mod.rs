@@ -13,8 +13,8 @@ use crate::config_error::ConfigError;
 use crate::policy::Scheme;
 use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
-use crate::rejection::AuthRejection;
 use crate::rate_limit::Exceeded;
+use crate::rejection::AuthRejection;
 use crate::unavailable::StoreUnavailable;
 use crate::users::{CredentialsError, LoginThrottle, StoreError, UserDirectory, UserStore};
 
@@ -111,10 +111,16 @@ impl BasicAuth {
 
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
-        self.verify_identity(encoded, None).await.map(Principal::from)
+        self.verify_identity(encoded, None)
+            .await
+            .map(Principal::from)
     }
 
-    async fn verify_identity(&self, encoded: &str, parts: Option<&Parts>) -> Result<Identity, BasicError> {
+    async fn verify_identity(
+        &self,
+        encoded: &str,
+        parts: Option<&Parts>,
+    ) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
         let record = match (&self.throttle, parts) {
             (Some(throttle), Some(parts)) => {

@@ -1,4 +1,7 @@
 //! Which reverse proxies' `X-Forwarded-For` (or `Forwarded`) to believe.
+//!
+//! Below both `security` (which holds the setting for rate limits) and
+//! `hardening` (which re-exports it and logs the client address).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -136,7 +139,9 @@ impl TrustedProxies {
 fn forwarded_for(element: &str) -> &str {
     let Some(value) = element.split(';').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        name.trim().eq_ignore_ascii_case("for").then_some(value.trim())
+        name.trim()
+            .eq_ignore_ascii_case("for")
+            .then_some(value.trim())
     }) else {
         return "";
     };
@@ -188,16 +193,29 @@ mod tests {
 
     #[test]
     fn the_forwarded_header_counts_when_x_forwarded_for_is_absent() {
-        let trusted = ForwardedHeaders::trust_from([ip("10.0.0.2")]).build().unwrap();
+        let trusted = ForwardedHeaders::trust_from([ip("10.0.0.2")])
+            .build()
+            .unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(
             FORWARDED,
-            "for=1.1.1.1, for=\"[2001:db8::7]:4711\";proto=https".parse().unwrap(),
+            "for=1.1.1.1, for=\"[2001:db8::7]:4711\";proto=https"
+                .parse()
+                .unwrap(),
         );
-        assert_eq!(trusted.client_ip(ip("10.0.0.2"), &headers), ip("2001:db8::7"));
+        assert_eq!(
+            trusted.client_ip(ip("10.0.0.2"), &headers),
+            ip("2001:db8::7")
+        );
         headers.insert(FORWARDED, "for=203.0.113.9:80;by=10.0.0.2".parse().unwrap());
-        assert_eq!(trusted.client_ip(ip("10.0.0.2"), &headers), ip("203.0.113.9"));
-        assert_eq!(trusted.client_ip(ip("192.0.2.1"), &headers), ip("192.0.2.1"));
+        assert_eq!(
+            trusted.client_ip(ip("10.0.0.2"), &headers),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            trusted.client_ip(ip("192.0.2.1"), &headers),
+            ip("192.0.2.1")
+        );
     }
 
     #[test]
