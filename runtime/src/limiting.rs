@@ -171,6 +171,7 @@ pub(crate) async fn after_authentication(
 /// The limits of the current route keyed by the request field `field`,
 /// checked with its `value`; for extractors that read a body (the password
 /// grant's `username`), before any password hash.
+#[cfg_attr(not(feature = "issuing"), allow(dead_code))] // used by the password grant
 pub(crate) async fn check_field(field: &str, value: &str) -> Result<(), Refusal> {
     let Some((security, policy)) = context::with(|current| {
         (!current.policy.rate_limits.is_empty()).then(|| (current.security.clone(), current.policy))
