@@ -233,6 +233,7 @@ pub mod __private {
     };
 
     pub use ::core::marker::Send;
+    pub use portcullis_runtime::rate_limit::{RateLimit, RateLimitKey};
     pub use portcullis_runtime::validation::{
         Path, Valid, Validate, ValidationErrors, assert_validate, describe, probe, rules, sanitize,
         sanitize_nested, validate_nested,

@@ -14,7 +14,13 @@ use serde_json::json;
 const SECRET: &[u8] = b"showcase-secret-of-at-least-32-bytes";
 
 fn showcase() -> axum::Router {
-    app::build(SECRET, &["https://example.com".to_owned()]).unwrap()
+    // Other features are tested here: the login limit is raised (it has
+    // tests of its own in rate_limits.rs).
+    let limits = app::Limits {
+        login: "1000/s".parse().unwrap(),
+        failures: portcullis::users::FailureLimits::default(),
+    };
+    app::build_with(SECRET, &["https://example.com".to_owned()], &limits).unwrap()
 }
 
 async fn login(app: &axum::Router, user: &str, password: &str) -> String {

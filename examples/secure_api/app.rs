@@ -18,8 +18,9 @@ use portcullis::oauth::{
     TokenRevoker,
 };
 use portcullis::prelude::*;
+use portcullis::rate_limit::Quota;
 use portcullis::routing::{delete, get, post};
-use portcullis::users::{InMemoryUserStore, UserDirectory, UserRecord};
+use portcullis::users::{FailureLimits, InMemoryUserStore, UserDirectory, UserRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -97,7 +98,11 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-#[public]
+/// The contract's limit on `POST /token`: more than 5 attempts a minute
+/// from one client get 429 (the right password included). Its quota is
+/// replaced by name from `SECURE_API_LOGIN_LIMIT`; `/session/login` will
+/// share it by declaring the same name.
+#[public(rate_limit("login", 5 per minute, key = client))]
 async fn token(
     State(tokens): State<Tokens>,
     grant: PasswordGrant,
@@ -223,20 +228,49 @@ fn users() -> Result<InMemoryUserStore, portcullis::users::PasswordHashError> {
 ///
 /// `secret` signs and verifies the HS256 tokens (at least 32 bytes);
 /// `cors_origins` are the origins browsers may call from.
+#[allow(dead_code)] // the tests' entry point; `main` passes the environment's limits
 pub(crate) fn build(
     secret: &[u8],
     cors_origins: &[String],
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
-    build_with(secret, cors_origins, |security| {
+    build_with(secret, cors_origins, &Limits::default())
+}
+
+/// The showcase's configurable limits; the defaults are the contract's.
+pub(crate) struct Limits {
+    /// `POST /token` (and later `/session/login`) attempts per client:
+    /// `SECURE_API_LOGIN_LIMIT`, such as `5/min` (the default) or `1000/s`.
+    pub(crate) login: Quota,
+    /// Failed password checks (Basic, `/token`) per address and username.
+    pub(crate) failures: FailureLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            login: Quota::per_minute(5).expect("five is not zero"),
+            failures: FailureLimits::default(),
+        }
+    }
+}
+
+/// [`build`] with other limits (the environment's, or a test's).
+pub(crate) fn build_with(
+    secret: &[u8],
+    cors_origins: &[String],
+    limits: &Limits,
+) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    build_with_stores(secret, cors_origins, limits, |security| {
         security.revocation(InMemoryRevocationStore::new())
     })
 }
 
-/// [`build`], with the stores shared by instances (revocations, rate
+/// [`build_with`], with the stores shared by instances (revocations, rate
 /// limits) chosen by `stores` (Redis when `REDIS_URL` is set: `main.rs`).
-pub(crate) fn build_with(
+pub(crate) fn build_with_stores(
     secret: &[u8],
     cors_origins: &[String],
+    limits: &Limits,
     stores: impl FnOnce(portcullis::SecurityBuilder) -> portcullis::SecurityBuilder,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
     let key = SigningKey::hmac(Algorithm::HS256, secret)?;
@@ -253,6 +287,8 @@ pub(crate) fn build_with(
         )
         .basic(BasicAuth::with_users("secure-api", users.clone())?)
         .roles::<Role>()
+        .rate_limit_quota("login", limits.login)
+        .failure_limits(limits.failures)
         .build()?;
     let state = AppState {
         tokens: Tokens {

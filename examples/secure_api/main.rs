@@ -40,9 +40,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|origin| origin.trim().to_owned())
         .filter(|origin| !origin.is_empty())
         .collect();
+    let mut limits = app::Limits::default();
+    if let Ok(text) = std::env::var("SECURE_API_LOGIN_LIMIT") {
+        limits.login = text.parse()?;
+    }
     let app = match std::env::var("REDIS_URL") {
-        Ok(url) => with_redis(&secret, &origins, &url).await?,
-        Err(_) => app::build(&secret, &origins)?,
+        Ok(url) => with_redis(&secret, &origins, &limits, &url).await?,
+        Err(_) => app::build_with(&secret, &origins, &limits)?,
     };
     let tls = tls_settings(addr)?;
     // Header-read timeout (slowloris), header cap, connection cap, body
@@ -79,22 +83,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn with_redis(
     secret: &[u8],
     origins: &[String],
+    limits: &app::Limits,
     url: &str,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
     use portcullis::redis::{RedisRateLimits, RedisRevocations, RedisStore};
 
     let redis = RedisStore::connect(url).await?;
     let revocations = RedisRevocations::start(&redis).await?;
-    let limits = RedisRateLimits::new(&redis);
+    let buckets = RedisRateLimits::new(&redis);
     tracing::info!(
         bound = ?revocations.staleness_bound(),
         "revocations and rate limits live in Redis"
     );
-    app::build_with(secret, origins, move |security| {
-        // LEAD: once `SecurityBuilder::rate_limit_store` is merged, chain
-        // `.rate_limit_store(limits)` here and drop the `let _`.
-        let _ = limits;
-        security.revocation(revocations)
+    app::build_with_stores(secret, origins, limits, move |security| {
+        security.revocation(revocations).rate_limit_store(buckets)
     })
 }
 
@@ -104,6 +106,7 @@ async fn with_redis(
 async fn with_redis(
     _: &[u8],
     _: &[String],
+    _: &app::Limits,
     _: &str,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
     Err(

@@ -22,11 +22,13 @@ mod future;
 pub mod hardening;
 mod hierarchy;
 pub mod jwt;
+mod limiting;
 #[cfg(feature = "issuing")]
 pub mod oauth;
 mod policy;
 mod principal;
 mod problem;
+mod proxy;
 pub mod rate_limit;
 #[cfg(feature = "redis")]
 pub mod redis;

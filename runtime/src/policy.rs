@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::hierarchy::RoleHierarchy;
+use crate::rate_limit::RateLimit;
 
 /// How a route's caller proves who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,6 +206,9 @@ pub trait Policy: Send + Sync + 'static {
     /// The role vocabularies (`#[derive(Roles)]`) the requirement names, so
     /// a router can check that their hierarchies were configured.
     const ROLE_VOCABULARIES: &'static [VocabularyInfo] = &[];
+    /// The rate limits declared with the policy (`rate_limit(..)` in the
+    /// attribute); none by default, and a route with none pays nothing.
+    const RATE_LIMITS: &'static [RateLimit] = &[];
 }
 
 /// Everything the route table and the guard know about a policy, as one
@@ -219,6 +223,8 @@ pub struct PolicyInfo {
     pub scheme: Scheme,
     /// See [`Policy::ROLE_VOCABULARIES`].
     pub role_vocabularies: &'static [VocabularyInfo],
+    /// See [`Policy::RATE_LIMITS`].
+    pub rate_limits: &'static [RateLimit],
 }
 
 impl PolicyInfo {
@@ -230,6 +236,7 @@ impl PolicyInfo {
                 requirement: P::REQUIREMENT,
                 scheme: P::SCHEME,
                 role_vocabularies: P::ROLE_VOCABULARIES,
+                rate_limits: P::RATE_LIMITS,
             }
         }
     }
@@ -241,6 +248,7 @@ impl PolicyInfo {
         requirement: Requirement::Public,
         scheme: Scheme::Bearer,
         role_vocabularies: &[],
+        rate_limits: &[],
     };
 }
 

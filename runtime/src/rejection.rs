@@ -1,14 +1,21 @@
-//! The rejection of the guard and of `Principal`: 401, 403, or a fail-closed
-//! 500 or 503.
+//! The rejection of the guard and of `Principal`: 401, 403, 429 (a rate
+//! limit), 503 (a store that cannot answer), or a fail-closed 500.
 
 use std::fmt;
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::policy::{Denial, Scheme};
 use crate::problem::{Problem, ProblemResponder};
+use crate::rate_limit::Exceeded;
+use crate::rate_limit::headers::{self, seconds_up};
 use crate::unavailable::StoreUnavailable;
+
+/// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers).
+pub(crate) const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit` (draft-ietf-httpapi-ratelimit-headers).
+pub(crate) const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// `WWW-Authenticate` for a bearer request that carried no token (RFC 6750 3).
 pub(crate) const BEARER_CHALLENGE: HeaderValue = HeaderValue::from_static("Bearer");
@@ -30,8 +37,9 @@ pub struct AuthRejection(Box<Refusal>);
 struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
-    /// `Retry-After`, for a store that could not answer.
-    retry_after: Option<HeaderValue>,
+    /// Headers the protocol requires besides the challenge (`Retry-After`,
+    /// `RateLimit`), added after the responder runs.
+    headers: Vec<(HeaderName, HeaderValue)>,
     responder: ProblemResponder,
 }
 
@@ -100,13 +108,8 @@ impl AuthRejection {
         responder: ProblemResponder,
     ) -> Self {
         let mut rejection = Self::new(problem, None, responder);
-        rejection.0.retry_after = Some(retry_after);
+        rejection.0.headers.push((header::RETRY_AFTER, retry_after));
         rejection
-    }
-
-    /// A store the check needs could not answer: 503 with `Retry-After`.
-    pub(crate) fn store_unavailable(error: &StoreUnavailable, responder: ProblemResponder) -> Self {
-        Self::unavailable(error.problem(), error.retry_after_header(), responder)
     }
 
     /// Every password hashing permit is taken: 503 with `Retry-After`.
@@ -115,8 +118,75 @@ impl AuthRejection {
         busy: crate::users::HashingBusy,
         responder: ProblemResponder,
     ) -> Self {
-        let mut rejection = Self::new(hashing_busy_problem(), None, responder);
-        rejection.0.retry_after = Some(HeaderValue::from(busy.retry_after_secs()));
+        Self::unavailable(
+            hashing_busy_problem(),
+            HeaderValue::from(busy.retry_after_secs()),
+            responder,
+        )
+    }
+
+    /// 429: a rate limit refused the request; `Retry-After`, `RateLimit-Policy`
+    /// and `RateLimit` say which limit and when to come back.
+    pub(crate) fn rate_limited(exceeded: Exceeded, responder: ProblemResponder) -> Self {
+        let retry = seconds_up(exceeded.retry_after).max(1);
+        let mut rejection = Self::new(
+            Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests; retry after the time in Retry-After",
+            ),
+            None,
+            responder,
+        );
+        let fields = [
+            (header::RETRY_AFTER, retry.to_string()),
+            (
+                RATELIMIT_POLICY,
+                headers::policy_field(exceeded.name, exceeded.quota),
+            ),
+            (
+                RATELIMIT,
+                headers::remaining_field(exceeded.name, 0, exceeded.retry_after),
+            ),
+        ];
+        rejection.0.headers = fields
+            .into_iter()
+            .filter_map(|(name, text)| Some((name, headers::value(&text)?)))
+            .collect();
+        rejection
+    }
+
+    /// 503 with `Retry-After`: a shared store could not answer, so nothing
+    /// it would have said is assumed (fail closed). Logged loudly here; any
+    /// code that meets a [`StoreUnavailable`] answers with this.
+    pub(crate) fn store_unavailable(error: &StoreUnavailable, responder: ProblemResponder) -> Self {
+        tracing::error!(
+            target: "portcullis::store",
+            store = error.store,
+            detail = %error.detail,
+            "a store is unavailable; refusing the request (fail closed)"
+        );
+        Self::store_unavailable_quiet(error, responder)
+    }
+
+    /// [`AuthRejection::store_unavailable`] for a failure already logged.
+    pub(crate) fn store_unavailable_quiet(
+        error: &StoreUnavailable,
+        responder: ProblemResponder,
+    ) -> Self {
+        let mut rejection = Self::new(
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the service cannot check this request right now; retry later",
+            ),
+            None,
+            responder,
+        );
+        rejection.0.headers.push((
+            header::RETRY_AFTER,
+            HeaderValue::from(seconds_up(error.retry_after).max(1)),
+        ));
         rejection
     }
 
@@ -124,7 +194,7 @@ impl AuthRejection {
         Self(Box::new(Refusal {
             problem,
             challenge,
-            retry_after: None,
+            headers: Vec::new(),
             responder,
         }))
     }
@@ -134,8 +204,8 @@ impl AuthRejection {
         &self.0.problem
     }
 
-    /// The HTTP status: 401, 403, 500, or 503 when a store or the audit log
-    /// could not answer.
+    /// The HTTP status: 401, 403, 429, 500, or 503 when a store, the audit
+    /// log or the password hashing gate cannot take the request.
     pub fn status(&self) -> StatusCode {
         self.0.problem.status()
     }
@@ -155,19 +225,17 @@ impl IntoResponse for AuthRejection {
         let Refusal {
             problem,
             challenge,
-            retry_after,
+            headers,
             responder,
         } = *self.0;
         let mut response = responder.respond(problem);
-        if let Some(retry_after) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after);
-        }
         if let Some(challenge) = challenge {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        for (name, value) in headers {
+            response.headers_mut().insert(name, value);
         }
         response
     }

@@ -2,6 +2,7 @@
 //! rendering, body limit. Configuration only: authentication lives in
 //! [`crate::auth`], the per-request decision in the route's wrapper.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -17,6 +18,10 @@ use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
 use crate::policy::Scheme;
 use crate::problem::ProblemResponder;
+use crate::proxy::{ForwardedHeaders, TrustedProxies};
+use crate::rate_limit::{MemoryStore, Quota, RateLimit, RateLimitStore};
+#[cfg(feature = "argon2")]
+use crate::users::{FailureLimits, LoginThrottle};
 use crate::vocabulary::RoleVocabulary;
 
 /// Everything the secure routes need: how to verify callers, how roles
@@ -52,6 +57,17 @@ struct Inner {
     hierarchy: RoleHierarchy,
     responder: ProblemResponder,
     body_limit: usize,
+    rate_limits: RateLimits,
+    #[cfg(feature = "argon2")]
+    throttle: LoginThrottle,
+}
+
+/// Where rate-limit buckets live, the quotas replaced by name, and whose
+/// forwarded headers name the client.
+struct RateLimits {
+    store: Arc<dyn RateLimitStore>,
+    quotas: HashMap<String, Quota>,
+    proxies: TrustedProxies,
 }
 
 /// The default request body limit: 64 KiB.
@@ -66,6 +82,11 @@ pub struct SecurityBuilder {
     hierarchy: Result<RoleHierarchy, ConfigError>,
     responder: ProblemResponder,
     body_limit: usize,
+    rate_limit_store: Option<Arc<dyn RateLimitStore>>,
+    quotas: HashMap<String, Quota>,
+    forwarded: ForwardedHeaders,
+    #[cfg(feature = "argon2")]
+    failure_limits: FailureLimits,
 }
 
 impl Default for SecurityBuilder {
@@ -85,6 +106,11 @@ impl Default for SecurityBuilder {
             hierarchy: Ok(RoleHierarchy::default()),
             responder: ProblemResponder::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            rate_limit_store: None,
+            quotas: HashMap::new(),
+            forwarded: ForwardedHeaders::ignore(),
+            #[cfg(feature = "argon2")]
+            failure_limits: FailureLimits::default(),
         }
     }
 }
@@ -201,6 +227,50 @@ impl SecurityBuilder {
         self
     }
 
+    /// Keeps rate-limit buckets in `store` instead of this process's memory
+    /// ([`MemoryStore`], the default); a store shared by every instance
+    /// (Redis) makes a limit hold across them. A store that cannot answer
+    /// refuses the request with 503 and `Retry-After` (fail closed).
+    pub fn rate_limit_store(mut self, store: impl RateLimitStore) -> Self {
+        self.rate_limit_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Replaces the quota of every limit named `name` (as declared with
+    /// `rate_limit("name", ..)`), for instance from an environment variable,
+    /// so tests and load tests can raise it.
+    ///
+    /// ```
+    /// use portcullis::Security;
+    /// use portcullis::rate_limit::Quota;
+    ///
+    /// let quota: Quota = std::env::var("LOGIN_LIMIT").ok()
+    ///     .and_then(|text| text.parse().ok())
+    ///     .unwrap_or(Quota::per_minute(5).unwrap());
+    /// let security = Security::builder().rate_limit_quota("login", quota).build().unwrap();
+    /// # let _ = security;
+    /// ```
+    pub fn rate_limit_quota(mut self, name: impl Into<String>, quota: Quota) -> Self {
+        self.quotas.insert(name.into(), quota);
+        self
+    }
+
+    /// Whose `X-Forwarded-For` and `Forwarded` headers name the client that
+    /// client-keyed rate limits and failure limits count; by default none:
+    /// the client is the connection's peer.
+    pub fn forwarded_headers(mut self, forwarded: ForwardedHeaders) -> Self {
+        self.forwarded = forwarded;
+        self
+    }
+
+    /// How failed password checks (HTTP Basic, the password grant) are
+    /// limited before any hash; see [`FailureLimits`] for the defaults.
+    #[cfg(feature = "argon2")]
+    pub fn failure_limits(mut self, limits: FailureLimits) -> Self {
+        self.failure_limits = limits;
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
         if self.body_limit == 0 {
@@ -208,10 +278,18 @@ impl SecurityBuilder {
         }
         let hierarchy = self.hierarchy?;
         let revocation = self.bearer.revocation.clone();
+        let store = self
+            .rate_limit_store
+            .unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let proxies = self.forwarded.build()?;
+        #[cfg(feature = "argon2")]
+        let throttle = LoginThrottle::new(self.failure_limits, Arc::clone(&store), proxies.clone());
         let authenticators = Authenticators {
             bearer: BearerAuth::from_settings(self.bearer)?,
             #[cfg(feature = "argon2")]
-            basic: self.basic,
+            basic: self
+                .basic
+                .map(|basic| basic.with_throttle(throttle.clone())),
         };
         if !authenticators.supports(Scheme::Bearer) && !authenticators.supports(Scheme::Basic) {
             tracing::warn!(
@@ -225,6 +303,13 @@ impl SecurityBuilder {
             hierarchy,
             responder: self.responder,
             body_limit: self.body_limit,
+            rate_limits: RateLimits {
+                store,
+                quotas: self.quotas,
+                proxies,
+            },
+            #[cfg(feature = "argon2")]
+            throttle,
         })))
     }
 }
@@ -272,6 +357,32 @@ impl Security {
         self.0.body_limit
     }
 
+    /// Where rate-limit buckets live.
+    pub fn rate_limit_store(&self) -> &Arc<dyn RateLimitStore> {
+        &self.0.rate_limits.store
+    }
+
+    /// The quota in force for `limit`: the one configured for its name, or
+    /// the one it was declared with.
+    pub fn quota_of(&self, limit: &RateLimit) -> Quota {
+        let quotas = &self.0.rate_limits.quotas;
+        if quotas.is_empty() {
+            return limit.quota;
+        }
+        quotas.get(limit.name).copied().unwrap_or(limit.quota)
+    }
+
+    /// Whose forwarded headers name the client.
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.0.rate_limits.proxies
+    }
+
+    /// The limits on failed password checks.
+    #[cfg(feature = "argon2")]
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.0.throttle
+    }
+
     pub(crate) fn authenticators(&self) -> &Authenticators {
         &self.0.authenticators
     }
@@ -284,6 +395,8 @@ impl fmt::Debug for Security {
             .field("hierarchy", &self.0.hierarchy)
             .field("responder", &self.0.responder)
             .field("body_limit", &self.0.body_limit)
-            .finish()
+            .field("rate_limit_quotas", &self.0.rate_limits.quotas)
+            .field("trusted_proxies", &self.0.rate_limits.proxies)
+            .finish_non_exhaustive()
     }
 }

@@ -5,7 +5,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{ItemFn, Path};
 
-use super::parse::{AttrKind, Name, RawPolicy, SchemeKind, Term};
+use super::parse::{AttrKind, Name, RateLimitArg, RawPolicy, SchemeKind, Term};
 use crate::diagnostics::Errors;
 
 /// A role or scope that passed the checks.
@@ -42,6 +42,22 @@ pub(crate) struct CheckedPolicy {
     pub(crate) scheme: SchemeKind,
     /// The facade's path from `crate = "…"`, when given.
     pub(crate) root: Option<Path>,
+    pub(crate) limits: Vec<CheckedLimit>,
+}
+
+/// A checked `rate_limit(..)`.
+pub(crate) struct CheckedLimit {
+    pub(crate) name: String,
+    pub(crate) max: u32,
+    pub(crate) period_secs: u64,
+    pub(crate) key: LimitKey,
+}
+
+/// What a checked limit is keyed by.
+pub(crate) enum LimitKey {
+    Client,
+    Subject,
+    Field(String),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -153,10 +169,12 @@ pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPol
             }
         }
     };
+    let limits = check_limits(&raw.limits, raw.kind, &mut errors);
     errors.finish(CheckedPolicy {
         requirement,
         scheme,
         root,
+        limits,
     })
 }
 
@@ -407,4 +425,133 @@ impl CheckedName {
             Self::Variant { path, .. } | Self::Const { path } => path.span(),
         }
     }
+}
+
+const LIMIT_EXAMPLE: &str = "`rate_limit(\"login\", 5 per minute, key = client)`";
+
+fn check_limits(raw: &[RateLimitArg], kind: AttrKind, errors: &mut Errors) -> Vec<CheckedLimit> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for limit in raw {
+        let mut ok = true;
+        for extra in limit.names.iter().skip(1) {
+            errors.spanned(extra, "`rate_limit` takes one name; remove this one");
+            ok = false;
+        }
+        for extra in limit.quotas.iter().skip(1) {
+            errors.spanned(&extra.count, "`rate_limit` takes one quota; declare another `rate_limit(..)` with its own name for a second one");
+            ok = false;
+        }
+        for extra in limit.keys.iter().skip(1) {
+            errors.spanned(
+                &extra.kind,
+                "`rate_limit` takes `key` once; remove this one",
+            );
+            ok = false;
+        }
+        let name = match limit.names.first() {
+            None => {
+                errors.spanned(
+                    limit.keyword,
+                    format!("`rate_limit` needs a name, such as {LIMIT_EXAMPLE}"),
+                );
+                None
+            }
+            Some(lit) => {
+                let value = lit.value();
+                if value.is_empty()
+                    || !value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+                {
+                    errors.spanned(lit, "a rate-limit name is letters, digits, `-`, `_`, `.` or `:`, such as \"login\"");
+                    None
+                } else if seen.contains(&value) {
+                    errors.spanned(lit, format!("rate limit \"{value}\" is declared twice on this handler; give each limit its own name"));
+                    None
+                } else {
+                    seen.push(value.clone());
+                    Some(value)
+                }
+            }
+        };
+        let quota = match limit.quotas.first() {
+            None => {
+                errors.spanned(
+                    limit.keyword,
+                    format!("`rate_limit` needs a quota, such as {LIMIT_EXAMPLE}"),
+                );
+                None
+            }
+            Some(quota) => check_quota(quota, errors),
+        };
+        let key = match limit.keys.first() {
+            None => Some(LimitKey::Client),
+            Some(key) => match (key.kind.to_string().as_str(), &key.field) {
+                ("client", None) => Some(LimitKey::Client),
+                ("subject", None) if kind == AttrKind::Public => {
+                    errors.spanned(&key.kind, "`#[public]` routes have no authenticated subject; key this limit by `client` or by a `field(..)`");
+                    None
+                }
+                ("subject", None) => Some(LimitKey::Subject),
+                ("field", Some(field)) if !field.value().is_empty() => {
+                    Some(LimitKey::Field(field.value()))
+                }
+                ("field", _) => {
+                    errors.spanned(&key.kind, "`key = field(..)` names a request field, such as `key = field(\"username\")`");
+                    None
+                }
+                (other, _) => {
+                    errors.spanned(&key.kind, format!("unknown rate-limit key `{other}`; write `key = client`, `key = subject` or `key = field(\"username\")`"));
+                    None
+                }
+            },
+        };
+        if let (true, Some(name), Some((max, period_secs)), Some(key)) = (ok, name, quota, key) {
+            out.push(CheckedLimit {
+                name,
+                max,
+                period_secs,
+                key,
+            });
+        }
+    }
+    out
+}
+
+fn check_quota(quota: &super::parse::QuotaArg, errors: &mut Errors) -> Option<(u32, u64)> {
+    let count = match quota.count.base10_parse::<u32>() {
+        Ok(0) | Err(_) => {
+            errors.spanned(
+                &quota.count,
+                "`rate_limit` allows at least one request, such as `5 per minute`",
+            );
+            None
+        }
+        Ok(count) => Some(count),
+    };
+    let periods = match &quota.periods {
+        None => Some(1),
+        Some(lit) => match lit.base10_parse::<u64>() {
+            Ok(0) | Err(_) => {
+                errors.spanned(
+                    lit,
+                    "a rate-limit period is at least one, such as `5 per 10 seconds`",
+                );
+                None
+            }
+            Ok(periods) => Some(periods),
+        },
+    };
+    let unit = match quota.unit.to_string().trim_end_matches('s') {
+        "second" => Some(1),
+        "minute" => Some(60),
+        "hour" => Some(3600),
+        "day" => Some(86_400),
+        other => {
+            errors.spanned(&quota.unit, format!("unknown period `{other}`; write `second`, `minute`, `hour` or `day` (or a count of them, such as `10 seconds`)"));
+            None
+        }
+    };
+    Some((count?, periods?.checked_mul(unit?)?))
 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ItemFn, parse_quote};
 
-use super::check::{CheckedName, CheckedPolicy, Req};
+use super::check::{CheckedLimit, CheckedName, CheckedPolicy, LimitKey, Req};
 use super::names::{self, name_expr};
 use super::parse::{AttrKind, SchemeKind};
 use crate::paths;
@@ -18,6 +18,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
         SchemeKind::Basic => quote!(#private::Scheme::Basic),
         SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
     };
+    let limits = rate_limits(&policy.limits);
     let mut bounds = Vec::new();
     names::checks(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
@@ -49,9 +50,36 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
             const REQUIREMENT: #private::Requirement = #requirement;
             const SCHEME: #private::Scheme = #scheme;
             const ROLE_VOCABULARIES: &'static [#private::VocabularyInfo] = &[#(#vocabularies),*];
+            #limits
         }
 
         #guarded
+    }
+}
+
+/// `const RATE_LIMITS`, when the policy declares any (the trait's default
+/// is the empty list).
+fn rate_limits(limits: &[CheckedLimit]) -> TokenStream {
+    if limits.is_empty() {
+        return TokenStream::new();
+    }
+    let private = paths::private();
+    let limits = limits.iter().map(|limit| {
+        let CheckedLimit {
+            name,
+            max,
+            period_secs,
+            key,
+        } = limit;
+        let key = match key {
+            LimitKey::Client => quote!(#private::RateLimitKey::Client),
+            LimitKey::Subject => quote!(#private::RateLimitKey::Subject),
+            LimitKey::Field(field) => quote!(#private::RateLimitKey::Field(#field)),
+        };
+        quote!(#private::RateLimit::new(#name, #max, #period_secs, #key))
+    });
+    quote! {
+        const RATE_LIMITS: &'static [#private::RateLimit] = &[#(#limits),*];
     }
 }
 

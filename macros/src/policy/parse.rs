@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{LitStr, Path, Token, parenthesized};
+use syn::{Ident, LitInt, LitStr, Path, Token, parenthesized};
 
 /// Which policy attribute was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,89 @@ pub(crate) mod kw {
     syn::custom_keyword!(scheme);
     syn::custom_keyword!(bearer);
     syn::custom_keyword!(basic);
+    syn::custom_keyword!(rate_limit);
+    syn::custom_keyword!(per);
+    syn::custom_keyword!(key);
+}
+
+/// `rate_limit("name", 5 per minute, key = client)` as written; every part
+/// optional here, so `check` can say what is missing.
+pub(crate) struct RateLimitArg {
+    pub(crate) keyword: kw::rate_limit,
+    pub(crate) names: Vec<LitStr>,
+    pub(crate) quotas: Vec<QuotaArg>,
+    pub(crate) keys: Vec<KeyArg>,
+}
+
+/// `5 per minute` or `100 per 10 seconds`.
+pub(crate) struct QuotaArg {
+    pub(crate) count: LitInt,
+    pub(crate) periods: Option<LitInt>,
+    pub(crate) unit: Ident,
+}
+
+/// `key = client`, `key = subject` or `key = field("username")`.
+pub(crate) struct KeyArg {
+    pub(crate) kind: Ident,
+    pub(crate) field: Option<LitStr>,
+}
+
+impl Parse for RateLimitArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let keyword = input.parse()?;
+        let content;
+        parenthesized!(content in input);
+        let mut arg = Self {
+            keyword,
+            names: Vec::new(),
+            quotas: Vec::new(),
+            keys: Vec::new(),
+        };
+        while !content.is_empty() {
+            let lookahead = content.lookahead1();
+            if lookahead.peek(LitStr) {
+                arg.names.push(content.parse()?);
+            } else if lookahead.peek(LitInt) {
+                let count = content.parse()?;
+                content.parse::<kw::per>()?;
+                let periods = if content.peek(LitInt) {
+                    Some(content.parse()?)
+                } else {
+                    None
+                };
+                let unit = content.parse().map_err(|error| {
+                    syn::Error::new(
+                        error.span(),
+                        "expected a period such as `minute`, `second`, `hour` or `day`",
+                    )
+                })?;
+                arg.quotas.push(QuotaArg {
+                    count,
+                    periods,
+                    unit,
+                });
+            } else if lookahead.peek(kw::key) {
+                content.parse::<kw::key>()?;
+                content.parse::<Token![=]>()?;
+                let kind: Ident = content.parse()?;
+                let field = if content.peek(syn::token::Paren) {
+                    let inner;
+                    parenthesized!(inner in content);
+                    Some(inner.parse()?)
+                } else {
+                    None
+                };
+                arg.keys.push(KeyArg { kind, field });
+            } else {
+                return Err(lookahead.error());
+            }
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        Ok(arg)
+    }
 }
 
 /// A role or scope as written: a string, or a vocabulary variant path.
@@ -162,16 +245,19 @@ fn peek_crate(input: ParseStream<'_>) -> bool {
     input.peek(Token![crate]) && input.peek2(Token![=])
 }
 
-/// One argument of a list attribute: a name, or the scheme or crate option.
+/// One argument of a list attribute: a name, or the scheme, crate or rate-limit option.
 enum ListArg {
     Name(Name),
     Scheme(SchemeArg),
     Crate(CrateArg),
+    RateLimit(RateLimitArg),
 }
 
 impl Parse for ListArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.peek(kw::scheme) && input.peek2(Token![=]) {
+        if input.peek(kw::rate_limit) && input.peek2(syn::token::Paren) {
+            Ok(Self::RateLimit(input.parse()?))
+        } else if input.peek(kw::scheme) && input.peek2(Token![=]) {
             Ok(Self::Scheme(input.parse()?))
         } else if peek_crate(input) {
             Ok(Self::Crate(input.parse()?))
@@ -181,16 +267,19 @@ impl Parse for ListArg {
     }
 }
 
-/// One argument of `#[requires(..)]`: a condition, or the scheme or crate option.
+/// One argument of `#[requires(..)]`: a condition, or the scheme, crate or rate-limit option.
 enum RequiresArg {
     Term(Term),
     Scheme(SchemeArg),
     Crate(CrateArg),
+    RateLimit(RateLimitArg),
 }
 
 impl Parse for RequiresArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.peek(kw::scheme) {
+        if input.peek(kw::rate_limit) {
+            Ok(Self::RateLimit(input.parse()?))
+        } else if input.peek(kw::scheme) {
             Ok(Self::Scheme(input.parse()?))
         } else if peek_crate(input) {
             Ok(Self::Crate(input.parse()?))
@@ -201,6 +290,7 @@ impl Parse for RequiresArg {
                 || lookahead.peek(kw::any)
                 || lookahead.peek(kw::all)
                 || lookahead.peek(kw::scheme)
+                || lookahead.peek(kw::rate_limit)
                 || lookahead.peek(Token![crate])
             {
                 Ok(Self::Term(input.parse()?))
@@ -221,6 +311,8 @@ pub(crate) struct RawPolicy {
     pub(crate) schemes: Vec<SchemeArg>,
     /// `crate = "…"` options (more than one is an error).
     pub(crate) roots: Vec<CrateArg>,
+    /// `rate_limit(..)` options, in order.
+    pub(crate) limits: Vec<RateLimitArg>,
     /// Where the attribute's arguments are, for "needs a role" errors.
     pub(crate) span: Span,
     /// Whether `public`/`authenticated` got positional arguments they don't take.
@@ -235,6 +327,7 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
         terms: Vec::new(),
         schemes: Vec::new(),
         roots: Vec::new(),
+        limits: Vec::new(),
         span,
         stray: None,
     };
@@ -244,6 +337,8 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
                 loop {
                     if input.peek(kw::scheme) && kind == AttrKind::Authenticated {
                         raw.schemes.push(input.parse()?);
+                    } else if input.peek(kw::rate_limit) && input.peek2(syn::token::Paren) {
+                        raw.limits.push(input.parse()?);
                     } else if peek_crate(input) {
                         raw.roots.push(input.parse()?);
                     } else {
@@ -267,6 +362,7 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
                     ListArg::Name(name) => raw.names.push(name),
                     ListArg::Scheme(scheme) => raw.schemes.push(scheme),
                     ListArg::Crate(root) => raw.roots.push(root),
+                    ListArg::RateLimit(limit) => raw.limits.push(limit),
                 }
             }
         }
@@ -276,6 +372,7 @@ pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPo
                     RequiresArg::Term(term) => raw.terms.push(term),
                     RequiresArg::Scheme(scheme) => raw.schemes.push(scheme),
                     RequiresArg::Crate(root) => raw.roots.push(root),
+                    RequiresArg::RateLimit(limit) => raw.limits.push(limit),
                 }
             }
         }

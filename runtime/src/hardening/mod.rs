@@ -26,7 +26,6 @@ mod json_line;
 mod log_queue;
 mod logging;
 mod panic;
-mod proxy;
 mod redirect;
 mod request_id;
 mod serve;
@@ -40,6 +39,7 @@ use std::time::Duration;
 use axum::Router;
 use tower::Layer;
 
+pub use crate::proxy::{ForwardedHeaders, TrustedProxies};
 pub use access_log::{ACCESS_TARGET, AccessLog, AccessLogFuture, AccessLogLayer, MAX_LOGGED_PATH};
 pub use cookies::{CookiePolicy, SameSite};
 pub use cors::{CorsPolicy, DEFAULT_CORS_MAX_AGE};
@@ -54,7 +54,6 @@ pub use logging::{DEFAULT_LOG_FILTER, DEFAULT_LOG_QUEUE, JsonLogs, LogGuard};
 pub use panic::{
     CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,
 };
-pub use proxy::{ForwardedHeaders, TrustedProxies};
 pub use redirect::HttpsRedirect;
 pub use request_id::{
     MAX_REQUEST_ID_LEN, RequestId, RequestIdFuture, RequestIdLayer, SetRequestId, X_REQUEST_ID,

@@ -26,9 +26,9 @@ use super::cors::{CorsRules, MAX_CORS_HEADERS};
 use super::errors::{needs_problem, to_problem};
 use super::headers::set_vacant;
 use super::panic::answer_panic;
-use super::proxy::TrustedProxies;
 use super::request_id::{RequestId, X_REQUEST_ID};
 use crate::problem::{Problem, ProblemResponder};
+use crate::proxy::TrustedProxies;
 use crate::security::Security;
 
 /// The settings of [`Hardened`], shared by every route's copy of it.

@@ -1,6 +1,7 @@
 //! Token endpoint errors, shaped as RFC 6749 section 5.2.
 
 use std::fmt;
+use std::time::Duration;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -8,7 +9,10 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
 use super::response::no_store;
-use crate::rejection::hashing_busy_problem;
+use crate::context;
+use crate::rate_limit::Exceeded;
+use crate::rejection::AuthRejection;
+use crate::unavailable::StoreUnavailable;
 use crate::users::HashingBusy;
 
 /// Why the token endpoint refused a request, answered as RFC 6749 section 5.2.
@@ -48,6 +52,16 @@ pub enum OAuthError {
     /// answered like every other 503, as a problem document (code
     /// `hashing_busy`) with `Retry-After`.
     HashingBusy(HashingBusy),
+    /// A rate limit refused the request: answered as a 429 problem document
+    /// with `Retry-After` and `RateLimit` fields, not RFC 6749's shape
+    /// (it is no grant error).
+    RateLimited(Exceeded),
+    /// The rate-limit store could not answer: a 503 problem document with
+    /// `Retry-After` (logged when it was made).
+    Unavailable {
+        /// What to send as `Retry-After`.
+        retry_after: Duration,
+    },
 }
 
 impl OAuthError {
@@ -62,6 +76,16 @@ impl OAuthError {
             Self::InvalidScope => "invalid_scope",
             Self::ServerError => "server_error",
             Self::HashingBusy(_) => "hashing_busy",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable { .. } => "store_unavailable",
+        }
+    }
+
+    /// The answer to a store that could not answer; logs it loudly.
+    pub(crate) fn unavailable(error: &StoreUnavailable) -> Self {
+        tracing::error!(target: "portcullis::store", store = error.store, detail = %error.detail, "a store is unavailable; refusing the token request (fail closed)");
+        Self::Unavailable {
+            retry_after: error.retry_after,
         }
     }
 
@@ -78,16 +102,23 @@ impl OAuthError {
             Self::InvalidScope => "the requested scope is malformed or exceeds what the user holds",
             Self::ServerError => "the token could not be issued",
             Self::HashingBusy(_) => "too many password checks are in progress; retry later",
+            Self::RateLimited(_) => "too many requests; retry after the time in Retry-After",
+            Self::Unavailable { .. } => {
+                "the service cannot check this request right now; retry later"
+            }
         }
     }
 
     /// The HTTP status: 400, or 401 for `invalid_client`, 500 for
-    /// `server_error`, 503 when password hashing is busy.
+    /// `server_error`, 429 for a rate limit, 503 when password hashing is busy
+    /// or a store cannot answer.
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidClient => StatusCode::UNAUTHORIZED,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::HashingBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -109,14 +140,24 @@ struct Body {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        if let Self::HashingBusy(busy) = self {
-            let mut response = crate::context::responder().respond(hashing_busy_problem());
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(busy.retry_after_secs()),
-            );
-            no_store(response.headers_mut());
-            return response;
+        // Not grant errors: problem documents like every other refusal.
+        match self {
+            Self::RateLimited(exceeded) => {
+                return AuthRejection::rate_limited(exceeded, context::responder()).into_response();
+            }
+            Self::Unavailable { retry_after } => {
+                let error = StoreUnavailable {
+                    store: "rate limits",
+                    detail: String::new(),
+                    retry_after,
+                };
+                return AuthRejection::store_unavailable_quiet(&error, context::responder())
+                    .into_response();
+            }
+            Self::HashingBusy(busy) => {
+                return AuthRejection::hashing_busy(busy, context::responder()).into_response();
+            }
+            _ => {}
         }
         let body = Body {
             error: self.code(),

@@ -1,18 +1,20 @@
 //! The password grant request (RFC 6749 section 4.3.2), read from a form body.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use axum::extract::{ConnectInfo, FromRequest, Request};
 use http::header::CONTENT_TYPE;
 use secrecy::SecretString;
 
 use super::error::OAuthError;
 use super::response::no_store;
 use crate::context;
+use crate::limiting::{self, Refusal};
+use crate::security::Security;
 use crate::validation::ValidationRejection;
 
 /// A resource owner password credentials grant, read from an
@@ -40,6 +42,7 @@ pub struct PasswordGrant {
     username: String,
     password: SecretString,
     scope: Option<String>,
+    /// The client's address (for failure limits), when read from a request.
     client: Option<IpAddr>,
 }
 
@@ -66,8 +69,9 @@ impl PasswordGrant {
         self
     }
 
-    /// The address of the client that sent the grant: the connection's peer
-    /// when the server provided it ([`axum::extract::ConnectInfo`]).
+    /// The client's address, as the route's configuration names it (the
+    /// peer, or what a trusted proxy forwarded); `None` for a grant built in
+    /// code or a request without a peer.
     pub fn client(&self) -> Option<IpAddr> {
         self.client
     }
@@ -183,10 +187,10 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
             tracing::debug!(target: "portcullis::oauth", "token request is not a form");
             return Err(GrantRejection::OAuth(OAuthError::InvalidRequest));
         }
-        let client = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
+        let (parts, body) = request.into_parts();
+        let client =
+            Security::current().and_then(|security| security.trusted_proxies().client_of(&parts));
+        let request = Request::from_parts(parts, body);
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             tracing::debug!(target: "portcullis::oauth", status = %rejection.status(), "token request body unreadable");
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -202,6 +206,14 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
             GrantRejection::OAuth(error)
         })?;
         grant.client = client;
+        // The route's `field = "username"` limits, before any hash.
+        limiting::check_field("username", &grant.username)
+            .await
+            .map_err(|refusal| match refusal {
+                Refusal::Limited(exceeded) => OAuthError::RateLimited(exceeded),
+                Refusal::Unavailable(error) => OAuthError::unavailable(&error),
+            })
+            .map_err(GrantRejection::OAuth)?;
         Ok(grant)
     }
 }
@@ -265,6 +277,7 @@ impl fmt::Debug for PasswordGrant {
         f.debug_struct("PasswordGrant")
             .field("username", &self.username)
             .field("scope", &self.scope)
+            .field("client", &self.client)
             .finish_non_exhaustive()
     }
 }

@@ -168,10 +168,29 @@ impl TokenIssuer {
         users: &UserDirectory,
         grant: PasswordGrant,
     ) -> Result<TokenResponse, OAuthError> {
-        let record = users
-            .verify_from(grant.client(), grant.username(), grant.password().expose_secret())
-            .await
-            .map_err(|error| match error {
+        let throttle = crate::context::with(|context| context.security.login_throttle().clone());
+        let verified = match &throttle {
+            Some(throttle) => {
+                users
+                    .verify_throttled(
+                        throttle,
+                        grant.client(),
+                        grant.username(),
+                        grant.password().expose_secret(),
+                    )
+                    .await
+            }
+            None => {
+                users
+                    .verify_from(
+                        grant.client(),
+                        grant.username(),
+                        grant.password().expose_secret(),
+                    )
+                    .await
+            }
+        };
+        let record = verified.map_err(|error| match error {
                 CredentialsError::BadCredentials => {
                     tracing::warn!(target: "portcullis::oauth", outcome = "deny", reason = "invalid_grant", "password grant refused");
                     OAuthError::InvalidGrant
@@ -181,6 +200,8 @@ impl TokenIssuer {
                     OAuthError::ServerError
                 }
                 CredentialsError::Busy(busy) => OAuthError::HashingBusy(busy),
+                CredentialsError::Limited(exceeded) => OAuthError::RateLimited(exceeded),
+                CredentialsError::Unavailable(error) => OAuthError::unavailable(&error),
             })?;
         let scopes = narrow(grant.scope(), &record.scopes).inspect_err(|_| {
             tracing::warn!(target: "portcullis::oauth", subject = %record.username, outcome = "deny", reason = "invalid_scope", "password grant refused");

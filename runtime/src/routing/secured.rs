@@ -18,7 +18,10 @@ use tokio::task::futures::TaskLocalFuture;
 
 use crate::authorization;
 use crate::context::{self, RequestContext};
+use crate::future::BoxFuture;
+use crate::limiting;
 use crate::policy::PolicyInfo;
+use crate::principal::Principal;
 use crate::rejection::AuthRejection;
 use crate::security::Security;
 
@@ -53,6 +56,20 @@ where
 
     // The only code generated per handler; everything else is shared.
     fn call(self, request: Request, state: S) -> Self::Future {
+        if !self.policy.rate_limits.is_empty() {
+            // Limits await their store: the one boxed path, taken only by
+            // routes that declare a limit.
+            return SecuredFuture::Limited {
+                future: Box::pin(async move {
+                    match admit_limited(&self.security, self.policy, request).await {
+                        Ok((context, request, note)) => note.annotate(
+                            context::scope(context, self.handler.call(request, state)).await,
+                        ),
+                        Err(rejection) => rejection.into_response(),
+                    }
+                }),
+            };
+        }
         match admit(&self.security, self.policy, request) {
             Ok((context, request)) => SecuredFuture::Running {
                 future: context::scope(context, self.handler.call(request, state)),
@@ -64,24 +81,80 @@ where
     }
 }
 
+/// The route's configuration, or the fail-closed refusal.
+fn configured<'a>(
+    security: &'a RouteSecurity,
+    policy: &PolicyInfo,
+) -> Result<&'a Security, AuthRejection> {
+    security.get().ok_or_else(|| {
+        // A method router is given its configuration when it is routed,
+        // before any request can reach it.
+        tracing::error!(target: "portcullis::config", policy = policy.id, "a route ran before it was mounted; refusing");
+        AuthRejection::misconfigured(Default::default())
+    })
+}
+
 /// The context and request the handler runs with, or the refusal.
 fn admit(
     security: &RouteSecurity,
     policy: &'static PolicyInfo,
     request: Request,
 ) -> Result<(RequestContext, Request), AuthRejection> {
-    let Some(security) = security.get() else {
-        // A method router is given its configuration when it is routed,
-        // before any request can reach it.
-        tracing::error!(target: "portcullis::config", policy = policy.id, "a route ran before it was mounted; refusing");
-        return Err(AuthRejection::misconfigured(Default::default()));
-    };
-    let request = limit_body(request, security.body_limit());
-    let decided = OnceCell::new();
+    admit_with(configured(security, policy)?, policy, request, None)
+}
+
+/// [`admit`] for a route with rate limits: client-keyed limits (and a
+/// Basic route's username) before authentication, subject-keyed ones right
+/// after the decision, which is then reached here rather than in the guard.
+async fn admit_limited(
+    security: &RouteSecurity,
+    policy: &'static PolicyInfo,
+    request: Request,
+) -> Result<(RequestContext, Request, limiting::Note), AuthRejection> {
+    let security = configured(security, policy)?;
     let (parts, body) = request.into_parts();
-    if let Some(verdict) = authorization::decide_now(security, policy, &parts) {
-        let _ = decided.set(verdict?);
+    let mut note = limiting::before_authentication(security, policy, &parts).await?;
+    let mut decided = None;
+    if limiting::has_subject_limits(policy) {
+        let verdict = match authorization::decide_now(security, policy, &parts) {
+            Some(verdict) => verdict,
+            None => {
+                let deciding: BoxFuture<'_, _> =
+                    Box::pin(authorization::decide(security, policy, &parts));
+                deciding.await
+            }
+        };
+        let caller = verdict?;
+        if let Some(caller) = &caller {
+            note.merge(limiting::after_authentication(security, policy, caller.subject()).await?);
+        }
+        decided = Some(caller);
     }
+    let (context, request) =
+        admit_with(security, policy, Request::from_parts(parts, body), decided)?;
+    Ok((context, request, note))
+}
+
+/// The context with the decision `decided` already reached, or reached
+/// here when it needs no awaiting.
+fn admit_with(
+    security: &Security,
+    policy: &'static PolicyInfo,
+    request: Request,
+    decided: Option<Option<Principal>>,
+) -> Result<(RequestContext, Request), AuthRejection> {
+    let request = limit_body(request, security.body_limit());
+    let (parts, body) = request.into_parts();
+    let decided = match decided {
+        Some(caller) => OnceCell::from(caller),
+        None => {
+            let cell = OnceCell::new();
+            if let Some(verdict) = authorization::decide_now(security, policy, &parts) {
+                let _ = cell.set(verdict?);
+            }
+            cell
+        }
+    };
     Ok((
         RequestContext {
             security: security.clone(),
@@ -107,6 +180,7 @@ pin_project! {
     pub(crate) enum SecuredFuture<F> {
         Running { #[pin] future: TaskLocalFuture<RequestContext, F> },
         Refused { response: Option<Response> },
+        Limited { future: BoxFuture<'static, Response> },
     }
 }
 
@@ -122,6 +196,7 @@ where
             SecuredProjection::Refused { response } => {
                 Poll::Ready(response.take().unwrap_or_default())
             }
+            SecuredProjection::Limited { future } => future.as_mut().poll(cx),
         }
     }
 }

@@ -6,6 +6,7 @@ use axum::routing::MethodFilter;
 use http::Method;
 
 use crate::policy::{PolicyInfo, Requirement, Scheme, VocabularyInfo};
+use crate::rate_limit::RateLimit;
 use crate::security::Security;
 
 /// Which requests of a path a route answers.
@@ -129,6 +130,18 @@ impl RouteEntry {
         self.policy.role_vocabularies
     }
 
+    /// The rate limits declared with the policy, with their declared
+    /// quotas; [`RouteEntry::quota_of`] gives the one in force.
+    pub fn rate_limits(&self) -> &'static [RateLimit] {
+        self.policy.rate_limits
+    }
+
+    /// The quota in force for one of the route's limits: the configured
+    /// override for its name, or the declared one.
+    pub fn quota_of(&self, limit: &RateLimit) -> crate::rate_limit::Quota {
+        self.security.quota_of(limit)
+    }
+
     /// The whole policy description.
     pub fn policy(&self) -> &'static PolicyInfo {
         self.policy
@@ -175,7 +188,12 @@ impl RouteEntry {
 
 impl fmt::Display for RouteEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ({})", self.method, self.path, self.policy.id)
+        write!(f, "{} {} ({})", self.method, self.path, self.policy.id)?;
+        for limit in self.policy.rate_limits {
+            let quota = self.security.quota_of(limit);
+            write!(f, " rate_limit({}: {} by {})", limit.name, quota, limit.key)?;
+        }
+        Ok(())
     }
 }
 
@@ -188,6 +206,7 @@ impl fmt::Debug for RouteEntry {
             .field("policy_id", &self.policy.id)
             .field("requirement", &self.policy.requirement)
             .field("scheme", &self.policy.scheme)
+            .field("rate_limits", &self.policy.rate_limits)
             .finish()
     }
 }

@@ -4,6 +4,7 @@
 mod gate;
 mod password;
 mod store;
+mod throttle;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -20,6 +21,12 @@ use gate::{GateError, HashingGate};
 pub use gate::{DEFAULT_HASHING_WAIT, HashingBusy, HashingLimits, HashingStats};
 pub use password::{PasswordHashError, hash_password, hash_passwords, verify_password};
 pub use store::{InMemoryUserStore, StoreError, UserRecord, UserStore};
+pub use throttle::{
+    FAILURES_PER_ADDRESS, FAILURES_PER_USERNAME, FailureLimits, LoginThrottle, Throttled,
+};
+
+use crate::rate_limit::Exceeded;
+use crate::unavailable::StoreUnavailable;
 
 /// Checks usernames and passwords against a [`UserStore`].
 ///
@@ -65,6 +72,11 @@ pub enum CredentialsError {
     Store(StoreError),
     /// No hashing permit came free in time: answered 503 with `Retry-After`.
     Busy(HashingBusy),
+    /// Too many failed checks from the client's address: refused before
+    /// any hash (429).
+    Limited(Exceeded),
+    /// The rate-limit store could not answer: refused (503).
+    Unavailable(StoreUnavailable),
 }
 
 impl fmt::Display for CredentialsError {
@@ -73,11 +85,22 @@ impl fmt::Display for CredentialsError {
             Self::BadCredentials => f.write_str("unknown user or wrong password"),
             Self::Store(error) => error.fmt(f),
             Self::Busy(busy) => busy.fmt(f),
+            Self::Limited(exceeded) => write!(f, "rate limit `{}` exceeded", exceeded.name),
+            Self::Unavailable(error) => error.fmt(f),
         }
     }
 }
 
 impl std::error::Error for CredentialsError {}
+
+impl From<Throttled> for CredentialsError {
+    fn from(throttled: Throttled) -> Self {
+        match throttled {
+            Throttled::Limited(exceeded) => Self::Limited(exceeded),
+            Throttled::Unavailable(error) => Self::Unavailable(error),
+        }
+    }
+}
 
 impl UserDirectory {
     /// A directory over `store`.
@@ -127,6 +150,30 @@ impl UserDirectory {
     /// dropped before their turn.
     pub fn hashing_stats(&self) -> HashingStats {
         self.gate.stats()
+    }
+
+    /// [`UserDirectory::verify`] under `throttle`'s failure limits for a
+    /// caller at `client`: refused before the hash when the address failed
+    /// too often, slowed when the username did; a failure is counted.
+    pub async fn verify_throttled(
+        &self,
+        throttle: &LoginThrottle,
+        client: Option<IpAddr>,
+        username: &str,
+        password: &str,
+    ) -> Result<UserRecord, CredentialsError> {
+        throttle
+            .before_check(client, username)
+            .await
+            .map_err(CredentialsError::from)?;
+        let verified = self.verify_from(client, username, password).await;
+        if matches!(verified, Err(CredentialsError::BadCredentials)) {
+            throttle
+                .after_failure(client, username)
+                .await
+                .map_err(CredentialsError::from)?;
+        }
+        verified
     }
 
     /// Checks `username` and `password`; the same Argon2 work either way.

@@ -15,8 +15,12 @@ use crate::config_error::ConfigError;
 use crate::policy::Scheme;
 use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
+use crate::rate_limit::Exceeded;
 use crate::rejection::AuthRejection;
-use crate::users::{CredentialsError, HashingBusy, StoreError, UserDirectory, UserStore};
+use crate::unavailable::StoreUnavailable;
+use crate::users::{
+    CredentialsError, HashingBusy, LoginThrottle, StoreError, UserDirectory, UserStore,
+};
 
 /// Verifies `Authorization: Basic` credentials against a [`UserDirectory`].
 ///
@@ -35,6 +39,9 @@ use crate::users::{CredentialsError, HashingBusy, StoreError, UserDirectory, Use
 pub struct BasicAuth {
     users: UserDirectory,
     challenge: HeaderValue,
+    /// The failure limits of the [`crate::Security`] this was configured
+    /// on, given by its builder.
+    throttle: Option<LoginThrottle>,
 }
 
 /// Why Basic credentials were refused; for logs only.
@@ -48,6 +55,10 @@ pub enum BasicError {
     Store(StoreError),
     /// Every password hashing permit was taken: 503 with `Retry-After`.
     Busy(HashingBusy),
+    /// Too many failed checks from the client's address (429).
+    Limited(Exceeded),
+    /// The rate-limit store could not answer (503).
+    Unavailable(StoreUnavailable),
 }
 
 impl From<CredentialsError> for BasicError {
@@ -56,6 +67,8 @@ impl From<CredentialsError> for BasicError {
             CredentialsError::BadCredentials => Self::BadCredentials,
             CredentialsError::Store(store) => Self::Store(store),
             CredentialsError::Busy(busy) => Self::Busy(busy),
+            CredentialsError::Limited(exceeded) => Self::Limited(exceeded),
+            CredentialsError::Unavailable(error) => Self::Unavailable(error),
         }
     }
 }
@@ -80,7 +93,17 @@ impl BasicAuth {
         let challenge =
             HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
                 .map_err(|_| ConfigError::InvalidRealm)?;
-        Ok(Self { users, challenge })
+        Ok(Self {
+            users,
+            challenge,
+            throttle: None,
+        })
+    }
+
+    /// The same authenticator under `throttle`'s failure limits.
+    pub(crate) fn with_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = Some(throttle);
+        self
     }
 
     /// The `WWW-Authenticate` value sent with a 401.
@@ -95,18 +118,31 @@ impl BasicAuth {
 
     /// Checks the `Authorization` header value's credentials (after `Basic `).
     pub async fn verify(&self, encoded: &str) -> Result<Principal, BasicError> {
-        self.verify_identity(None, encoded)
+        self.verify_identity(encoded, None)
             .await
             .map(Principal::from)
     }
 
     async fn verify_identity(
         &self,
-        client: Option<IpAddr>,
         encoded: &str,
+        parts: Option<&Parts>,
     ) -> Result<Identity, BasicError> {
         let (username, password) = decode_credentials(encoded).ok_or(BasicError::Malformed)?;
-        let record = self.users.verify_from(client, &username, &password).await?;
+        let record = match (&self.throttle, parts) {
+            (Some(throttle), Some(parts)) => {
+                let client = throttle.proxies().client_of(parts);
+                self.users
+                    .verify_throttled(throttle, client, &username, &password)
+                    .await?
+            }
+            (None, Some(parts)) => {
+                self.users
+                    .verify_from(peer(parts), &username, &password)
+                    .await?
+            }
+            _ => self.users.verify(&username, &password).await?,
+        };
         Ok(Identity {
             subject: record.username,
             roles: record.roles,
@@ -137,7 +173,7 @@ impl BasicAuth {
         match header::presented(&parts.headers, Scheme::Basic) {
             Presented::Absent => Err(refuse("missing_credentials", true)),
             Presented::Malformed => Err(refuse("malformed", false)),
-            Presented::Value(encoded) => self.verify_identity(peer(parts), encoded).await.map_err(|error| {
+            Presented::Value(encoded) => self.verify_identity(encoded, Some(parts)).await.map_err(|error| {
                 let reason = match error {
                     BasicError::Busy(busy) => {
                         return Failure::new(
@@ -150,6 +186,18 @@ impl BasicAuth {
                     BasicError::Store(store) => {
                         tracing::error!(target: "portcullis::auth", error = %store, "user store failed; refusing");
                         "store_unavailable"
+                    }
+                    BasicError::Limited(exceeded) => {
+                        return Failure::new(
+                            "rate_limited",
+                            AuthRejection::rate_limited(exceeded, responder.clone()),
+                        );
+                    }
+                    BasicError::Unavailable(error) => {
+                        return Failure::new(
+                            "store_unavailable",
+                            AuthRejection::store_unavailable(&error, responder.clone()),
+                        );
                     }
                 };
                 refuse(reason, false)

@@ -1,14 +1,20 @@
-//! Which reverse proxies' `X-Forwarded-For` to believe.
+//! Which reverse proxies' `X-Forwarded-For` (or `Forwarded`) to believe.
+//!
+//! Below both `security` (which holds the setting for rate limits) and
+//! `hardening` (which re-exports it and logs the client address).
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
+use http::request::Parts;
 use http::{Extensions, HeaderMap};
 
 use crate::config_error::ConfigError;
 
 /// The `X-Forwarded-For` header.
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
+/// The `Forwarded` header (RFC 7239).
+const FORWARDED: &str = "forwarded";
 
 /// Whether forwarded headers are trusted, and from which proxies.
 ///
@@ -56,7 +62,8 @@ impl ForwardedHeaders {
         }
     }
 
-    /// Believes `X-Forwarded-For` from these proxy addresses only.
+    /// Believes `X-Forwarded-For` (or, without it, RFC 7239 `Forwarded`)
+    /// from these proxy addresses only.
     pub fn trust_from(proxies: impl IntoIterator<Item = impl Into<IpAddr>>) -> Self {
         Self {
             trust: Trust::From(proxies.into_iter().map(Into::into).collect()),
@@ -98,6 +105,15 @@ impl TrustedProxies {
                 .is_some_and(|ConnectInfo(peer)| self.is_trusted(peer.ip()))
     }
 
+    /// The client's address for a request: the connection's peer (axum's
+    /// `ConnectInfo<SocketAddr>`, present when served with
+    /// `into_make_service_with_connect_info`), or the address a trusted
+    /// proxy forwarded; `None` without a peer (a request served in-process).
+    pub fn client_of(&self, parts: &Parts) -> Option<IpAddr> {
+        let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
+        Some(self.client_ip(peer.ip(), &parts.headers))
+    }
+
     /// The client's address: `peer`, unless `peer` is a trusted proxy; then
     /// the right-most `X-Forwarded-For` entry that is not a trusted proxy
     /// (entries further left were written by the client and prove nothing).
@@ -106,20 +122,53 @@ impl TrustedProxies {
             return peer;
         }
         let mut client = peer;
-        let hops = headers
+        let mut hops = headers
             .get_all(X_FORWARDED_FOR)
             .iter()
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
+            .map(str::trim)
             .collect::<Vec<_>>();
+        if hops.is_empty() {
+            hops = headers
+                .get_all(FORWARDED)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .map(forwarded_for)
+                .collect();
+        }
         for hop in hops.into_iter().rev() {
-            match hop.trim().parse::<IpAddr>() {
+            match hop.parse::<IpAddr>() {
                 Ok(address) if self.proxies.contains(&address) => client = address,
                 Ok(address) => return address,
                 Err(_) => return client,
             }
         }
         client
+    }
+}
+
+/// The address of one `Forwarded` element's `for=` parameter (quotes,
+/// IPv6 brackets and a port taken off); empty when it has none, which
+/// stops the walk.
+fn forwarded_for(element: &str) -> &str {
+    let Some(value) = element.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("for")
+            .then_some(value.trim())
+    }) else {
+        return "";
+    };
+    let value = value.trim_matches('"');
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default();
+    }
+    match value.split_once(':') {
+        // one colon: IPv4 with a port; more are an IPv6 address without brackets
+        Some((host, port)) if !port.contains(':') => host,
+        _ => value,
     }
 }
 
@@ -156,6 +205,33 @@ mod tests {
         assert_eq!(trusted.client_ip(ip("10.0.0.2"), &headers), ip("10.0.0.3"));
         let ignoring = ForwardedHeaders::ignore().build().unwrap();
         assert_eq!(ignoring.client_ip(ip("10.0.0.2"), &headers), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn the_forwarded_header_counts_when_x_forwarded_for_is_absent() {
+        let trusted = ForwardedHeaders::trust_from([ip("10.0.0.2")])
+            .build()
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            FORWARDED,
+            "for=1.1.1.1, for=\"[2001:db8::7]:4711\";proto=https"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            trusted.client_ip(ip("10.0.0.2"), &headers),
+            ip("2001:db8::7")
+        );
+        headers.insert(FORWARDED, "for=203.0.113.9:80;by=10.0.0.2".parse().unwrap());
+        assert_eq!(
+            trusted.client_ip(ip("10.0.0.2"), &headers),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            trusted.client_ip(ip("192.0.2.1"), &headers),
+            ip("192.0.2.1")
+        );
     }
 
     #[test]
