@@ -183,6 +183,9 @@ pub use portcullis_runtime::jwt;
 /// The OAuth 2 password flow: issuing tokens and logout.
 #[cfg(feature = "issuing")]
 pub use portcullis_runtime::oauth;
+/// OpenAPI 3.1 from the route table and the documentation page.
+#[cfg(feature = "openapi")]
+pub use portcullis_runtime::openapi;
 /// Rate limits declared on routes and the stores that keep their buckets.
 pub use portcullis_runtime::rate_limit;
 /// The secure router, its method routers and the route table.

@@ -13,6 +13,7 @@ use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
 use portcullis::hardening::CorsPolicy;
 use portcullis::jwt::Algorithm;
+use portcullis::openapi::ApiDoc;
 use portcullis::oauth::{
     LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse,
     TokenRevoker,
@@ -92,11 +93,13 @@ pub(crate) struct Item {
     owner: String,
 }
 
+/// Liveness probe.
 #[public]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// Issues a bearer token for a username and password (OAuth 2 password grant).
 #[public]
 async fn token(
     State(tokens): State<Tokens>,
@@ -105,6 +108,7 @@ async fn token(
     tokens.issuer.password_grant(&tokens.users, grant).await
 }
 
+/// The caller: username, roles and scopes.
 #[authenticated]
 async fn me(caller: Principal) -> Json<Value> {
     Json(json!({
@@ -114,17 +118,20 @@ async fn me(caller: Principal) -> Json<Value> {
     }))
 }
 
+/// Counts of users and items.
 #[requires_role(Role::Admin)]
 async fn stats(State(state): State<AppState>) -> Json<Value> {
     let items = state.items.lock().map_or(0, |items| items.len());
     Json(json!({"users": 3, "items": items}))
 }
 
+/// Deletes a user.
 #[requires(role = Role::Admin, scope = Scope::UsersDelete)]
 async fn delete_user(Path(id): Path<u64>) -> Json<Value> {
     Json(json!({"deleted": id}))
 }
 
+/// One stored item.
 #[requires_scope(Scope::ItemsRead)]
 async fn item(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Json<Item>, Problem> {
     let stored = state
@@ -137,6 +144,7 @@ async fn item(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Json
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "no item with this id"))
 }
 
+/// Stores a new item, validated.
 #[requires(any(role = Role::User, role = Role::Admin), scope = Scope::ItemsWrite)]
 #[validated]
 async fn create_item(
@@ -157,17 +165,20 @@ async fn create_item(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
+/// Posts a comment; its HTML is sanitized.
 #[authenticated]
 #[validated]
 async fn comment(Json(comment): Json<NewComment>) -> (StatusCode, Json<Value>) {
     (StatusCode::CREATED, Json(json!({"text": comment.text})))
 }
 
+/// Secret data, over HTTP Basic.
 #[requires_role(Role::Admin, scheme = basic)]
 async fn secure_data(caller: Principal) -> Json<Value> {
     Json(json!({"message": "Secure data accessed", "user": caller.subject()}))
 }
 
+/// Revokes the caller's token until it expires.
 #[authenticated]
 async fn logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, LogoutError> {
     revoker.logout(&caller).await
@@ -226,6 +237,28 @@ pub(crate) fn build(
     secret: &[u8],
     cors_origins: &[String],
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    let router = secure_router(secret)?;
+    let security = router.security().clone();
+    let router = router.build()?;
+    let hardening = Hardening::new()
+        .security(&security)
+        .cors(CorsPolicy::allow_origins(cors_origins.iter().cloned()));
+    Ok(hardening.apply(router)?)
+}
+
+/// The API's description in the OpenAPI document.
+fn api_doc() -> ApiDoc {
+    ApiDoc::new("secure_api", env!("CARGO_PKG_VERSION"))
+        .description("The Portcullis showcase: every route with the security it enforces.")
+        .token_url("/token")
+        .scope(Scope::ItemsRead.as_str(), "Read items")
+        .scope(Scope::ItemsWrite.as_str(), "Create items")
+        .scope(Scope::UsersDelete.as_str(), "Delete users")
+}
+
+/// The routes with their policies, before the hardening layers: the route
+/// table the OpenAPI document, the policy manifest and the tests read.
+pub(crate) fn secure_router(secret: &[u8]) -> Result<SecureRouter, Box<dyn std::error::Error>> {
     let key = SigningKey::hmac(Algorithm::HS256, secret)?;
     let verification = key
         .hmac_verification_key()
@@ -249,7 +282,7 @@ pub(crate) fn build(
         },
         items: Arc::default(),
     };
-    let router = SecureRouter::new(security.clone())
+    let router = SecureRouter::new(security)
         .route("/health", get(health))
         .route("/token", post(token))
         .route("/users/me", get(me))
@@ -261,9 +294,6 @@ pub(crate) fn build(
         .route("/secure-data", get(secure_data))
         .route("/logout", post(logout))
         .with_state(state)
-        .build()?;
-    let hardening = Hardening::new()
-        .security(&security)
-        .cors(CorsPolicy::allow_origins(cors_origins.iter().cloned()));
-    Ok(hardening.apply(router)?)
+        .openapi(api_doc());
+    Ok(router)
 }

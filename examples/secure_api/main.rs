@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release --example secure_api`; configuration comes from the
 //! environment (see the contract), each variable with a safe local default.
+//! `-- --manifest` prints the policy manifest (every route and who may call
+//! it) to stderr before serving.
 
 mod app;
 
@@ -45,6 +47,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|origin| origin.trim().to_owned())
         .filter(|origin| !origin.is_empty())
         .collect();
+    if std::env::args().any(|arg| arg == "--manifest") {
+        // Who may call what, for the operator, before serving.
+        let manifest = app::secure_router(&secret)?.manifest();
+        eprint!("{manifest}");
+    }
     let app = app::build(&secret, &origins)?;
     let tls = tls_settings(addr)?;
     let listener = std::net::TcpListener::bind(addr)?;

@@ -24,6 +24,8 @@ mod hierarchy;
 pub mod jwt;
 #[cfg(feature = "issuing")]
 pub mod oauth;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod policy;
 mod principal;
 mod problem;

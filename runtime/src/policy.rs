@@ -205,6 +205,9 @@ pub trait Policy: Send + Sync + 'static {
     /// The role vocabularies (`#[derive(Roles)]`) the requirement names, so
     /// a router can check that their hierarchies were configured.
     const ROLE_VOCABULARIES: &'static [VocabularyInfo] = &[];
+    /// The handler's doc comment, one line per line (empty without one):
+    /// the OpenAPI document's summary (first line) and description.
+    const DOC: &'static str = "";
 }
 
 /// Everything the route table and the guard know about a policy, as one
@@ -219,6 +222,8 @@ pub struct PolicyInfo {
     pub scheme: Scheme,
     /// See [`Policy::ROLE_VOCABULARIES`].
     pub role_vocabularies: &'static [VocabularyInfo],
+    /// See [`Policy::DOC`].
+    pub doc: &'static str,
 }
 
 impl PolicyInfo {
@@ -230,6 +235,7 @@ impl PolicyInfo {
                 requirement: P::REQUIREMENT,
                 scheme: P::SCHEME,
                 role_vocabularies: P::ROLE_VOCABULARIES,
+                doc: P::DOC,
             }
         }
     }
@@ -241,6 +247,7 @@ impl PolicyInfo {
         requirement: Requirement::Public,
         scheme: Scheme::Bearer,
         role_vocabularies: &[],
+        doc: "",
     };
 }
 

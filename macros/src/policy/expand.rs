@@ -36,6 +36,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
             }
         }
     });
+    let doc = doc_const(handler);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -49,10 +50,38 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
             const REQUIREMENT: #private::Requirement = #requirement;
             const SCHEME: #private::Scheme = #scheme;
             const ROLE_VOCABULARIES: &'static [#private::VocabularyInfo] = &[#(#vocabularies),*];
+            #doc
         }
 
         #guarded
     }
+}
+
+/// `const DOC` with the handler's doc comment (for OpenAPI summaries), or
+/// nothing when it has none: the trait's default is empty.
+fn doc_const(handler: &ItemFn) -> TokenStream {
+    let lines: Vec<String> = handler
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value().trim().to_owned()),
+            _ => None,
+        })
+        .collect();
+    let doc = lines.join("\n");
+    let doc = doc.trim();
+    if doc.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(const DOC: &'static str = #doc;)
 }
 
 /// The handler as written, with the guard of policy `policy_ty` as its first

@@ -3,6 +3,7 @@
 
 mod fallback;
 mod guarded;
+mod manifest;
 mod method_router;
 mod secured;
 mod table;
@@ -22,6 +23,7 @@ pub use guarded::NotAnExtractor;
 pub use method_router::{
     SecureMethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
 };
+pub use manifest::{ManifestEntry, PolicyManifest};
 pub use table::{RouteEntry, RouteKind, RouteMethod};
 
 /// axum's method filter, for [`on`].
@@ -204,6 +206,12 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// included), with its method, path and policy.
     pub fn routes(&self) -> &[RouteEntry] {
         &self.routes
+    }
+
+    /// The policy manifest of [`SecureRouter::routes`]: every route with
+    /// its policy, as JSON or a table.
+    pub fn manifest(&self) -> PolicyManifest {
+        PolicyManifest::new(&self.routes)
     }
 
     /// The finished axum router, or the first misconfigured route: a route
