@@ -238,6 +238,9 @@ pub mod __private {
         sanitize_nested, validate_nested,
     };
 
+    #[cfg(feature = "openapi")]
+    pub use portcullis_runtime::openapi::{schema as openapi, utoipa};
+
     pub use ::core::iter::{IntoIterator, Iterator};
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};

@@ -250,3 +250,101 @@ async fn the_docs_page_is_served_from_the_binary_with_its_own_csp() {
         Some("default-src 'none'; frame-ancestors 'none'")
     );
 }
+
+mod schemas {
+    use portcullis::Validate;
+    use portcullis::openapi::utoipa::{PartialSchema, ToSchema};
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    fn no_spaces(value: &str) -> Result<(), &'static str> {
+        if value.contains(' ') { Err("no spaces") } else { Ok(()) }
+    }
+
+    #[derive(Deserialize, Validate)]
+    #[allow(dead_code)]
+    struct Address {
+        #[validate(length(min = 1, max = 80))]
+        street: String,
+        #[validate(regex = "^[0-9]{5}$")]
+        zip: String,
+    }
+
+    #[derive(Deserialize, Validate)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Signup {
+        #[validate(sanitize(trim), length(min = 3, max = 50))]
+        display_name: String,
+        #[validate(email)]
+        email: String,
+        #[validate(url)]
+        homepage: Option<String>,
+        #[validate(range(min = 13, max = 130))]
+        age: u32,
+        #[validate(range(min = 0.5))]
+        ratio: f64,
+        #[validate(one_of("free", "pro"))]
+        plan: String,
+        #[validate(length(min = 1, max = 10), each(length(min = 1, max = 30)))]
+        tags: Vec<String>,
+        #[validate(nested)]
+        address: Address,
+        #[validate(each(nested))]
+        others: Vec<Address>,
+        #[validate(custom = no_spaces)]
+        handle: String,
+        #[validate(regex = "(?i)^[a-z]+$")]
+        code: String,
+        #[validate(required, length(max = 5))]
+        referral: Option<String>,
+        #[validate(skip)]
+        #[serde(default)]
+        newsletter: bool,
+    }
+
+    fn schema_of<T: ToSchema>() -> Value {
+        serde_json::to_value(T::schema()).unwrap()
+    }
+
+    #[test]
+    fn the_derive_emits_the_rules_as_a_schema() {
+        assert_eq!(<Signup as ToSchema>::name(), "Signup");
+        let schema = schema_of::<Signup>();
+        let properties = &schema["properties"];
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|name| name.as_str().unwrap())
+            .collect();
+        assert!(required.contains(&"displayName") && required.contains(&"referral"));
+        assert!(!required.contains(&"homepage") && !required.contains(&"newsletter"));
+
+        // A trim before `length`: the bounds are said in words, not as
+        // keywords the raw input would be checked against.
+        let name = &properties["displayName"];
+        assert!(name.get("minLength").is_none(), "{name}");
+        assert!(name["description"].as_str().unwrap().contains("3 to 50 characters after sanitizing"));
+        assert_eq!(properties["email"]["format"], "email");
+        assert_eq!(properties["homepage"]["format"], "uri");
+        assert_eq!(properties["homepage"]["type"], json!(["string", "null"]));
+        assert_eq!(properties["age"]["type"], "integer");
+        assert_eq!(properties["age"]["minimum"], 13.0);
+        assert_eq!(properties["age"]["maximum"], 130.0);
+        assert_eq!(properties["ratio"]["type"], "number");
+        assert_eq!(properties["plan"]["enum"], json!(["free", "pro"]));
+        let tags = &properties["tags"];
+        assert_eq!((tags["minItems"].clone(), tags["maxItems"].clone()), (json!(1), json!(10)));
+        assert_eq!(tags["items"]["maxLength"], 30);
+        assert_eq!(properties["address"]["properties"]["zip"]["pattern"], "^[0-9]{5}$");
+        assert_eq!(properties["address"]["required"], json!(["street", "zip"]));
+        assert_eq!(properties["others"]["items"]["properties"]["street"]["maxLength"], 80);
+        assert!(properties["handle"]["description"].as_str().unwrap().contains("no_spaces"));
+        assert!(properties["code"].get("pattern").is_none());
+        assert!(properties["code"]["description"].as_str().unwrap().contains("(?i)"));
+        assert_eq!(properties["referral"]["maxLength"], 5);
+        assert_eq!(properties["newsletter"]["type"], "boolean");
+        let _: fn() -> _ = <Address as PartialSchema>::schema;
+    }
+}

@@ -4,6 +4,8 @@
 //! binary by [`SecureRouter::openapi`](crate::SecureRouter::openapi).
 
 mod document;
+#[doc(hidden)]
+pub mod schema;
 mod serve;
 
 pub use document::ApiDoc;
@@ -11,3 +13,5 @@ pub use serve::{DOCS_CSP, DocsPolicy, DocumentPolicy};
 
 /// utoipa's OpenAPI model, which [`ApiDoc::document`] returns.
 pub use utoipa::openapi::OpenApi;
+/// utoipa itself, for schemas written by hand (`utoipa::ToSchema`).
+pub use utoipa;
