@@ -187,6 +187,19 @@ async fn the_document_says_scopes_token_url_and_answers_but_no_role_names() {
     for status in ["401", "403", "413", "415", "422", "503"] {
         assert!(create["responses"][status].is_object(), "POST /items lacks {status}");
     }
+    let body = &create["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["$ref"], "#/components/schemas/NewItem");
+    let new_item = &document["components"]["schemas"]["NewItem"];
+    assert_eq!(new_item["properties"]["tags"]["maxItems"], 10);
+    assert_eq!(new_item["properties"]["tags"]["items"]["minLength"], 1);
+    assert_eq!(new_item["properties"]["email"]["format"], "email");
+    assert_eq!(new_item["required"], serde_json::json!(["name", "email"]));
+    assert_eq!(
+        document["paths"]["/comments"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/NewComment"
+    );
+    assert!(document["paths"]["/users/me"]["get"].get("requestBody").is_none());
     let token = &document["paths"]["/token"]["post"];
     assert!(token.get("security").is_none());
     assert_eq!(

@@ -208,6 +208,11 @@ pub trait Policy: Send + Sync + 'static {
     /// The handler's doc comment, one line per line (empty without one):
     /// the OpenAPI document's summary (first line) and description.
     const DOC: &'static str = "";
+    /// The body the handler reads (`Json<T>`, `Form<T>`), for the OpenAPI
+    /// document; the policy attributes fill it in.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    const REQUEST_BODY: Option<crate::openapi::schema::RequestBody> = None;
 }
 
 /// Everything the route table and the guard know about a policy, as one
@@ -224,6 +229,10 @@ pub struct PolicyInfo {
     pub role_vocabularies: &'static [VocabularyInfo],
     /// See [`Policy::DOC`].
     pub doc: &'static str,
+    /// The body the handler reads, for the OpenAPI document.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    pub request_body: Option<crate::openapi::schema::RequestBody>,
 }
 
 impl PolicyInfo {
@@ -236,6 +245,8 @@ impl PolicyInfo {
                 scheme: P::SCHEME,
                 role_vocabularies: P::ROLE_VOCABULARIES,
                 doc: P::DOC,
+                #[cfg(feature = "openapi")]
+                request_body: P::REQUEST_BODY,
             }
         }
     }
@@ -248,6 +259,8 @@ impl PolicyInfo {
         scheme: Scheme::Bearer,
         role_vocabularies: &[],
         doc: "",
+        #[cfg(feature = "openapi")]
+        request_body: None,
     };
 }
 

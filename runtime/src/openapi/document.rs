@@ -127,6 +127,7 @@ impl ApiDoc {
         let mut paths = Paths::new();
         let mut scopes = BTreeSet::new();
         let mut schemes = BTreeSet::new();
+        let mut schemas = BTreeMap::new();
         for route in routes {
             if route.kind() == RouteKind::Fallback {
                 continue;
@@ -136,7 +137,11 @@ impl ApiDoc {
                 schemes.insert(self.scheme_name(route.scheme()));
             }
             let template = openapi_path(route.path());
-            paths.add_path_operation(&template, http_methods(route.method()), self.operation(route));
+            paths.add_path_operation(
+                &template,
+                http_methods(route.method()),
+                self.operation(route, &mut schemas),
+            );
         }
         let mut info = InfoBuilder::new()
             .title(self.title.clone())
@@ -147,7 +152,7 @@ impl ApiDoc {
         OpenApiBuilder::new()
             .info(info.build())
             .paths(paths)
-            .components(Some(self.components(&scopes, &schemes)))
+            .components(Some(self.components(&scopes, &schemes, schemas)))
             .build()
     }
 
@@ -161,7 +166,11 @@ impl ApiDoc {
         }
     }
 
-    fn operation(&self, route: &RouteEntry) -> utoipa::openapi::path::Operation {
+    fn operation(
+        &self,
+        route: &RouteEntry,
+        schemas: &mut BTreeMap<String, RefOr<Schema>>,
+    ) -> utoipa::openapi::path::Operation {
         let policy = route.policy();
         let mut doc = policy.doc.splitn(2, '\n');
         let summary = doc.next().map(str::trim).filter(|line| !line.is_empty());
@@ -221,7 +230,15 @@ impl ApiDoc {
                     ),
                 );
         } else {
-            operation = operation.response("default", ResponseBuilder::new().description("The handler's answer").build());
+            if let Some(body) = &policy.request_body {
+                operation = operation.request_body(Some(request_body(body, schemas)));
+            }
+            operation = operation.response(
+                "default",
+                ResponseBuilder::new()
+                    .description("The handler's answer")
+                    .build(),
+            );
         }
         for (status, description) in problem_statuses(route, self.is_token_route(route)) {
             operation = operation.response(status, problem_response(status, description, route));
@@ -239,8 +256,10 @@ impl ApiDoc {
         &self,
         scopes: &BTreeSet<&'static str>,
         schemes: &BTreeSet<&'static str>,
+        schemas: BTreeMap<String, RefOr<Schema>>,
     ) -> utoipa::openapi::Components {
         let mut components = ComponentsBuilder::new()
+            .schemas_from_iter(schemas)
             .schema(PROBLEM_SCHEMA, problem_schema())
             .schema(OAUTH_ERROR_SCHEMA, oauth_error_schema());
         let uses = |name: &str| schemes.contains(name);
@@ -287,6 +306,30 @@ impl ApiDoc {
         }
         components.build()
     }
+}
+
+/// The request body of a handler, its schema under its type's name in
+/// `components.schemas` (any JSON value for a type without a schema).
+fn request_body(
+    body: &super::schema::RequestBody,
+    schemas: &mut BTreeMap<String, RefOr<Schema>>,
+) -> utoipa::openapi::request_body::RequestBody {
+    let content = match (body.schema)() {
+        Some((name, schema)) => {
+            let reference = Ref::from_schema_name(name.as_ref());
+            schemas.insert(name.into_owned(), schema);
+            Content::new(Some(reference))
+        }
+        None => Content::new(Some(Schema::from(
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                .build(),
+        ))),
+    };
+    RequestBodyBuilder::new()
+        .required(Some(Required::True))
+        .content(body.media_type, content)
+        .build()
 }
 
 /// The operation id: the policy id, made unique per method when one

@@ -256,3 +256,67 @@ fn ecma_compatible(pattern: &str) -> bool {
         .iter()
         .any(|syntax| pattern.contains(syntax))
 }
+
+/// The body a handler reads, as its policy attribute records it: the
+/// media type and the body type's schema, if the type has one.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestBody {
+    /// `application/json` or `application/x-www-form-urlencoded`.
+    pub media_type: &'static str,
+    /// The body type's name and schema; `None` for a type without a
+    /// schema (one that derives no `Validate`, such as `serde_json::Value`).
+    pub schema: fn() -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)>,
+}
+
+/// Compares the media type only: function addresses are not stable
+/// across codegen units.
+impl PartialEq for RequestBody {
+    fn eq(&self, other: &Self) -> bool {
+        self.media_type == other.media_type
+    }
+}
+
+impl Eq for RequestBody {}
+
+/// Asks whether `T` has a schema without requiring one: method
+/// resolution on `&&Probe<T>` picks [`ViaToSchema`] when `T: ToSchema`, and
+/// falls back to [`NoSchema`] otherwise.
+#[derive(Debug)]
+pub struct Probe<T>(std::marker::PhantomData<T>);
+
+impl<T> Probe<T> {
+    /// The probe for `T`.
+    pub const fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for Probe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The schema of a body type that has one.
+pub trait ViaToSchema {
+    /// The type's name and schema.
+    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)>;
+}
+
+impl<T: utoipa::ToSchema> ViaToSchema for &Probe<T> {
+    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)> {
+        Some((T::name(), T::schema()))
+    }
+}
+
+/// No schema for a body type without one.
+pub trait NoSchema {
+    /// Nothing.
+    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)>;
+}
+
+impl<T> NoSchema for Probe<T> {
+    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)> {
+        None
+    }
+}
