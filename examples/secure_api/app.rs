@@ -256,6 +256,12 @@ fn api_doc() -> ApiDoc {
         .scope(Scope::UsersDelete.as_str(), "Delete users")
 }
 
+/// The OpenAPI document `GET /openapi.json` serves, as JSON text.
+pub(crate) fn openapi_document(secret: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
+    let router = secure_router(secret)?;
+    Ok(api_doc().document(router.routes()).to_pretty_json()?)
+}
+
 /// The routes with their policies, before the hardening layers: the route
 /// table the OpenAPI document, the policy manifest and the tests read.
 pub(crate) fn secure_router(secret: &[u8]) -> Result<SecureRouter, Box<dyn std::error::Error>> {

@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release --example secure_api`; configuration comes from the
 //! environment (see the contract), each variable with a safe local default.
+//! `-- --openapi` prints the OpenAPI document to stdout and exits;
 //! `-- --manifest` prints the policy manifest (every route and who may call
 //! it) to stderr before serving.
 
@@ -21,6 +22,15 @@ struct Tls {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|arg| arg == "--openapi") {
+        // The OpenAPI document on stdout, for validators; then exit. The
+        // document does not depend on the signing key, and nothing serves.
+        let mut key = vec![0_u8; 32];
+        getrandom::fill(&mut key).map_err(|_| "the operating system's random source failed")?;
+        let document = app::openapi_document(&key)?;
+        std::io::Write::write_all(&mut std::io::stdout(), document.as_bytes())?;
+        return Ok(());
+    }
     let _logs = JsonLogs::stdout().init()?;
     let addr: SocketAddr = env_or("SECURE_API_ADDR", "127.0.0.1:8080").parse()?;
     if std::env::var_os("REDIS_URL").is_some() {

@@ -128,6 +128,7 @@ impl ApiDoc {
         let mut scopes = BTreeSet::new();
         let mut schemes = BTreeSet::new();
         let mut schemas = BTreeMap::new();
+        let mut seen_ids = BTreeSet::new();
         for route in routes {
             if route.kind() == RouteKind::Fallback {
                 continue;
@@ -137,11 +138,21 @@ impl ApiDoc {
                 schemes.insert(self.scheme_name(route.scheme()));
             }
             let template = openapi_path(route.path());
-            paths.add_path_operation(
-                &template,
-                http_methods(route.method()),
-                self.operation(route, &mut schemas),
-            );
+            let methods = http_methods(route.method());
+            for method in methods {
+                let mut operation = self.operation(route, &mut schemas);
+                // One handler on several paths or methods: the first keeps
+                // the policy id, the others add method and path.
+                let id = operation.operation_id.take().unwrap_or_default();
+                let id = if seen_ids.insert(id.clone()) {
+                    id
+                } else {
+                    format!("{id}:{}:{}", method_name(&method), route.path())
+                };
+                seen_ids.insert(id.clone());
+                operation.operation_id = Some(id);
+                paths.add_path_operation(&template, vec![method], operation);
+            }
         }
         let mut info = InfoBuilder::new()
             .title(self.title.clone())
@@ -176,7 +187,7 @@ impl ApiDoc {
         let summary = doc.next().map(str::trim).filter(|line| !line.is_empty());
         let description = doc.next().map(str::trim).filter(|rest| !rest.is_empty());
         let mut operation = OperationBuilder::new()
-            .operation_id(Some(operation_id(route)))
+            .operation_id(Some(route.policy_id()))
             .tag(tag_of(policy.id))
             .summary(summary)
             .description(description);
@@ -332,17 +343,16 @@ fn request_body(
         .build()
 }
 
-/// The operation id: the policy id, made unique per method when one
-/// handler answers several methods or paths.
-fn operation_id(route: &RouteEntry) -> String {
-    match route.kind() {
-        RouteKind::PublicService => format!(
-            "{}:{}:{}",
-            route.policy_id(),
-            route.method().to_string().to_ascii_lowercase(),
-            route.path()
-        ),
-        _ => route.policy_id().to_owned(),
+fn method_name(method: &HttpMethod) -> &'static str {
+    match method {
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "post",
+        HttpMethod::Put => "put",
+        HttpMethod::Delete => "delete",
+        HttpMethod::Options => "options",
+        HttpMethod::Head => "head",
+        HttpMethod::Patch => "patch",
+        HttpMethod::Trace => "trace",
     }
 }
 

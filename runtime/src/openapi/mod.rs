@@ -9,7 +9,7 @@ pub mod schema;
 mod serve;
 
 pub use document::ApiDoc;
-pub use serve::{DOCS_CSP, DocsPolicy, DocumentPolicy};
+pub use serve::{DOCS_CSP, DocsAssetPolicy, DocsPolicy, DocumentPolicy};
 
 /// utoipa's OpenAPI model, which [`ApiDoc::document`] returns.
 pub use utoipa::openapi::OpenApi;

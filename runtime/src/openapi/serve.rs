@@ -30,14 +30,24 @@ impl Policy for DocumentPolicy {
     const DOC: &'static str = "The OpenAPI 3.1 document of every route";
 }
 
-/// The policy of the documentation page's routes: public.
+/// The policy of the documentation page: public.
 #[derive(Debug)]
 pub struct DocsPolicy;
 
 impl Policy for DocsPolicy {
     const ID: &'static str = "portcullis::openapi::docs";
     const REQUIREMENT: Requirement = Requirement::Public;
-    const DOC: &'static str = "The interactive documentation page and its assets";
+    const DOC: &'static str = "The interactive documentation page";
+}
+
+/// The policy of the documentation page's assets: public.
+#[derive(Debug)]
+pub struct DocsAssetPolicy;
+
+impl Policy for DocsAssetPolicy {
+    const ID: &'static str = "portcullis::openapi::docs_asset";
+    const REQUIREMENT: Requirement = Requirement::Public;
+    const DOC: &'static str = "A script, style sheet or image of the documentation page";
 }
 
 impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
@@ -91,7 +101,7 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
             )
             .route(
                 "/docs/{file}",
-                get(move |_: Guard<DocsPolicy>, Path(file): Path<String>| {
+                get(move |_: Guard<DocsAssetPolicy>, Path(file): Path<String>| {
                     let config = Arc::clone(&config);
                     async move { serve_docs(&file, &config) }
                 }),
