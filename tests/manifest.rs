@@ -22,7 +22,9 @@ fn as_in_the_example(text: &str) -> String {
             out.push_str(line);
             continue;
         };
-        let end = line[start..].find([' ', '"']).map_or(line.len(), |at| start + at);
+        let end = line[start..]
+            .find([' ', '"'])
+            .map_or(line.len(), |at| start + at);
         out.push_str(&line[..start]);
         out.push_str(THERE);
         out.push_str(&line[start + HERE.len()..end]);

@@ -97,7 +97,8 @@ async fn every_route_is_in_the_router_the_document_and_the_manifest_with_the_sam
                 alternatives
                     .iter()
                     .map(|alternative| {
-                        let (name, scopes) = alternative.as_object().unwrap().iter().next().unwrap();
+                        let (name, scopes) =
+                            alternative.as_object().unwrap().iter().next().unwrap();
                         let scopes = scopes
                             .as_array()
                             .unwrap()
@@ -129,13 +130,20 @@ async fn every_route_is_in_the_router_the_document_and_the_manifest_with_the_sam
         let expected: Vec<(String, BTreeSet<String>)> = expected_alternatives(route.requirement())
             .into_iter()
             .map(|scopes| {
-                let scopes = if name == "oauth2" { scopes } else { BTreeSet::new() };
+                let scopes = if name == "oauth2" {
+                    scopes
+                } else {
+                    BTreeSet::new()
+                };
                 (name.to_owned(), scopes)
             })
             .collect();
         assert_eq!(documented, expected, "{route}");
         let unauthorized = &operation["responses"]["401"];
-        assert!(unauthorized["headers"]["WWW-Authenticate"].is_object(), "{route}");
+        assert!(
+            unauthorized["headers"]["WWW-Authenticate"].is_object(),
+            "{route}"
+        );
         assert_eq!(
             unauthorized["content"]["application/problem+json"]["schema"]["$ref"],
             "#/components/schemas/Problem"
@@ -149,7 +157,10 @@ async fn every_route_is_in_the_router_the_document_and_the_manifest_with_the_sam
         .values()
         .map(|item| item.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, operations, "the document has operations no route has");
+    assert_eq!(
+        documented, operations,
+        "the document has operations no route has"
+    );
 }
 
 #[tokio::test]
@@ -169,7 +180,10 @@ async fn the_document_says_scopes_token_url_and_answers_but_no_role_names() {
         scopes,
         BTreeSet::from(["items:read", "items:write", "users:delete"])
     );
-    assert_eq!(document["components"]["securitySchemes"]["basicAuth"]["scheme"], "basic");
+    assert_eq!(
+        document["components"]["securitySchemes"]["basicAuth"]["scheme"],
+        "basic"
+    );
 
     let delete = &document["paths"]["/users/{id}"]["delete"];
     assert_eq!(delete["summary"], "Deletes a user.");
@@ -185,7 +199,10 @@ async fn the_document_says_scopes_token_url_and_answers_but_no_role_names() {
 
     let create = &document["paths"]["/items"]["post"];
     for status in ["401", "403", "413", "415", "422", "503"] {
-        assert!(create["responses"][status].is_object(), "POST /items lacks {status}");
+        assert!(
+            create["responses"][status].is_object(),
+            "POST /items lacks {status}"
+        );
     }
     let body = &create["requestBody"]["content"]["application/json"]["schema"];
     assert_eq!(body["$ref"], "#/components/schemas/NewItem");
@@ -195,11 +212,15 @@ async fn the_document_says_scopes_token_url_and_answers_but_no_role_names() {
     assert_eq!(new_item["properties"]["email"]["format"], "email");
     assert_eq!(new_item["required"], serde_json::json!(["name", "email"]));
     assert_eq!(
-        document["paths"]["/comments"]["post"]["requestBody"]["content"]["application/json"]
-            ["schema"]["$ref"],
+        document["paths"]["/comments"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"],
         "#/components/schemas/NewComment"
     );
-    assert!(document["paths"]["/users/me"]["get"].get("requestBody").is_none());
+    assert!(
+        document["paths"]["/users/me"]["get"]
+            .get("requestBody")
+            .is_none()
+    );
     let token = &document["paths"]["/token"]["post"];
     assert!(token.get("security").is_none());
     assert_eq!(
@@ -231,10 +252,21 @@ async fn the_docs_page_is_served_from_the_binary_with_its_own_csp() {
     let app = showcase();
     let page = send(&app, request("/docs").body(Body::empty()).unwrap()).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert_eq!(page.header("content-security-policy"), Some(DOCS_CSP));
-    assert!(page.text.contains("/docs/swagger-ui-bundle.js"), "{}", page.text);
-    assert!(!page.text.contains("https://"), "the page loads from another host");
+    assert!(
+        page.text.contains("/docs/swagger-ui-bundle.js"),
+        "{}",
+        page.text
+    );
+    assert!(
+        !page.text.contains("https://"),
+        "the page loads from another host"
+    );
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
 
     for (asset, kind) in [
@@ -244,17 +276,26 @@ async fn the_docs_page_is_served_from_the_binary_with_its_own_csp() {
     ] {
         let answer = send(&app, request(asset).body(Body::empty()).unwrap()).await;
         assert_eq!(answer.status, StatusCode::OK, "{asset}");
-        assert!(answer.header("content-type").unwrap().contains(kind), "{asset}");
+        assert!(
+            answer.header("content-type").unwrap().contains(kind),
+            "{asset}"
+        );
         assert_eq!(answer.header("content-security-policy"), Some(DOCS_CSP));
     }
     let initializer = send(
         &app,
-        request("/docs/swagger-initializer.js").body(Body::empty()).unwrap(),
+        request("/docs/swagger-initializer.js")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert!(initializer.text.contains("/openapi.json"));
 
-    let missing = send(&app, request("/docs/nothing.js").body(Body::empty()).unwrap()).await;
+    let missing = send(
+        &app,
+        request("/docs/nothing.js").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     // Every other route keeps the closed policy.
     let health = send(&app, request("/health").body(Body::empty()).unwrap()).await;
@@ -271,7 +312,11 @@ mod schemas {
     use serde_json::{Value, json};
 
     fn no_spaces(value: &str) -> Result<(), &'static str> {
-        if value.contains(' ') { Err("no spaces") } else { Ok(()) }
+        if value.contains(' ') {
+            Err("no spaces")
+        } else {
+            Ok(())
+        }
     }
 
     #[derive(Deserialize, Validate)]
@@ -338,7 +383,12 @@ mod schemas {
         // keywords the raw input would be checked against.
         let name = &properties["displayName"];
         assert!(name.get("minLength").is_none(), "{name}");
-        assert!(name["description"].as_str().unwrap().contains("3 to 50 characters after sanitizing"));
+        assert!(
+            name["description"]
+                .as_str()
+                .unwrap()
+                .contains("3 to 50 characters after sanitizing")
+        );
         assert_eq!(properties["email"]["format"], "email");
         assert_eq!(properties["homepage"]["format"], "uri");
         assert_eq!(properties["homepage"]["type"], json!(["string", "null"]));
@@ -348,14 +398,33 @@ mod schemas {
         assert_eq!(properties["ratio"]["type"], "number");
         assert_eq!(properties["plan"]["enum"], json!(["free", "pro"]));
         let tags = &properties["tags"];
-        assert_eq!((tags["minItems"].clone(), tags["maxItems"].clone()), (json!(1), json!(10)));
+        assert_eq!(
+            (tags["minItems"].clone(), tags["maxItems"].clone()),
+            (json!(1), json!(10))
+        );
         assert_eq!(tags["items"]["maxLength"], 30);
-        assert_eq!(properties["address"]["properties"]["zip"]["pattern"], "^[0-9]{5}$");
+        assert_eq!(
+            properties["address"]["properties"]["zip"]["pattern"],
+            "^[0-9]{5}$"
+        );
         assert_eq!(properties["address"]["required"], json!(["street", "zip"]));
-        assert_eq!(properties["others"]["items"]["properties"]["street"]["maxLength"], 80);
-        assert!(properties["handle"]["description"].as_str().unwrap().contains("no_spaces"));
+        assert_eq!(
+            properties["others"]["items"]["properties"]["street"]["maxLength"],
+            80
+        );
+        assert!(
+            properties["handle"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("no_spaces")
+        );
         assert!(properties["code"].get("pattern").is_none());
-        assert!(properties["code"]["description"].as_str().unwrap().contains("(?i)"));
+        assert!(
+            properties["code"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("(?i)")
+        );
         assert_eq!(properties["referral"]["maxLength"], 5);
         assert_eq!(properties["newsletter"]["type"], "boolean");
         let _: fn() -> _ = <Address as PartialSchema>::schema;

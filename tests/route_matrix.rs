@@ -16,15 +16,21 @@ fn showcase() -> axum::Router {
 fn principals() -> Vec<SamplePrincipal> {
     vec![
         SamplePrincipal::anonymous(),
+        SamplePrincipal::bearer("admin").roles(["admin"]).scopes([
+            "items:read",
+            "items:write",
+            "users:delete",
+        ]),
+        // An admin token narrowed to reading: refused where a scope is needed.
         SamplePrincipal::bearer("admin")
             .roles(["admin"])
-            .scopes(["items:read", "items:write", "users:delete"]),
-        // An admin token narrowed to reading: refused where a scope is needed.
-        SamplePrincipal::bearer("admin").roles(["admin"]).scopes(["items:read"]),
+            .scopes(["items:read"]),
         SamplePrincipal::bearer("alice")
             .roles(["user"])
             .scopes(["items:read", "items:write"]),
-        SamplePrincipal::bearer("guest").roles(["guest"]).scopes(["items:read"]),
+        SamplePrincipal::bearer("guest")
+            .roles(["guest"])
+            .scopes(["items:read"]),
         SamplePrincipal::bearer("nobody"),
         SamplePrincipal::basic("admin", "admin-pass").roles(["admin"]),
         SamplePrincipal::basic("guest", "guest-pass").roles(["guest"]),
@@ -37,7 +43,10 @@ async fn every_route_answers_every_caller_as_its_policy_says() {
     let keys = TestKeys::from_secret(SECRET).unwrap();
     let matrix = principals()
         .into_iter()
-        .fold(RouteMatrix::new(&router, keys, showcase), RouteMatrix::principal)
+        .fold(
+            RouteMatrix::new(&router, keys, showcase),
+            RouteMatrix::principal,
+        )
         .path_parameter("file", "index.css");
     matrix.assert_agrees().await;
 }

@@ -13,11 +13,11 @@ use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
 use portcullis::hardening::CorsPolicy;
 use portcullis::jwt::Algorithm;
-use portcullis::openapi::ApiDoc;
 use portcullis::oauth::{
     LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse,
     TokenRevoker,
 };
+use portcullis::openapi::ApiDoc;
 use portcullis::prelude::*;
 use portcullis::routing::{delete, get, post};
 use portcullis::users::{InMemoryUserStore, UserDirectory, UserRecord};

@@ -20,9 +20,10 @@ pub(crate) fn implementation(container: &Container) -> TokenStream {
     let p = private();
     let ident = &container.ident;
     let name = ident.to_string();
-    let notes = container.custom.iter().map(|path| {
-        format!("Also checked by `{}`.", path.to_token_stream()).replace(' ', "")
-    });
+    let notes = container
+        .custom
+        .iter()
+        .map(|path| format!("Also checked by `{}`.", path.to_token_stream()).replace(' ', ""));
     let fields = container.fields.iter().filter_map(field);
     quote! {
         #[automatically_derived]
@@ -136,8 +137,7 @@ fn rule(rule: &Rule) -> TokenStream {
             }
         }
         RuleKind::Custom(path) => {
-            let note =
-                format!("Also checked by `{}`.", path.to_token_stream()).replace(' ', "");
+            let note = format!("Also checked by `{}`.", path.to_token_stream()).replace(' ', "");
             quote!(#p::openapi::SchemaRule::Note(#note))
         }
     }

@@ -360,7 +360,9 @@ fn method_name(method: &HttpMethod) -> &'static str {
 fn tag_of(policy_id: &str) -> String {
     let mut segments: Vec<&str> = policy_id.split("::").collect();
     segments.pop();
-    segments.last().map_or_else(|| "default".to_owned(), |&module| module.to_owned())
+    segments
+        .last()
+        .map_or_else(|| "default".to_owned(), |&module| module.to_owned())
 }
 
 /// axum's `{*rest}` wildcard as an OpenAPI template `{rest}`.
@@ -473,9 +475,7 @@ fn problem_statuses(route: &RouteEntry, token: bool) -> Vec<(&'static str, &'sta
     let mut statuses = Vec::new();
     let public = route.requirement().is_public();
     let with_body = match route.method() {
-        RouteMethod::Only(method) => {
-            [Method::POST, Method::PUT, Method::PATCH].contains(method)
-        }
+        RouteMethod::Only(method) => [Method::POST, Method::PUT, Method::PATCH].contains(method),
         RouteMethod::Any => true,
     };
     let with_params = !path_parameters(route.path()).is_empty();
@@ -502,7 +502,10 @@ fn problem_statuses(route: &RouteEntry, token: bool) -> Vec<(&'static str, &'sta
         ));
     }
     if token || declares_rate_limit(route) {
-        statuses.push(("429", "Too many requests; retry after `Retry-After` seconds"));
+        statuses.push((
+            "429",
+            "Too many requests; retry after `Retry-After` seconds",
+        ));
     }
     if token || !public {
         statuses.push((
@@ -524,9 +527,10 @@ fn problem_response(
     description: &str,
     route: &RouteEntry,
 ) -> utoipa::openapi::Response {
-    let mut response = ResponseBuilder::new()
-        .description(description)
-        .content(PROBLEM_JSON, Content::new(Some(Ref::from_schema_name(PROBLEM_SCHEMA))));
+    let mut response = ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        Content::new(Some(Ref::from_schema_name(PROBLEM_SCHEMA))),
+    );
     match status {
         "401" => {
             let challenge = match route.scheme() {
@@ -568,7 +572,10 @@ fn json_response(description: &str, schema: &str, media: &str) -> utoipa::openap
 }
 
 fn string_schema() -> Schema {
-    ObjectBuilder::new().schema_type(Type::String).build().into()
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .build()
+        .into()
 }
 
 fn string_property(description: &str) -> Schema {
@@ -591,8 +598,14 @@ fn problem_schema() -> Schema {
         .required("detail");
     ObjectBuilder::new()
         .description(Some("An RFC 9457 problem document"))
-        .property("type", string_property("A URI reference naming the problem type"))
-        .property("title", string_property("A short summary of the problem type"))
+        .property(
+            "type",
+            string_property("A URI reference naming the problem type"),
+        )
+        .property(
+            "title",
+            string_property("A short summary of the problem type"),
+        )
         .property(
             "status",
             ObjectBuilder::new()
@@ -602,7 +615,9 @@ fn problem_schema() -> Schema {
         .property("detail", string_property("What went wrong, for the client"))
         .property(
             "code",
-            string_property("A short machine-readable word (`invalid_token`, `validation_failed`, …)"),
+            string_property(
+                "A short machine-readable word (`invalid_token`, `validation_failed`, …)",
+            ),
         )
         .property(
             "errors",
@@ -621,16 +636,21 @@ fn oauth_error_schema() -> Schema {
     ObjectBuilder::new()
         .property(
             "error",
-            ObjectBuilder::new().schema_type(Type::String).enum_values(Some([
-                "invalid_request",
-                "invalid_client",
-                "invalid_grant",
-                "unauthorized_client",
-                "unsupported_grant_type",
-                "invalid_scope",
-            ])),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([
+                    "invalid_request",
+                    "invalid_client",
+                    "invalid_grant",
+                    "unauthorized_client",
+                    "unsupported_grant_type",
+                    "invalid_scope",
+                ])),
         )
-        .property("error_description", string_property("A human-readable explanation"))
+        .property(
+            "error_description",
+            string_property("A human-readable explanation"),
+        )
         .required("error")
         .into()
 }
@@ -677,7 +697,10 @@ fn token_response() -> utoipa::openapi::Response {
                 .schema_type(Type::Integer)
                 .description(Some("Seconds until the token expires")),
         )
-        .property("scope", string_property("The granted scopes, space-separated"))
+        .property(
+            "scope",
+            string_property("The granted scopes, space-separated"),
+        )
         .required("access_token")
         .required("token_type")
         .required("expires_in")

@@ -11,7 +11,7 @@ mod serve;
 pub use document::ApiDoc;
 pub use serve::{DOCS_CSP, DocsAssetPolicy, DocsPolicy, DocumentPolicy};
 
-/// utoipa's OpenAPI model, which [`ApiDoc::document`] returns.
-pub use utoipa::openapi::OpenApi;
 /// utoipa itself, for schemas written by hand (`utoipa::ToSchema`).
 pub use utoipa;
+/// utoipa's OpenAPI model, which [`ApiDoc::document`] returns.
+pub use utoipa::openapi::OpenApi;

@@ -108,7 +108,10 @@ fn field_schema(field: &FieldSchema) -> RefOr<Schema> {
         .any(|sanitizer| matches!(*sanitizer, "trim" | "html"));
     let mut notes = Vec::new();
     if !field.sanitizers.is_empty() {
-        notes.push(format!("Sanitized first ({}).", field.sanitizers.join(", ")));
+        notes.push(format!(
+            "Sanitized first ({}).",
+            field.sanitizers.join(", ")
+        ));
     }
     let schema = match field.kind {
         Kind::List => {
@@ -171,7 +174,8 @@ fn nullable(schema: RefOr<Schema>) -> RefOr<Schema> {
             RefOr::T(Schema::Object(object))
         }
         RefOr::T(Schema::Array(mut array)) => {
-            array.schema_type = utoipa::openapi::schema::SchemaType::from_iter([Type::Array, Type::Null]);
+            array.schema_type =
+                utoipa::openapi::schema::SchemaType::from_iter([Type::Array, Type::Null]);
             RefOr::T(Schema::Array(array))
         }
         other => other,
@@ -196,7 +200,9 @@ fn scalar(
         match *rule {
             SchemaRule::Length(min, max) if shortens => {
                 notes.push(match (min, max) {
-                    (Some(min), Some(max)) => format!("{min} to {max} characters after sanitizing."),
+                    (Some(min), Some(max)) => {
+                        format!("{min} to {max} characters after sanitizing.")
+                    }
                     (Some(min), None) => format!("At least {min} characters after sanitizing."),
                     (None, Some(max)) => format!("At most {max} characters after sanitizing."),
                     (None, None) => String::new(),
@@ -231,8 +237,10 @@ fn scalar(
             SchemaRule::OneOf(values) => {
                 object = object.enum_values(Some(values.iter().map(|value| match *value {
                     Literal::Str(text) => serde_json::Value::from(text),
-                    Literal::Int(number) => i64::try_from(number)
-                        .map_or_else(|_| serde_json::Value::from(number as f64), serde_json::Value::from),
+                    Literal::Int(number) => i64::try_from(number).map_or_else(
+                        |_| serde_json::Value::from(number as f64),
+                        serde_json::Value::from,
+                    ),
                     Literal::Float(number) => serde_json::Value::from(number),
                     Literal::Bool(flag) => serde_json::Value::from(flag),
                 })));

@@ -127,7 +127,8 @@ fn serve_docs(file: &str, config: &Arc<utoipa_swagger_ui::Config<'static>>) -> R
     let file = match utoipa_swagger_ui::serve(file, Arc::clone(config)) {
         Ok(Some(file)) => file,
         Ok(None) => {
-            return Problem::new(StatusCode::NOT_FOUND, "not_found", "no such file").into_response();
+            return Problem::new(StatusCode::NOT_FOUND, "not_found", "no such file")
+                .into_response();
         }
         Err(error) => {
             tracing::error!(target: "portcullis::openapi", %error, "the documentation page could not be built");

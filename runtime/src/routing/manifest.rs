@@ -111,8 +111,9 @@ fn cookie_scheme(scheme: Scheme) -> bool {
 
 fn unsafe_method(method: &RouteMethod) -> bool {
     match method {
-        RouteMethod::Only(method) => ![Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE]
-            .contains(method),
+        RouteMethod::Only(method) => {
+            ![Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method)
+        }
         RouteMethod::Any => true,
     }
 }

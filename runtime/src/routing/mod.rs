@@ -20,10 +20,10 @@ use tower::{Layer, Service};
 pub use guarded::GuardedHandler;
 #[doc(hidden)]
 pub use guarded::NotAnExtractor;
+pub use manifest::{ManifestEntry, PolicyManifest};
 pub use method_router::{
     SecureMethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
 };
-pub use manifest::{ManifestEntry, PolicyManifest};
 pub use table::{RouteEntry, RouteKind, RouteMethod};
 
 /// axum's method filter, for [`on`].

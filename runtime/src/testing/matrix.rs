@@ -313,7 +313,12 @@ impl<F: Fn() -> axum::Router> RouteMatrix<F> {
                 .is_ok()
     }
 
-    async fn call(&self, route: &RouteEntry, method: &Method, principal: &SamplePrincipal) -> StatusCode {
+    async fn call(
+        &self,
+        route: &RouteEntry,
+        method: &Method,
+        principal: &SamplePrincipal,
+    ) -> StatusCode {
         let path = self.concrete_path(route.path());
         let mut request = Request::builder().method(method.clone()).uri(&path);
         if let Some(authorization) = principal.authorization(&self.keys) {
