@@ -300,6 +300,6 @@ pub(crate) fn secure_router(secret: &[u8]) -> Result<SecureRouter, Box<dyn std::
         .route("/secure-data", get(secure_data))
         .route("/logout", post(logout))
         .with_state(state)
-        .openapi(api_doc());
+        .openapi(&api_doc());
     Ok(router)
 }

@@ -111,10 +111,7 @@ fn request_body(handler: &ItemFn) -> TokenStream {
             #private::Some(#private::openapi::RequestBody {
                 media_type: #media_type,
                 schema: {
-                    fn __portcullis_body() -> #private::Option<(
-                        ::std::borrow::Cow<'static, str>,
-                        #private::utoipa::openapi::RefOr<#private::utoipa::openapi::schema::Schema>,
-                    )> {
+                    fn __portcullis_body() -> #private::Option<#private::openapi::NamedSchema> {
                         #[allow(unused_imports)]
                         use #private::openapi::{NoSchema as _, ViaToSchema as _};
                         (&&#private::openapi::Probe::<#ty>::new()).body_schema()

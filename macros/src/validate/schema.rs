@@ -60,9 +60,14 @@ fn field(field: &Field) -> Option<TokenStream> {
         _ => None,
     };
     let (field_kind, nested) = if let Some(nested) = &field.nested {
-        (quote!(#p::openapi::Kind::Any), Some(nested.clone()))
+        // `nested` on a list validates its items: the items carry the schema.
+        match Shape::of(nested) {
+            Shape::List(Some(item)) => (quote!(#p::openapi::Kind::List), Some(unboxed(&item))),
+            Shape::List(None) => (quote!(#p::openapi::Kind::Map), None),
+            _ => (quote!(#p::openapi::Kind::Any), Some(unboxed(nested))),
+        }
     } else if field.each_nested {
-        (kind(&target_shape, &target_ty), item_ty.clone())
+        (kind(&target_shape, &target_ty), item_ty.as_ref().map(unboxed))
     } else {
         (kind(&target_shape, &target_ty), None)
     };
@@ -90,6 +95,19 @@ fn field(field: &Field) -> Option<TokenStream> {
             sanitizers: &[#(#sanitizers),*],
         }
     })
+}
+
+/// `T` for `Box<T>`, `Arc<T>` and `Rc<T>`, whose schema is `T`'s.
+fn unboxed(ty: &Type) -> Type {
+    if let Type::Path(path) = ty
+        && let Some(last) = path.path.segments.last()
+        && matches!(last.ident.to_string().as_str(), "Box" | "Arc" | "Rc")
+        && let syn::PathArguments::AngleBracketed(arguments) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = arguments.args.first()
+    {
+        return unboxed(inner);
+    }
+    ty.clone()
 }
 
 fn kind(shape: &Shape, ty: &Type) -> TokenStream {

@@ -265,6 +265,9 @@ fn ecma_compatible(pattern: &str) -> bool {
         .any(|syntax| pattern.contains(syntax))
 }
 
+/// A type's schema with its name in `components.schemas`.
+pub type NamedSchema = (std::borrow::Cow<'static, str>, RefOr<Schema>);
+
 /// The body a handler reads, as its policy attribute records it: the
 /// media type and the body type's schema, if the type has one.
 #[derive(Debug, Clone, Copy)]
@@ -273,7 +276,7 @@ pub struct RequestBody {
     pub media_type: &'static str,
     /// The body type's name and schema; `None` for a type without a
     /// schema (one that derives no `Validate`, such as `serde_json::Value`).
-    pub schema: fn() -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)>,
+    pub schema: fn() -> Option<NamedSchema>,
 }
 
 /// Compares the media type only: function addresses are not stable
@@ -308,11 +311,11 @@ impl<T> Default for Probe<T> {
 /// The schema of a body type that has one.
 pub trait ViaToSchema {
     /// The type's name and schema.
-    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)>;
+    fn body_schema(&self) -> Option<NamedSchema>;
 }
 
 impl<T: utoipa::ToSchema> ViaToSchema for &Probe<T> {
-    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)> {
+    fn body_schema(&self) -> Option<NamedSchema> {
         Some((T::name(), T::schema()))
     }
 }
@@ -320,11 +323,11 @@ impl<T: utoipa::ToSchema> ViaToSchema for &Probe<T> {
 /// No schema for a body type without one.
 pub trait NoSchema {
     /// Nothing.
-    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)>;
+    fn body_schema(&self) -> Option<NamedSchema>;
 }
 
 impl<T> NoSchema for Probe<T> {
-    fn body_schema(&self) -> Option<(std::borrow::Cow<'static, str>, RefOr<Schema>)> {
+    fn body_schema(&self) -> Option<NamedSchema> {
         None
     }
 }

@@ -72,10 +72,10 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// # let security = Security::builder().build().unwrap();
     /// let router: SecureRouter = SecureRouter::new(security)
     ///     .route("/health", get(health))
-    ///     .openapi(ApiDoc::new("demo", "1.0.0"));
+    ///     .openapi(&ApiDoc::new("demo", "1.0.0"));
     /// assert!(router.routes().iter().any(|route| route.path() == "/openapi.json"));
     /// ```
-    pub fn openapi(self, doc: ApiDoc) -> Self {
+    pub fn openapi(self, doc: &ApiDoc) -> Self {
         let document: Arc<OnceLock<Arc<str>>> = Arc::default();
         let served = Arc::clone(&document);
         let config = Arc::new(
