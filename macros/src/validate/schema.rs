@@ -67,7 +67,10 @@ fn field(field: &Field) -> Option<TokenStream> {
             _ => (quote!(#p::openapi::Kind::Any), Some(unboxed(nested))),
         }
     } else if field.each_nested {
-        (kind(&target_shape, &target_ty), item_ty.as_ref().map(unboxed))
+        (
+            kind(&target_shape, &target_ty),
+            item_ty.as_ref().map(unboxed),
+        )
     } else {
         (kind(&target_shape, &target_ty), None)
     };
