@@ -183,6 +183,9 @@ pub use portcullis_runtime::jwt;
 /// The OAuth 2 password flow: issuing tokens and logout.
 #[cfg(feature = "issuing")]
 pub use portcullis_runtime::oauth;
+/// OpenAPI 3.1 from the route table and the documentation page.
+#[cfg(feature = "openapi")]
+pub use portcullis_runtime::openapi;
 /// Rate limits declared on routes and the stores that keep their buckets.
 pub use portcullis_runtime::rate_limit;
 /// Shared state for several instances in Redis (feature `redis`).
@@ -238,6 +241,9 @@ pub mod __private {
         Path, Valid, Validate, ValidationErrors, assert_validate, describe, probe, rules, sanitize,
         sanitize_nested, validate_nested,
     };
+
+    #[cfg(feature = "openapi")]
+    pub use portcullis_runtime::openapi::{schema as openapi, utoipa};
 
     pub use ::core::iter::{IntoIterator, Iterator};
     pub use ::core::option::Option::{self, None, Some};

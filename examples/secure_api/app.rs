@@ -17,6 +17,7 @@ use portcullis::oauth::{
     LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse,
     TokenRevoker,
 };
+use portcullis::openapi::ApiDoc;
 use portcullis::prelude::*;
 use portcullis::rate_limit::Quota;
 use portcullis::routing::{delete, get, post};
@@ -93,15 +94,18 @@ pub(crate) struct Item {
     owner: String,
 }
 
+/// Liveness probe.
 #[public]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The contract's limit on `POST /token`: more than 5 attempts a minute
-/// from one client get 429 (the right password included). Its quota is
-/// replaced by name from `SECURE_API_LOGIN_LIMIT`; `/session/login` will
-/// share it by declaring the same name.
+/// Issues a bearer token for a username and password (OAuth 2 password grant).
+///
+/// The contract's limit: more than 5 attempts a minute from one client get
+/// 429 (the right password included). Its quota is replaced by name from
+/// `SECURE_API_LOGIN_LIMIT`; `/session/login` shares it by declaring the
+/// same name.
 #[public(rate_limit("login", 5 per minute, key = client))]
 async fn token(
     State(tokens): State<Tokens>,
@@ -110,6 +114,7 @@ async fn token(
     tokens.issuer.password_grant(&tokens.users, grant).await
 }
 
+/// The caller: username, roles and scopes.
 #[authenticated]
 async fn me(caller: Principal) -> Json<Value> {
     Json(json!({
@@ -119,17 +124,20 @@ async fn me(caller: Principal) -> Json<Value> {
     }))
 }
 
+/// Counts of users and items.
 #[requires_role(Role::Admin)]
 async fn stats(State(state): State<AppState>) -> Json<Value> {
     let items = state.items.lock().map_or(0, |items| items.len());
     Json(json!({"users": 3, "items": items}))
 }
 
+/// Deletes a user.
 #[requires(role = Role::Admin, scope = Scope::UsersDelete)]
 async fn delete_user(Path(id): Path<u64>) -> Json<Value> {
     Json(json!({"deleted": id}))
 }
 
+/// One stored item.
 #[requires_scope(Scope::ItemsRead)]
 async fn item(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Json<Item>, Problem> {
     let stored = state
@@ -142,6 +150,7 @@ async fn item(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Json
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", "no item with this id"))
 }
 
+/// Stores a new item, validated.
 #[requires(any(role = Role::User, role = Role::Admin), scope = Scope::ItemsWrite)]
 #[validated]
 async fn create_item(
@@ -162,17 +171,20 @@ async fn create_item(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
+/// Posts a comment; its HTML is sanitized.
 #[authenticated]
 #[validated]
 async fn comment(Json(comment): Json<NewComment>) -> (StatusCode, Json<Value>) {
     (StatusCode::CREATED, Json(json!({"text": comment.text})))
 }
 
+/// Secret data, over HTTP Basic.
 #[requires_role(Role::Admin, scheme = basic)]
 async fn secure_data(caller: Principal) -> Json<Value> {
     Json(json!({"message": "Secure data accessed", "user": caller.subject()}))
 }
 
+/// Revokes the caller's token until it expires.
 #[authenticated]
 async fn logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, LogoutError> {
     revoker.logout(&caller).await
@@ -238,7 +250,7 @@ pub(crate) fn build(
 
 /// The showcase's configurable limits; the defaults are the contract's.
 pub(crate) struct Limits {
-    /// `POST /token` (and later `/session/login`) attempts per client:
+    /// `POST /token` and `/session/login` attempts per client:
     /// `SECURE_API_LOGIN_LIMIT`, such as `5/min` (the default) or `1000/s`.
     pub(crate) login: Quota,
     /// Failed password checks (Basic, `/token`) per address and username.
@@ -254,15 +266,19 @@ impl Default for Limits {
     }
 }
 
+/// The stores kept in this process: revocations (and rate limits, the
+/// builder's default) in memory.
+fn in_memory(security: portcullis::SecurityBuilder) -> portcullis::SecurityBuilder {
+    security.revocation(InMemoryRevocationStore::new())
+}
+
 /// [`build`] with other limits (the environment's, or a test's).
 pub(crate) fn build_with(
     secret: &[u8],
     cors_origins: &[String],
     limits: &Limits,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
-    build_with_stores(secret, cors_origins, limits, |security| {
-        security.revocation(InMemoryRevocationStore::new())
-    })
+    build_with_stores(secret, cors_origins, limits, in_memory)
 }
 
 /// [`build_with`], with the stores shared by instances (revocations, rate
@@ -273,6 +289,43 @@ pub(crate) fn build_with_stores(
     limits: &Limits,
     stores: impl FnOnce(portcullis::SecurityBuilder) -> portcullis::SecurityBuilder,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    let router = secure_router_with(secret, limits, stores)?;
+    let security = router.security().clone();
+    let router = router.build()?;
+    let hardening = Hardening::new()
+        .security(&security)
+        .cors(CorsPolicy::allow_origins(cors_origins.iter().cloned()));
+    Ok(hardening.apply(router)?)
+}
+
+/// The API's description in the OpenAPI document.
+fn api_doc() -> ApiDoc {
+    ApiDoc::new("secure_api", env!("CARGO_PKG_VERSION"))
+        .description("The Portcullis showcase: every route with the security it enforces.")
+        .token_url("/token")
+        .scope(Scope::ItemsRead.as_str(), "Read items")
+        .scope(Scope::ItemsWrite.as_str(), "Create items")
+        .scope(Scope::UsersDelete.as_str(), "Delete users")
+}
+
+/// The OpenAPI document `GET /openapi.json` serves, as JSON text.
+pub(crate) fn openapi_document(secret: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
+    let router = secure_router(secret)?;
+    Ok(api_doc().document(router.routes()).to_pretty_json()?)
+}
+
+/// The routes with their policies, before the hardening layers: the route
+/// table the OpenAPI document, the policy manifest and the tests read.
+pub(crate) fn secure_router(secret: &[u8]) -> Result<SecureRouter, Box<dyn std::error::Error>> {
+    secure_router_with(secret, &Limits::default(), in_memory)
+}
+
+/// [`secure_router`] with other limits and stores.
+pub(crate) fn secure_router_with(
+    secret: &[u8],
+    limits: &Limits,
+    stores: impl FnOnce(portcullis::SecurityBuilder) -> portcullis::SecurityBuilder,
+) -> Result<SecureRouter, Box<dyn std::error::Error>> {
     let key = SigningKey::hmac(Algorithm::HS256, secret)?;
     let verification = key
         .hmac_verification_key()
@@ -297,7 +350,7 @@ pub(crate) fn build_with_stores(
         },
         items: Arc::default(),
     };
-    let router = SecureRouter::new(security.clone())
+    let router = SecureRouter::new(security)
         .route("/health", get(health))
         .route("/token", post(token))
         .route("/users/me", get(me))
@@ -309,9 +362,6 @@ pub(crate) fn build_with_stores(
         .route("/secure-data", get(secure_data))
         .route("/logout", post(logout))
         .with_state(state)
-        .build()?;
-    let hardening = Hardening::new()
-        .security(&security)
-        .cors(CorsPolicy::allow_origins(cors_origins.iter().cloned()));
-    Ok(hardening.apply(router)?)
+        .openapi(&api_doc());
+    Ok(router)
 }

@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release --example secure_api`; configuration comes from the
 //! environment (see the contract), each variable with a safe local default.
+//! `-- --openapi` prints the OpenAPI document to stdout and exits;
+//! `-- --manifest` prints the policy manifest (every route and who may call
+//! it) to stderr before serving.
 
 mod app;
 
@@ -19,6 +22,15 @@ struct Tls {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|arg| arg == "--openapi") {
+        // The OpenAPI document on stdout, for validators; then exit. The
+        // document does not depend on the signing key, and nothing serves.
+        let mut key = vec![0_u8; 32];
+        getrandom::fill(&mut key).map_err(|_| "the operating system's random source failed")?;
+        let document = app::openapi_document(&key)?;
+        std::io::Write::write_all(&mut std::io::stdout(), document.as_bytes())?;
+        return Ok(());
+    }
     let _logs = JsonLogs::stdout().init()?;
     // panic messages can hold secrets: log where a panic happened, not what it said
     portcullis::hardening::install_quiet_panic_hook();
@@ -40,6 +52,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|origin| origin.trim().to_owned())
         .filter(|origin| !origin.is_empty())
         .collect();
+    if std::env::args().any(|arg| arg == "--manifest") {
+        // Who may call what, for the operator, before serving.
+        let manifest = app::secure_router(&secret)?.manifest();
+        eprint!("{manifest}");
+    }
     let mut limits = app::Limits::default();
     if let Ok(text) = std::env::var("SECURE_API_LOGIN_LIMIT") {
         limits.login = text.parse()?;

@@ -25,6 +25,8 @@ pub mod jwt;
 mod limiting;
 #[cfg(feature = "issuing")]
 pub mod oauth;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod policy;
 mod principal;
 mod problem;

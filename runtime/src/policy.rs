@@ -209,6 +209,14 @@ pub trait Policy: Send + Sync + 'static {
     /// The rate limits declared with the policy (`rate_limit(..)` in the
     /// attribute); none by default, and a route with none pays nothing.
     const RATE_LIMITS: &'static [RateLimit] = &[];
+    /// The handler's doc comment, one line per line (empty without one):
+    /// the OpenAPI document's summary (first line) and description.
+    const DOC: &'static str = "";
+    /// The body the handler reads (`Json<T>`, `Form<T>`), for the OpenAPI
+    /// document; the policy attributes fill it in.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    const REQUEST_BODY: Option<crate::openapi::schema::RequestBody> = None;
 }
 
 /// Everything the route table and the guard know about a policy, as one
@@ -225,6 +233,12 @@ pub struct PolicyInfo {
     pub role_vocabularies: &'static [VocabularyInfo],
     /// See [`Policy::RATE_LIMITS`].
     pub rate_limits: &'static [RateLimit],
+    /// See [`Policy::DOC`].
+    pub doc: &'static str,
+    /// The body the handler reads, for the OpenAPI document.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    pub request_body: Option<crate::openapi::schema::RequestBody>,
 }
 
 impl PolicyInfo {
@@ -237,6 +251,9 @@ impl PolicyInfo {
                 scheme: P::SCHEME,
                 role_vocabularies: P::ROLE_VOCABULARIES,
                 rate_limits: P::RATE_LIMITS,
+                doc: P::DOC,
+                #[cfg(feature = "openapi")]
+                request_body: P::REQUEST_BODY,
             }
         }
     }
@@ -249,6 +266,9 @@ impl PolicyInfo {
         scheme: Scheme::Bearer,
         role_vocabularies: &[],
         rate_limits: &[],
+        doc: "",
+        #[cfg(feature = "openapi")]
+        request_body: None,
     };
 }
 

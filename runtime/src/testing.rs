@@ -19,6 +19,10 @@
 // should fail the test on the spot.
 #![allow(clippy::expect_used)]
 
+mod matrix;
+
+pub use matrix::{Disagreement, RouteMatrix, SamplePrincipal};
+
 use std::fmt;
 
 use http::header::AUTHORIZATION;

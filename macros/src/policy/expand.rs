@@ -37,6 +37,11 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
             }
         }
     });
+    let doc = doc_const(handler);
+    #[cfg(feature = "openapi")]
+    let body = request_body(handler);
+    #[cfg(not(feature = "openapi"))]
+    let body = TokenStream::new();
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -51,6 +56,8 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
             const SCHEME: #private::Scheme = #scheme;
             const ROLE_VOCABULARIES: &'static [#private::VocabularyInfo] = &[#(#vocabularies),*];
             #limits
+            #doc
+            #body
         }
 
         #guarded
@@ -80,6 +87,92 @@ fn rate_limits(limits: &[CheckedLimit]) -> TokenStream {
     });
     quote! {
         const RATE_LIMITS: &'static [#private::RateLimit] = &[#(#limits),*];
+    }
+}
+
+/// `const DOC` with the handler's doc comment (for OpenAPI summaries), or
+/// nothing when it has none: the trait's default is empty.
+fn doc_const(handler: &ItemFn) -> TokenStream {
+    let lines: Vec<String> = handler
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value().trim().to_owned()),
+            _ => None,
+        })
+        .collect();
+    let doc = lines.join("\n");
+    let doc = doc.trim();
+    if doc.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(const DOC: &'static str = #doc;)
+}
+
+/// With the `openapi` feature: `const REQUEST_BODY` naming the `Json<T>`
+/// or `Form<T>` the handler reads (also inside `Valid`, `Option` or
+/// `Result`), whose schema a probe finds if `T` has one. Nothing for other
+/// handlers or generic ones.
+#[cfg(feature = "openapi")]
+fn request_body(handler: &ItemFn) -> TokenStream {
+    if !handler.sig.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let found = handler.sig.inputs.iter().find_map(|input| match input {
+        FnArg::Typed(typed) => body_type(&typed.ty),
+        FnArg::Receiver(_) => None,
+    });
+    let Some((media_type, ty)) = found else {
+        return TokenStream::new();
+    };
+    let private = paths::private();
+    quote! {
+        const REQUEST_BODY: #private::Option<#private::openapi::RequestBody> =
+            #private::Some(#private::openapi::RequestBody {
+                media_type: #media_type,
+                schema: {
+                    fn __portcullis_body() -> #private::Option<#private::openapi::NamedSchema> {
+                        #[allow(unused_imports)]
+                        use #private::openapi::{NoSchema as _, ViaToSchema as _};
+                        (&&#private::openapi::Probe::<#ty>::new()).body_schema()
+                    }
+                    __portcullis_body
+                },
+            });
+    }
+}
+
+/// The body type of a parameter type: `Json<T>`, `Form<T>`, or one of
+/// them inside another type's arguments.
+#[cfg(feature = "openapi")]
+fn body_type(ty: &syn::Type) -> Option<(&'static str, syn::Type)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    let types = arguments.args.iter().filter_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let media_type = match last.ident.to_string().as_str() {
+        "Json" => Some("application/json"),
+        "Form" => Some("application/x-www-form-urlencoded"),
+        _ => None,
+    };
+    match media_type {
+        Some(media_type) => types.into_iter().next().map(|ty| (media_type, ty.clone())),
+        None => types.into_iter().find_map(body_type),
     }
 }
 

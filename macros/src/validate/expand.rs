@@ -33,7 +33,13 @@ pub(crate) fn implementation(container: &Container) -> TokenStream {
     let across = container.custom.iter().map(container_rule);
     let describe = describe_json(container);
     let (path, errors) = (path_ident(), errors_ident());
+    #[cfg(feature = "openapi")]
+    let schema = super::schema::implementation(container);
+    #[cfg(not(feature = "openapi"))]
+    let schema = TokenStream::new();
     quote! {
+        #schema
+
         #[automatically_derived]
         impl #impl_generics #p::Validate for #ident #ty_generics #where_clause {
             fn sanitize(&mut self) {

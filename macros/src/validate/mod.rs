@@ -4,6 +4,8 @@
 mod check;
 mod expand;
 mod parse;
+#[cfg(feature = "openapi")]
+mod schema;
 mod shape;
 
 use proc_macro2::TokenStream;

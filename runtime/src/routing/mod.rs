@@ -3,6 +3,7 @@
 
 mod fallback;
 mod guarded;
+mod manifest;
 mod method_router;
 mod secured;
 mod table;
@@ -19,6 +20,7 @@ use tower::{Layer, Service};
 pub use guarded::GuardedHandler;
 #[doc(hidden)]
 pub use guarded::NotAnExtractor;
+pub use manifest::{ManifestEntry, PolicyManifest};
 pub use method_router::{
     SecureMethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
 };
@@ -204,6 +206,12 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     /// included), with its method, path and policy.
     pub fn routes(&self) -> &[RouteEntry] {
         &self.routes
+    }
+
+    /// The policy manifest of [`SecureRouter::routes`]: every route with
+    /// its policy, as JSON or a table.
+    pub fn manifest(&self) -> PolicyManifest {
+        PolicyManifest::new(&self.routes)
     }
 
     /// The finished axum router, or the first misconfigured route: a route
