@@ -17,6 +17,11 @@ pub(crate) const BEARER_INVALID_TOKEN: HeaderValue =
 pub(crate) const BEARER_INSUFFICIENT_SCOPE: HeaderValue =
     HeaderValue::from_static("Bearer error=\"insufficient_scope\"");
 
+/// `WWW-Authenticate` for a session route: no registered HTTP scheme names
+/// cookie sessions, so the challenge says `Cookie` (never `Bearer`, which
+/// would invite a token the route does not accept).
+pub(crate) const SESSION_CHALLENGE: HeaderValue = HeaderValue::from_static("Cookie");
+
 /// Why a request was refused before the handler ran.
 ///
 /// The client sees a fixed problem document and, on 401, a
@@ -28,6 +33,8 @@ pub struct AuthRejection(Box<Refusal>);
 struct Refusal {
     problem: Problem,
     challenge: Option<HeaderValue>,
+    /// `Retry-After`, on a 503.
+    retry_after: Option<HeaderValue>,
     responder: ProblemResponder,
 }
 
@@ -82,6 +89,52 @@ impl AuthRejection {
         )
     }
 
+    /// A session cookie that names no live session: forged, tampered,
+    /// truncated, expired or logged out.
+    pub(crate) fn invalid_session(responder: ProblemResponder) -> Self {
+        Self::new(
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_session",
+                "the session is missing, expired or ended; sign in again",
+            ),
+            Some(SESSION_CHALLENGE),
+            responder,
+        )
+    }
+
+    /// A cookie-authenticated unsafe request without CSRF proof.
+    pub(crate) fn csrf_failed(responder: ProblemResponder) -> Self {
+        Self::new(
+            Problem::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "the request is cross-site or lacks a valid CSRF token",
+            ),
+            None,
+            responder,
+        )
+    }
+
+    /// A shared store could not answer: 503 with `Retry-After` (fail closed).
+    pub(crate) fn unavailable(
+        unavailable: &crate::unavailable::StoreUnavailable,
+        responder: ProblemResponder,
+    ) -> Self {
+        tracing::error!(target: "portcullis::store", store = unavailable.store, detail = %unavailable.detail, "a shared store is unavailable; refusing");
+        let mut rejection = Self::new(
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the service cannot check this request right now; retry later",
+            ),
+            None,
+            responder,
+        );
+        rejection.0.retry_after = Some(HeaderValue::from(unavailable.retry_after.as_secs().max(1)));
+        rejection
+    }
+
     /// The server is wired wrongly (no security configuration reached the
     /// guard); refuse rather than run the handler unchecked.
     pub(crate) fn misconfigured(responder: ProblemResponder) -> Self {
@@ -92,6 +145,7 @@ impl AuthRejection {
         Self(Box::new(Refusal {
             problem,
             challenge,
+            retry_after: None,
             responder,
         }))
     }
@@ -101,7 +155,7 @@ impl AuthRejection {
         &self.0.problem
     }
 
-    /// The HTTP status: 401, 403 or 500.
+    /// The HTTP status: 401, 403, 503 or 500.
     pub fn status(&self) -> StatusCode {
         self.0.problem.status()
     }
@@ -121,6 +175,7 @@ impl IntoResponse for AuthRejection {
         let Refusal {
             problem,
             challenge,
+            retry_after,
             responder,
         } = *self.0;
         let mut response = responder.respond(problem);
@@ -128,6 +183,9 @@ impl IntoResponse for AuthRejection {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(retry_after) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, retry_after);
         }
         response
     }

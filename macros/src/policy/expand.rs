@@ -17,6 +17,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     let scheme = match policy.scheme {
         SchemeKind::Basic => quote!(#private::Scheme::Basic),
         SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
+        SchemeKind::Session => quote!(#private::Scheme::Session),
     };
     let mut bounds = Vec::new();
     names::checks(&policy.requirement, &mut bounds);

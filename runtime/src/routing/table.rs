@@ -157,6 +157,7 @@ impl RouteEntry {
                 match self.policy.scheme {
                     Scheme::Bearer => "bearer",
                     Scheme::Basic => "basic",
+                    Scheme::Session => "sessions",
                 },
             ));
         }

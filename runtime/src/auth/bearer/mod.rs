@@ -108,6 +108,11 @@ impl BearerAuth {
             .map_err(|reason| Failure::new(reason, AuthRejection::invalid_token(responder.clone())))
     }
 
+    /// Whether the request's token came from a cookie.
+    pub(crate) fn from_cookie(&self, parts: &Parts) -> bool {
+        self.sources.from_cookie(parts)
+    }
+
     /// Whether the request offers a bearer token through any source.
     pub(crate) fn offered(&self, parts: &Parts) -> bool {
         !matches!(self.sources.find(parts), Presented::Absent)
