@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Form, FromRef, FromRequest, Path, Request, State};
+use axum::response::IntoResponse;
 use http::StatusCode;
 use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
+use portcullis::auth::session::{MemoryStore, SessionEnded, SessionError};
 use portcullis::hardening::CorsPolicy;
 use portcullis::jwt::Algorithm;
 use portcullis::oauth::{
@@ -20,6 +22,7 @@ use portcullis::oauth::{
 use portcullis::prelude::*;
 use portcullis::routing::{delete, get, post};
 use portcullis::users::{InMemoryUserStore, UserDirectory, UserRecord};
+use portcullis::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -173,6 +176,81 @@ async fn logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, L
     revoker.logout(&caller).await
 }
 
+/// `POST /session/login` body: `username` and `password`, as a form or JSON.
+#[derive(Deserialize)]
+pub(crate) struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// Reads [`Credentials`] from a form or a JSON body, by `Content-Type`.
+pub(crate) struct LoginBody(Credentials);
+
+impl<S: Send + Sync> FromRequest<S> for LoginBody {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let media = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|value| value.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let refused = |status: StatusCode| {
+            let code = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                _ => "malformed_body",
+            };
+            Problem::new(
+                status,
+                code,
+                "send `username` and `password` as a form or as JSON",
+            )
+        };
+        match media.as_str() {
+            "application/json" => Json::<Credentials>::from_request(request, state)
+                .await
+                .map(|Json(credentials)| Self(credentials))
+                .map_err(|rejection| refused(rejection.status())),
+            "application/x-www-form-urlencoded" => Form::<Credentials>::from_request(request, state)
+                .await
+                .map(|Form(credentials)| Self(credentials))
+                .map_err(|rejection| refused(rejection.status())),
+            _ => Err(refused(StatusCode::UNSUPPORTED_MEDIA_TYPE)),
+        }
+    }
+}
+
+/// Signs a browser in: a session cookie and the session's CSRF token.
+#[public]
+async fn session_login(
+    State(tokens): State<Tokens>,
+    session: Session,
+    LoginBody(credentials): LoginBody,
+) -> Result<impl IntoResponse, SessionError> {
+    let started = session
+        .sign_in(&tokens.users, &credentials.username, &credentials.password)
+        .await?;
+    let body = Json(json!({
+        "username": credentials.username,
+        "csrf_token": started.csrf_token(),
+    }));
+    Ok((started, body))
+}
+
+#[authenticated(scheme = session)]
+async fn session_me(caller: Principal) -> Json<Value> {
+    Json(json!({"username": caller.subject(), "roles": caller.roles()}))
+}
+
+#[authenticated(scheme = session)]
+async fn session_logout(session: Session) -> Result<(SessionEnded, Json<Value>), SessionError> {
+    let ended = session.end().await?;
+    Ok((ended, Json(json!({"status": "logged out"}))))
+}
+
 /// The seeded accounts of the contract; only their Argon2 hashes are kept.
 ///
 /// The three passwords are hashed with one Argon2 memory block, freed before
@@ -241,6 +319,9 @@ pub(crate) fn build(
         .basic(BasicAuth::with_users("secure-api", users.clone())?)
         .roles::<Role>()
         .revocation(InMemoryRevocationStore::new())
+        // Browser sessions, kept in memory; CSRF trusts the CORS origins.
+        .sessions(MemoryStore::default())
+        .trusted_origins(cors_origins.iter().cloned())
         .build()?;
     let state = AppState {
         tokens: Tokens {
@@ -260,6 +341,9 @@ pub(crate) fn build(
         .route("/comments", post(comment))
         .route("/secure-data", get(secure_data))
         .route("/logout", post(logout))
+        .route("/session/login", post(session_login))
+        .route("/session/me", get(session_me))
+        .route("/session/logout", post(session_logout))
         .with_state(state)
         .build()?;
     let hardening = Hardening::new()

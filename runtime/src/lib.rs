@@ -31,6 +31,7 @@ mod problem;
 pub mod rate_limit;
 mod rejection;
 pub mod routing;
+pub mod sealed;
 mod security;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -60,7 +60,8 @@ pub const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(8 * 60 * 60);
 /// The default cap on concurrent sessions per user; signing in once more
 /// ends the oldest.
 pub const DEFAULT_SESSIONS_PER_USER: usize = 10;
-/// At most one activity write per session in this interval.
+/// At most one activity write per session in this interval (or half the
+/// idle timeout, when shorter); the idle timeout counts from the last write.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The key of the session data in a record.
@@ -131,6 +132,9 @@ struct Inner {
     idle: Duration,
     absolute: Duration,
     per_user: usize,
+    /// How often activity is written: [`TOUCH_INTERVAL`], or half the idle
+    /// timeout when that is shorter.
+    touch: Duration,
 }
 
 /// A session just started: its cookie goes on the response, its CSRF token
@@ -250,6 +254,7 @@ impl SessionManager {
             idle: settings.idle,
             absolute: settings.absolute,
             per_user: settings.per_user,
+            touch: TOUCH_INTERVAL.min(settings.idle / 2),
         }))))
     }
 
@@ -310,7 +315,7 @@ impl SessionManager {
             }
             return Err(refused("expired"));
         }
-        if now >= data.touched.saturating_add(TOUCH_INTERVAL.as_secs()) {
+        if now >= data.touched.saturating_add(self.0.touch.as_secs()) {
             data.touched = now;
             record.expiry_date = self.expiry(now, data.deadline);
             if let Err(error) = self.save(&mut record, &data).await {
@@ -583,6 +588,7 @@ impl fmt::Debug for SessionManager {
             .field("idle", &self.0.idle)
             .field("absolute", &self.0.absolute)
             .field("per_user", &self.0.per_user)
+            .field("touch", &self.0.touch)
             .finish()
     }
 }
