@@ -209,10 +209,10 @@ pub use portcullis_runtime::{
     SecureRouter, Security, SecurityBuilder, StoreUnavailable, VocabularyInfo,
 };
 // `Validate` the trait shares its name with the derive above.
-pub use portcullis_runtime::Validate;
 /// Starting and ending browser sessions in a handler.
 #[cfg(feature = "sessions")]
 pub use portcullis_runtime::Session;
+pub use portcullis_runtime::Validate;
 
 /// The names most applications need: `use portcullis::prelude::*;`.
 pub mod prelude {

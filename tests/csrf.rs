@@ -92,10 +92,24 @@ async fn the_token_or_a_same_origin_header_is_proof() {
         let (cookie, token) = sign_in(&app).await;
         let headers: Vec<(&str, &str)> = proof
             .iter()
-            .map(|(name, value)| (*name, if *value == "TOKEN" { token.as_str() } else { *value }))
+            .map(|(name, value)| {
+                (
+                    *name,
+                    if *value == "TOKEN" {
+                        token.as_str()
+                    } else {
+                        *value
+                    },
+                )
+            })
             .collect();
         let answer = send(&app, logout(&cookie, &headers)).await;
-        assert_eq!(answer.status, StatusCode::OK, "{headers:?}: {}", answer.text);
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{headers:?}: {}",
+            answer.text
+        );
     }
 }
 

@@ -239,7 +239,9 @@ async fn start_session(app: &axum::Router) -> String {
 }
 
 async fn whoami_status(app: &axum::Router, cookie: &str) -> StatusCode {
-    send(app, with_cookie("GET", "/whoami", cookie)).await.status
+    send(app, with_cookie("GET", "/whoami", cookie))
+        .await
+        .status
 }
 
 #[tokio::test]
@@ -340,13 +342,13 @@ async fn the_route_table_shows_the_session_scheme() {
         .sessions(MemoryStore::default())
         .build()
         .unwrap();
-    let router = SecureRouter::new(security).route("/whoami", get(whoami));
+    let router = SecureRouter::<()>::new(security).route("/whoami", get(whoami));
     let schemes: Vec<Scheme> = router.routes().iter().map(|route| route.scheme()).collect();
     assert_eq!(schemes, [Scheme::Session]);
     // without a session store, a session route is refused at build
     let plain = Security::builder().build().unwrap();
     assert!(
-        SecureRouter::new(plain)
+        SecureRouter::<()>::new(plain)
             .route("/whoami", get(whoami))
             .build()
             .is_err()

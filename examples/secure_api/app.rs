@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Form, FromRef, FromRequest, Path, Request, State};
 use axum::response::IntoResponse;
 use http::StatusCode;
+use portcullis::Session;
 use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
 use portcullis::auth::session::{MemoryStore, SessionEnded, SessionError};
@@ -22,7 +23,6 @@ use portcullis::oauth::{
 use portcullis::prelude::*;
 use portcullis::routing::{delete, get, post};
 use portcullis::users::{InMemoryUserStore, UserDirectory, UserRecord};
-use portcullis::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -214,10 +214,12 @@ impl<S: Send + Sync> FromRequest<S> for LoginBody {
                 .await
                 .map(|Json(credentials)| Self(credentials))
                 .map_err(|rejection| refused(rejection.status())),
-            "application/x-www-form-urlencoded" => Form::<Credentials>::from_request(request, state)
-                .await
-                .map(|Form(credentials)| Self(credentials))
-                .map_err(|rejection| refused(rejection.status())),
+            "application/x-www-form-urlencoded" => {
+                Form::<Credentials>::from_request(request, state)
+                    .await
+                    .map(|Form(credentials)| Self(credentials))
+                    .map_err(|rejection| refused(rejection.status()))
+            }
             _ => Err(refused(StatusCode::UNSUPPORTED_MEDIA_TYPE)),
         }
     }

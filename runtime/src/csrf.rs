@@ -81,7 +81,10 @@ fn single<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a st
     if values.next().is_some() {
         return Err(());
     }
-    first.to_str().map(|value| Some(value.trim())).map_err(|_| ())
+    first
+        .to_str()
+        .map(|value| Some(value.trim()))
+        .map_err(|_| ())
 }
 
 /// Refuses a cookie-authenticated request without CSRF proof, recording
@@ -163,9 +166,18 @@ mod tests {
 
     #[test]
     fn the_contract_rule() {
-        assert_eq!(run(Method::GET, &[("origin", "https://evil.example")]), Ok(()));
-        assert_eq!(run(Method::POST, &[("sec-fetch-site", "cross-site")]), Err("cross_site"));
-        assert_eq!(run(Method::POST, &[("sec-fetch-site", "same-site")]), Err("cross_site"));
+        assert_eq!(
+            run(Method::GET, &[("origin", "https://evil.example")]),
+            Ok(())
+        );
+        assert_eq!(
+            run(Method::POST, &[("sec-fetch-site", "cross-site")]),
+            Err("cross_site")
+        );
+        assert_eq!(
+            run(Method::POST, &[("sec-fetch-site", "same-site")]),
+            Err("cross_site")
+        );
         assert_eq!(run(Method::POST, &[("origin", "null")]), Err("null_origin"));
         assert_eq!(
             run(Method::POST, &[("origin", "https://evil.example")]),
@@ -174,16 +186,31 @@ mod tests {
         assert_eq!(
             run(
                 Method::POST,
-                &[("sec-fetch-site", "same-origin"), ("origin", "https://evil.example")]
+                &[
+                    ("sec-fetch-site", "same-origin"),
+                    ("origin", "https://evil.example")
+                ]
             ),
             Err("untrusted_origin")
         );
-        assert_eq!(run(Method::POST, &[("origin", "https://app.example")]), Ok(()));
-        assert_eq!(run(Method::DELETE, &[("sec-fetch-site", "same-origin")]), Ok(()));
+        assert_eq!(
+            run(Method::POST, &[("origin", "https://app.example")]),
+            Ok(())
+        );
+        assert_eq!(
+            run(Method::DELETE, &[("sec-fetch-site", "same-origin")]),
+            Ok(())
+        );
         assert_eq!(run(Method::POST, &[]), Err("csrf_token_missing"));
-        assert_eq!(run(Method::POST, &[("x-csrf-token", "nope")]), Err("csrf_token_mismatch"));
+        assert_eq!(
+            run(Method::POST, &[("x-csrf-token", "nope")]),
+            Err("csrf_token_mismatch")
+        );
         assert_eq!(run(Method::POST, &[("x-csrf-token", "tok")]), Ok(()));
-        assert_eq!(run(Method::POST, &[("sec-fetch-site", "weird")]), Err("sec_fetch_site_unknown"));
+        assert_eq!(
+            run(Method::POST, &[("sec-fetch-site", "weird")]),
+            Err("sec_fetch_site_unknown")
+        );
     }
 
     #[test]
@@ -191,7 +218,10 @@ mod tests {
         let upgrade = [("upgrade", "websocket"), ("origin", "https://evil.example")];
         assert_eq!(run(Method::GET, &upgrade), Err("untrusted_origin"));
         assert_eq!(
-            run(Method::GET, &[("upgrade", "websocket"), ("origin", "https://app.example")]),
+            run(
+                Method::GET,
+                &[("upgrade", "websocket"), ("origin", "https://app.example")]
+            ),
             Ok(())
         );
         assert_eq!(run(Method::GET, &[("upgrade", "websocket")]), Ok(()));

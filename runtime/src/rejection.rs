@@ -185,7 +185,9 @@ impl IntoResponse for AuthRejection {
                 .insert(header::WWW_AUTHENTICATE, challenge);
         }
         if let Some(retry_after) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, retry_after);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after);
         }
         response
     }

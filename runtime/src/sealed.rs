@@ -52,9 +52,8 @@ impl SealingKey {
                 "a sealing key is exactly 32 bytes (256 bits) of random data",
             ));
         }
-        let unbound = UnboundKey::new(&AES_256_GCM, secret).map_err(|_| {
-            ConfigError::Sessions("the sealing key was refused by the cipher")
-        })?;
+        let unbound = UnboundKey::new(&AES_256_GCM, secret)
+            .map_err(|_| ConfigError::Sessions("the sealing key was refused by the cipher"))?;
         let digest = Sha256::new()
             .chain_update(b"portcullis sealing key id\0")
             .chain_update(secret)

@@ -151,7 +151,9 @@ impl IntoResponse for SessionError {
         let responder = context::responder();
         match self {
             Self::CrossSite => AuthRejection::csrf_failed(responder),
-            Self::BadCredentials => AuthRejection::invalid_credentials(SESSION_CHALLENGE, responder),
+            Self::BadCredentials => {
+                AuthRejection::invalid_credentials(SESSION_CHALLENGE, responder)
+            }
             Self::NoSession => AuthRejection::invalid_session(responder),
             Self::Unavailable(error) => AuthRejection::unavailable(&error, responder),
             Self::NotConfigured => AuthRejection::misconfigured(responder),

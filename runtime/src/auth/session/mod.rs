@@ -227,11 +227,26 @@ impl SessionManager {
             ));
         }
         let weaker = [
-            (settings.insecure, "the session cookie is not `Secure`: browsers send it over plain HTTP"),
-            (settings.same_site_lax, "the session cookie is `SameSite=Lax`: top-level navigations from other sites carry it"),
-            (!settings.cookie_name.starts_with("__Host-"), "the session cookie has no `__Host-` prefix: a sibling subdomain could overwrite it"),
-            (settings.idle > DEFAULT_IDLE_TIMEOUT, "the session idle timeout is longer than the default 30 minutes"),
-            (settings.absolute > DEFAULT_ABSOLUTE_TIMEOUT, "the session absolute timeout is longer than the default 8 hours"),
+            (
+                settings.insecure,
+                "the session cookie is not `Secure`: browsers send it over plain HTTP",
+            ),
+            (
+                settings.same_site_lax,
+                "the session cookie is `SameSite=Lax`: top-level navigations from other sites carry it",
+            ),
+            (
+                !settings.cookie_name.starts_with("__Host-"),
+                "the session cookie has no `__Host-` prefix: a sibling subdomain could overwrite it",
+            ),
+            (
+                settings.idle > DEFAULT_IDLE_TIMEOUT,
+                "the session idle timeout is longer than the default 30 minutes",
+            ),
+            (
+                settings.absolute > DEFAULT_ABSOLUTE_TIMEOUT,
+                "the session absolute timeout is longer than the default 8 hours",
+            ),
         ];
         for (chosen, warning) in weaker {
             if chosen {
@@ -401,7 +416,9 @@ impl SessionManager {
         };
         self.delete(&id, &data.subject).await?;
         Ok(SessionEnded {
-            cookie: self.cookie_value("", true).ok_or(SessionError::NotConfigured)?,
+            cookie: self
+                .cookie_value("", true)
+                .ok_or(SessionError::NotConfigured)?,
         })
     }
 
@@ -412,7 +429,11 @@ impl SessionManager {
         let entries = self.index_load(subject).await?;
         for entry in &entries {
             if let Ok(id) = entry.id.parse::<Id>() {
-                self.0.store.delete(&id).await.map_err(|e| unavailable(&e))?;
+                self.0
+                    .store
+                    .delete(&id)
+                    .await
+                    .map_err(|e| unavailable(&e))?;
             }
         }
         self.0
@@ -470,7 +491,12 @@ impl SessionManager {
     ///
     /// A read-modify-write: two sign-ins of one user at the same instant on
     /// two servers may lose one entry, leaving that session to its timeouts.
-    async fn index_add(&self, subject: &str, id: Id, deadline: u64) -> Result<(), StoreUnavailable> {
+    async fn index_add(
+        &self,
+        subject: &str,
+        id: Id,
+        deadline: u64,
+    ) -> Result<(), StoreUnavailable> {
         let now = unix_now();
         let mut entries = self.index_load(subject).await?;
         entries.retain(|entry| entry.deadline > now);
@@ -481,7 +507,11 @@ impl SessionManager {
         let excess = entries.len().saturating_sub(self.0.per_user);
         for old in entries.drain(..excess) {
             if let Ok(old) = old.id.parse::<Id>() {
-                self.0.store.delete(&old).await.map_err(|e| unavailable(&e))?;
+                self.0
+                    .store
+                    .delete(&old)
+                    .await
+                    .map_err(|e| unavailable(&e))?;
             }
         }
         self.index_save(subject, &entries).await
@@ -500,7 +530,11 @@ impl SessionManager {
             .unwrap_or_default())
     }
 
-    async fn index_save(&self, subject: &str, entries: &[IndexEntry]) -> Result<(), StoreUnavailable> {
+    async fn index_save(
+        &self,
+        subject: &str,
+        entries: &[IndexEntry],
+    ) -> Result<(), StoreUnavailable> {
         let id = index_id(subject);
         let Some(last) = entries.iter().map(|entry| entry.deadline).max() else {
             return self.0.store.delete(&id).await.map_err(|e| unavailable(&e));
@@ -508,11 +542,17 @@ impl SessionManager {
         let mut record = Record {
             id,
             data: Default::default(),
-            expiry_date: OffsetDateTime::from_unix_timestamp(i64::try_from(last).unwrap_or(i64::MAX))
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            expiry_date: OffsetDateTime::from_unix_timestamp(
+                i64::try_from(last).unwrap_or(i64::MAX),
+            )
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         };
         insert(&mut record, INDEX_KEY, &entries)?;
-        self.0.store.save(&record).await.map_err(|e| unavailable(&e))
+        self.0
+            .store
+            .save(&record)
+            .await
+            .map_err(|e| unavailable(&e))
     }
 }
 
@@ -564,6 +604,13 @@ impl IntoResponseParts for SessionEnded {
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
         res.headers_mut().append(header::SET_COOKIE, self.cookie);
         Ok(res)
+    }
+}
+
+/// `200 OK` with no body, clearing the cookie.
+impl axum::response::IntoResponse for SessionEnded {
+    fn into_response(self) -> axum::response::Response {
+        (self, ()).into_response()
     }
 }
 
