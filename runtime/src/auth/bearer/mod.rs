@@ -109,8 +109,8 @@ impl BearerAuth {
     }
 
     /// Whether the request's token came from a cookie.
-    pub(crate) fn from_cookie(&self, parts: &Parts) -> bool {
-        self.sources.from_cookie(parts)
+    pub(crate) fn read_from_cookie(&self, parts: &Parts) -> bool {
+        self.sources.read_from_cookie(parts)
     }
 
     /// Whether the request offers a bearer token through any source.

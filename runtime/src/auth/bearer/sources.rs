@@ -98,7 +98,7 @@ impl TokenSources {
 impl TokenSources {
     /// Whether the token the request presents came from a cookie, which the
     /// browser attaches by itself (so unsafe requests need CSRF proof).
-    pub(crate) fn from_cookie(&self, parts: &Parts) -> bool {
+    pub(crate) fn read_from_cookie(&self, parts: &Parts) -> bool {
         if !matches!(
             header::presented(&parts.headers, Scheme::Bearer),
             Presented::Absent
