@@ -23,6 +23,7 @@ use crate::security::Security;
 /// ```
 /// use axum::Json;
 /// use portcullis::prelude::*;
+/// use portcullis::Session;
 /// use portcullis::auth::session::{SessionEnded, SessionError};
 /// use serde_json::{Value, json};
 ///
