@@ -255,6 +255,9 @@ async fn logging_out_everywhere_ends_every_session_of_the_user() {
     let second = start_session(&app).await;
     assert_eq!(whoami_status(&app, &first).await, StatusCode::OK);
     assert_eq!(whoami_status(&app, &second).await, StatusCode::OK);
+    // the configuration's `Debug` shows no session id
+    let id = first.split_once('=').unwrap().1;
+    assert!(!format!("{security:?}").contains(id));
 
     let ended = security.sessions().unwrap().end_all("bob").await.unwrap();
     assert_eq!(ended, 2);

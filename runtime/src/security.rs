@@ -240,8 +240,9 @@ impl SecurityBuilder {
     ///
     /// [`MemoryStore`]: crate::auth::session::MemoryStore
     #[cfg(feature = "sessions")]
-    pub fn sessions(mut self, store: impl SessionStore) -> Self {
+    pub fn sessions<S: SessionStore>(mut self, store: S) -> Self {
         self.session.store = Some(Arc::new(store));
+        self.session.store_type = std::any::type_name::<S>();
         self
     }
 

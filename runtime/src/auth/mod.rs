@@ -66,7 +66,9 @@ impl Authenticators {
 
     /// Whether the request's bearer token came from a cookie.
     pub(crate) fn bearer_from_cookie(&self, parts: &Parts) -> bool {
-        self.bearer.as_ref().is_some_and(|b| b.read_from_cookie(parts))
+        self.bearer
+            .as_ref()
+            .is_some_and(|b| b.read_from_cookie(parts))
     }
 
     /// The caller, when `scheme` can verify it without awaiting; `None` when

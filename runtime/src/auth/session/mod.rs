@@ -74,6 +74,9 @@ const RETRY_AFTER: Duration = Duration::from_secs(2);
 /// The session settings a [`crate::SecurityBuilder`] collects.
 pub(crate) struct SessionSettings {
     pub(crate) store: Option<Arc<dyn SessionStore>>,
+    /// The store's type name, for `Debug` (a store's own `Debug` may print
+    /// its records: ids and CSRF tokens).
+    pub(crate) store_type: &'static str,
     pub(crate) cookie_name: String,
     pub(crate) insecure: bool,
     pub(crate) same_site_lax: bool,
@@ -86,6 +89,7 @@ impl Default for SessionSettings {
     fn default() -> Self {
         Self {
             store: None,
+            store_type: "none",
             cookie_name: DEFAULT_SESSION_COOKIE.to_owned(),
             insecure: false,
             same_site_lax: false,
@@ -126,6 +130,7 @@ pub struct SessionManager(Arc<Inner>);
 
 struct Inner {
     store: Arc<dyn SessionStore>,
+    store_type: &'static str,
     cookie_name: String,
     /// `; Path=/; HttpOnly; Secure; SameSite=Strict`, as configured.
     attributes: String,
@@ -264,6 +269,7 @@ impl SessionManager {
         });
         Ok(Some(Self(Arc::new(Inner {
             store,
+            store_type: settings.store_type,
             cookie_name: settings.cookie_name,
             attributes,
             idle: settings.idle,
@@ -629,7 +635,7 @@ impl fmt::Debug for SessionEnded {
 impl fmt::Debug for SessionManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionManager")
-            .field("store", &self.0.store)
+            .field("store", &self.0.store_type)
             .field("cookie_name", &self.0.cookie_name)
             .field("attributes", &self.0.attributes)
             .field("idle", &self.0.idle)
