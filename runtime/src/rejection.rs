@@ -91,6 +91,7 @@ impl AuthRejection {
 
     /// A session cookie that names no live session: forged, tampered,
     /// truncated, expired or logged out.
+    #[cfg_attr(not(feature = "sessions"), allow(dead_code))]
     pub(crate) fn invalid_session(responder: ProblemResponder) -> Self {
         Self::new(
             Problem::new(
@@ -117,6 +118,7 @@ impl AuthRejection {
     }
 
     /// A shared store could not answer: 503 with `Retry-After` (fail closed).
+    #[cfg_attr(not(feature = "sessions"), allow(dead_code))]
     pub(crate) fn unavailable(
         unavailable: &crate::unavailable::StoreUnavailable,
         responder: ProblemResponder,
