@@ -35,10 +35,10 @@ pub mod sealed;
 mod security;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod unavailable;
 #[cfg(feature = "argon2")]
 pub mod users;
 pub mod validation;
+mod unavailable;
 mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
@@ -54,8 +54,8 @@ pub use principal::Principal;
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemResponder};
 pub use rejection::AuthRejection;
 pub use routing::SecureRouter;
-pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
 pub use unavailable::StoreUnavailable;
+pub use security::{DEFAULT_BODY_LIMIT, Security, SecurityBuilder};
 pub use validation::{Valid, Validate, ValidationErrors, ValidationRejection};
 #[doc(hidden)]
 pub use vocabulary::{

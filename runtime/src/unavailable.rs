@@ -20,11 +20,7 @@ pub struct StoreUnavailable {
 
 impl fmt::Display for StoreUnavailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the {} store is unavailable: {}",
-            self.store, self.detail
-        )
+        write!(f, "the {} store is unavailable: {}", self.store, self.detail)
     }
 }
 
