@@ -174,7 +174,7 @@ pub use portcullis_macros::validated;
 
 // The runtime, re-exported by name: each item has one path.
 
-/// Authentication schemes: bearer tokens and HTTP Basic.
+/// Authentication schemes: bearer tokens, HTTP Basic and browser sessions.
 pub use portcullis_runtime::auth;
 /// Hardening layers: headers, CORS, request ids, logs, TLS.
 pub use portcullis_runtime::hardening;
@@ -193,6 +193,8 @@ pub use portcullis_runtime::rate_limit;
 pub use portcullis_runtime::redis;
 /// The secure router, its method routers and the route table.
 pub use portcullis_runtime::routing;
+/// Sealed tokens: encrypted, expiring payloads for links and hand-overs.
+pub use portcullis_runtime::sealed;
 /// Test helpers: tokens for a subject, roles and scopes in one line.
 #[cfg(feature = "testing")]
 pub use portcullis_runtime::testing;
@@ -213,6 +215,9 @@ pub use portcullis_runtime::{
     SecureRouter, Security, SecurityBuilder, StoreUnavailable, VocabularyInfo,
 };
 // `Validate` the trait shares its name with the derive above.
+/// Starting and ending browser sessions in a handler.
+#[cfg(feature = "sessions")]
+pub use portcullis_runtime::Session;
 pub use portcullis_runtime::Validate;
 
 /// The names most applications need: `use portcullis::prelude::*;`.

@@ -125,6 +125,7 @@ async fn every_route_is_in_the_router_the_document_and_the_manifest_with_the_sam
         let (name, manifest_scheme) = match route.scheme() {
             Scheme::Bearer => ("oauth2", "bearer"),
             Scheme::Basic => ("basicAuth", "basic"),
+            Scheme::Session => ("sessionCookie", "session"),
         };
         assert_eq!(entry.scheme, Some(manifest_scheme), "{route}");
         let expected: Vec<(String, BTreeSet<String>)> = expected_alternatives(route.requirement())

@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Form, FromRef, FromRequest, Path, Request, State};
+use axum::response::IntoResponse;
 use http::StatusCode;
+use portcullis::Session;
 use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
+use portcullis::auth::session::{MemoryStore, SessionEnded, SessionError};
 use portcullis::hardening::CorsPolicy;
 use portcullis::jwt::Algorithm;
 use portcullis::oauth::{
@@ -190,6 +193,85 @@ async fn logout(caller: Principal, revoker: TokenRevoker) -> Result<LoggedOut, L
     revoker.logout(&caller).await
 }
 
+/// `POST /session/login` body: `username` and `password`, as a form or JSON.
+#[derive(Deserialize)]
+pub(crate) struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// Reads [`Credentials`] from a form or a JSON body, by `Content-Type`.
+pub(crate) struct LoginBody(Credentials);
+
+impl<S: Send + Sync> FromRequest<S> for LoginBody {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let media = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|value| value.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let refused = |status: StatusCode| {
+            let code = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                _ => "malformed_body",
+            };
+            Problem::new(
+                status,
+                code,
+                "send `username` and `password` as a form or as JSON",
+            )
+        };
+        match media.as_str() {
+            "application/json" => Json::<Credentials>::from_request(request, state)
+                .await
+                .map(|Json(credentials)| Self(credentials))
+                .map_err(|rejection| refused(rejection.status())),
+            "application/x-www-form-urlencoded" => {
+                Form::<Credentials>::from_request(request, state)
+                    .await
+                    .map(|Form(credentials)| Self(credentials))
+                    .map_err(|rejection| refused(rejection.status()))
+            }
+            _ => Err(refused(StatusCode::UNSUPPORTED_MEDIA_TYPE)),
+        }
+    }
+}
+
+/// Signs a browser in: a session cookie and the session's CSRF token.
+///
+/// Shares the `login` limit of `POST /token`.
+#[public(rate_limit("login", 5 per minute, key = client))]
+async fn session_login(
+    State(tokens): State<Tokens>,
+    session: Session,
+    LoginBody(credentials): LoginBody,
+) -> Result<impl IntoResponse, SessionError> {
+    let started = session
+        .sign_in(&tokens.users, &credentials.username, &credentials.password)
+        .await?;
+    let body = Json(json!({
+        "username": credentials.username,
+        "csrf_token": started.csrf_token(),
+    }));
+    Ok((started, body))
+}
+
+#[authenticated(scheme = session)]
+async fn session_me(caller: Principal) -> Json<Value> {
+    Json(json!({"username": caller.subject(), "roles": caller.roles()}))
+}
+
+#[authenticated(scheme = session)]
+async fn session_logout(session: Session) -> Result<(SessionEnded, Json<Value>), SessionError> {
+    let ended = session.end().await?;
+    Ok((ended, Json(json!({"status": "logged out"}))))
+}
+
 /// The seeded accounts of the contract; only their Argon2 hashes are kept.
 ///
 /// The three passwords are hashed with one Argon2 memory block, freed before
@@ -289,7 +371,7 @@ pub(crate) fn build_with_stores(
     limits: &Limits,
     stores: impl FnOnce(portcullis::SecurityBuilder) -> portcullis::SecurityBuilder,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
-    let router = secure_router_with(secret, limits, stores)?;
+    let router = secure_router_with(secret, cors_origins, limits, stores)?;
     let security = router.security().clone();
     let router = router.build()?;
     let hardening = Hardening::new()
@@ -306,6 +388,7 @@ fn api_doc() -> ApiDoc {
         .scope(Scope::ItemsRead.as_str(), "Read items")
         .scope(Scope::ItemsWrite.as_str(), "Create items")
         .scope(Scope::UsersDelete.as_str(), "Delete users")
+        .session_cookie(portcullis::auth::session::DEFAULT_SESSION_COOKIE)
 }
 
 /// The OpenAPI document `GET /openapi.json` serves, as JSON text.
@@ -317,12 +400,14 @@ pub(crate) fn openapi_document(secret: &[u8]) -> Result<String, Box<dyn std::err
 /// The routes with their policies, before the hardening layers: the route
 /// table the OpenAPI document, the policy manifest and the tests read.
 pub(crate) fn secure_router(secret: &[u8]) -> Result<SecureRouter, Box<dyn std::error::Error>> {
-    secure_router_with(secret, &Limits::default(), in_memory)
+    let origins = ["https://example.com".to_owned()];
+    secure_router_with(secret, &origins, &Limits::default(), in_memory)
 }
 
 /// [`secure_router`] with other limits and stores.
 pub(crate) fn secure_router_with(
     secret: &[u8],
+    cors_origins: &[String],
     limits: &Limits,
     stores: impl FnOnce(portcullis::SecurityBuilder) -> portcullis::SecurityBuilder,
 ) -> Result<SecureRouter, Box<dyn std::error::Error>> {
@@ -342,6 +427,9 @@ pub(crate) fn secure_router_with(
         .roles::<Role>()
         .rate_limit_quota("login", limits.login)
         .failure_limits(limits.failures)
+        // Browser sessions, kept in memory; CSRF trusts the CORS origins.
+        .sessions(MemoryStore::default())
+        .trusted_origins(cors_origins.iter().cloned())
         .build()?;
     let state = AppState {
         tokens: Tokens {
@@ -361,6 +449,9 @@ pub(crate) fn secure_router_with(
         .route("/comments", post(comment))
         .route("/secure-data", get(secure_data))
         .route("/logout", post(logout))
+        .route("/session/login", post(session_login))
+        .route("/session/me", get(session_me))
+        .route("/session/logout", post(session_logout))
         .with_state(state)
         .openapi(&api_doc());
     Ok(router)

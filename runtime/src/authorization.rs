@@ -9,6 +9,7 @@ use http::request::Parts;
 
 use crate::audit::{self, Outcome};
 use crate::auth::Failure;
+use crate::csrf;
 use crate::policy::PolicyInfo;
 use crate::principal::Principal;
 use crate::rejection::AuthRejection;
@@ -32,7 +33,7 @@ pub(crate) fn decide_now(
         security
             .authenticators()
             .authenticate_now(parts, policy.scheme, security.responder())?;
-    Some(conclude(security, policy, authenticated))
+    Some(conclude(security, policy, parts, authenticated))
 }
 
 /// The verdict, awaiting what the scheme needs (Argon2 on the blocking pool,
@@ -42,13 +43,14 @@ pub(crate) async fn decide(security: &Security, policy: &PolicyInfo, parts: &Par
         .authenticators()
         .authenticate(parts, policy.scheme, security.responder())
         .await;
-    conclude(security, policy, authenticated)
+    conclude(security, policy, parts, authenticated)
 }
 
 /// Checks an authenticated caller against `policy`, recording the decision.
 fn conclude(
     security: &Security,
     policy: &PolicyInfo,
+    parts: &Parts,
     authenticated: Result<Principal, Failure>,
 ) -> Verdict {
     let principal = match authenticated {
@@ -59,6 +61,7 @@ fn conclude(
             return Err(failure.rejection);
         }
     };
+    csrf::verify(security, policy, parts, &principal)?;
     match policy.requirement.evaluate_for(
         principal.roles(),
         principal.scopes(),

@@ -67,6 +67,9 @@ pub enum ConfigError {
     /// A trusted issuer whose fixed-key verifier does not check `aud`, and
     /// was not told to accept any audience; holds the issuer.
     IssuerWithoutAudience(String),
+    /// Session, CSRF or sealed-token settings that cannot work; the text
+    /// says what to change.
+    Sessions(&'static str),
 }
 
 impl fmt::Display for ConfigError {
@@ -120,6 +123,7 @@ impl fmt::Display for ConfigError {
                 "the trusted issuer {issuer:?} has a `JwtVerifier` without audience, so tokens it minted for other APIs would pass; set `.audience(..)` on its verifier, or call `.any_audience()` if this API accepts tokens minted for any audience"
             ),
             Self::Route(reason) => f.write_str(reason),
+            Self::Sessions(advice) => f.write_str(advice),
             Self::RandomSource => f.write_str("the system's random source failed; no secret could be generated"),
             Self::TokenLifetime => f.write_str("the token lifetime is under one second; set `.lifetime(..)` to at least one second"),
         }

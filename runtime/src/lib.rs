@@ -17,6 +17,7 @@ mod authorization;
 mod clock;
 mod config_error;
 mod context;
+mod csrf;
 mod extract;
 mod future;
 pub mod hardening;
@@ -36,6 +37,7 @@ pub mod rate_limit;
 pub mod redis;
 mod rejection;
 pub mod routing;
+pub mod sealed;
 mod security;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -48,6 +50,8 @@ mod vocabulary;
 pub use audit::AUDIT_TARGET;
 pub use config_error::ConfigError;
 pub use extract::Guard;
+#[cfg(feature = "sessions")]
+pub use extract::Session;
 pub use future::BoxFuture;
 pub use hardening::Hardening;
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};

@@ -12,14 +12,19 @@ pub enum Scheme {
     Bearer,
     /// `Authorization: Basic <base64>` (RFC 7617).
     Basic,
+    /// A server-side session, its opaque id carried by a cookie (see
+    /// [`crate::auth::session`]); unsafe methods need CSRF proof.
+    Session,
 }
 
 impl Scheme {
-    /// The scheme's name as it appears in the `Authorization` header.
+    /// The scheme's name as it appears in the `Authorization` header
+    /// (`Session` for the session cookie, which has no such header).
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Bearer => "Bearer",
             Self::Basic => "Basic",
+            Self::Session => "Session",
         }
     }
 }

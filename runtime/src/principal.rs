@@ -34,6 +34,8 @@ pub(crate) struct Identity {
     pub(crate) token_id: Option<String>,
     pub(crate) issued_at: Option<u64>,
     pub(crate) expires_at: Option<u64>,
+    /// The session's CSRF token, for callers authenticated by a session.
+    pub(crate) csrf_token: Option<String>,
 }
 
 impl From<Identity> for Principal {
@@ -59,6 +61,7 @@ impl Principal {
             token_id: None,
             issued_at: None,
             expires_at: None,
+            csrf_token: None,
         }))
     }
 
@@ -107,6 +110,13 @@ impl Principal {
     /// The token's `iat` (seconds since the Unix epoch), when it has one.
     pub fn issued_at(&self) -> Option<u64> {
         self.0.issued_at
+    }
+
+    /// The session's CSRF token (what `X-CSRF-Token` must carry on unsafe
+    /// requests without `Origin` or `Sec-Fetch-Site`), for a caller
+    /// authenticated by a session; `None` for other schemes.
+    pub fn csrf_token(&self) -> Option<&str> {
+        self.0.csrf_token.as_deref()
     }
 
     /// The token's `exp` (seconds since the Unix epoch); `None` for Basic.

@@ -26,6 +26,11 @@ pub(crate) const BEARER_INVALID_TOKEN: HeaderValue =
 pub(crate) const BEARER_INSUFFICIENT_SCOPE: HeaderValue =
     HeaderValue::from_static("Bearer error=\"insufficient_scope\"");
 
+/// `WWW-Authenticate` for a session route: no registered HTTP scheme names
+/// cookie sessions, so the challenge says `Cookie` (never `Bearer`, which
+/// would invite a token the route does not accept).
+pub(crate) const SESSION_CHALLENGE: HeaderValue = HeaderValue::from_static("Cookie");
+
 /// Why a request was refused before the handler ran.
 ///
 /// The client sees a fixed problem document and, on 401, a
@@ -90,6 +95,34 @@ impl AuthRejection {
             Problem::new(StatusCode::FORBIDDEN, denial.code(), detail),
             (scheme == Scheme::Bearer && denial == Denial::Scope)
                 .then_some(BEARER_INSUFFICIENT_SCOPE),
+            responder,
+        )
+    }
+
+    /// A session cookie that names no live session: forged, tampered,
+    /// truncated, expired or logged out.
+    #[cfg_attr(not(feature = "sessions"), allow(dead_code))]
+    pub(crate) fn invalid_session(responder: ProblemResponder) -> Self {
+        Self::new(
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_session",
+                "the session is missing, expired or ended; sign in again",
+            ),
+            Some(SESSION_CHALLENGE),
+            responder,
+        )
+    }
+
+    /// A cookie-authenticated unsafe request without CSRF proof.
+    pub(crate) fn csrf_failed(responder: ProblemResponder) -> Self {
+        Self::new(
+            Problem::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "the request is cross-site or lacks a valid CSRF token",
+            ),
+            None,
             responder,
         )
     }

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+#[cfg(feature = "sessions")]
+use std::time::Duration;
 
 use crate::auth::Authenticators;
 #[cfg(feature = "argon2")]
@@ -13,6 +15,8 @@ use crate::auth::bearer::{
     BearerAuth, BearerSettings, DEFAULT_CACHE_CAPACITY, JwksVerifier, RevocationStore,
     TokenSources, TrustedIssuers,
 };
+#[cfg(feature = "sessions")]
+use crate::auth::session::{SessionManager, SessionSettings, SessionStore};
 use crate::config_error::ConfigError;
 use crate::hierarchy::RoleHierarchy;
 use crate::jwt::JwtVerifier;
@@ -60,6 +64,8 @@ struct Inner {
     rate_limits: RateLimits,
     #[cfg(feature = "argon2")]
     throttle: LoginThrottle,
+    /// The origins whose pages may send cookie-authenticated unsafe requests.
+    trusted_origins: Vec<String>,
 }
 
 /// Where rate-limit buckets live, the quotas replaced by name, and whose
@@ -87,6 +93,9 @@ pub struct SecurityBuilder {
     forwarded: ForwardedHeaders,
     #[cfg(feature = "argon2")]
     failure_limits: FailureLimits,
+    #[cfg(feature = "sessions")]
+    session: SessionSettings,
+    trusted_origins: Vec<String>,
 }
 
 impl Default for SecurityBuilder {
@@ -111,6 +120,9 @@ impl Default for SecurityBuilder {
             forwarded: ForwardedHeaders::ignore(),
             #[cfg(feature = "argon2")]
             failure_limits: FailureLimits::default(),
+            #[cfg(feature = "sessions")]
+            session: SessionSettings::default(),
+            trusted_origins: Vec::new(),
         }
     }
 }
@@ -271,8 +283,105 @@ impl SecurityBuilder {
         self
     }
 
+    /// The origins (`https://app.example.com`, as browsers send `Origin`)
+    /// whose pages may send unsafe requests authenticated by a cookie (a
+    /// session, or a bearer token read from a cookie). Any other `Origin`,
+    /// and `null`, is refused with 403 `csrf_failed`; list your own origin
+    /// too when the pages are served by this API. None by default: then
+    /// only requests without `Origin` (and with `Sec-Fetch-Site:
+    /// same-origin`, or with the session's `X-CSRF-Token`) pass. Usually the
+    /// CORS allow-list.
+    ///
+    /// ```
+    /// use portcullis::Security;
+    ///
+    /// let security = Security::builder().trusted_origins(["https://app.example.com"]).build();
+    /// assert!(security.is_ok());
+    /// assert!(Security::builder().trusted_origins(["null"]).build().is_err());
+    /// ```
+    pub fn trusted_origins<I>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Authenticates `scheme = session` routes with server-side sessions
+    /// kept in `store` (tower-sessions 0.14's trait: its [`MemoryStore`],
+    /// tower-sessions-redis-store 0.16, tower-sessions-moka-store 0.15, or a
+    /// `CachingSessionStore` of both); see [`crate::auth::session`].
+    ///
+    /// ```
+    /// use portcullis::Security;
+    /// use portcullis::auth::session::MemoryStore;
+    ///
+    /// let security = Security::builder().sessions(MemoryStore::default()).build().unwrap();
+    /// assert_eq!(security.sessions().unwrap().cookie_name(), "__Host-session");
+    /// ```
+    ///
+    /// [`MemoryStore`]: crate::auth::session::MemoryStore
+    #[cfg(feature = "sessions")]
+    pub fn sessions<S: SessionStore>(mut self, store: S) -> Self {
+        self.session.store = Some(Arc::new(store));
+        self.session.store_type = std::any::type_name::<S>();
+        self
+    }
+
+    /// Names the session cookie; `__Host-session` by default. A name without
+    /// the `__Host-` prefix is logged at start as weaker.
+    #[cfg(feature = "sessions")]
+    pub fn session_cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.session.cookie_name = name.into();
+        self
+    }
+
+    /// Drops `Secure` from the session cookie, for a local plain-HTTP run
+    /// only (needs a name without `__Host-`); logged at start.
+    #[cfg(feature = "sessions")]
+    pub fn insecure_session_cookie(mut self) -> Self {
+        self.session.insecure = true;
+        self
+    }
+
+    /// `SameSite=Lax` instead of `Strict` (links from other sites then
+    /// arrive signed in); logged at start.
+    #[cfg(feature = "sessions")]
+    pub fn lax_session_cookie(mut self) -> Self {
+        self.session.same_site_lax = true;
+        self
+    }
+
+    /// Ends a session after `idle` without requests; 30 minutes by default.
+    /// Activity is written at most once a minute. Longer is logged at start.
+    #[cfg(feature = "sessions")]
+    pub fn session_idle_timeout(mut self, idle: Duration) -> Self {
+        self.session.idle = idle;
+        self
+    }
+
+    /// Ends a session `absolute` after sign-in, whatever its activity; 8
+    /// hours by default. Longer is logged at start.
+    #[cfg(feature = "sessions")]
+    pub fn session_absolute_timeout(mut self, absolute: Duration) -> Self {
+        self.session.absolute = absolute;
+        self
+    }
+
+    /// Keeps at most `sessions` concurrent sessions per user (10 by
+    /// default); signing in once more ends the oldest.
+    #[cfg(feature = "sessions")]
+    pub fn sessions_per_user(mut self, sessions: usize) -> Self {
+        self.session.per_user = sessions;
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
+        for origin in &self.trusted_origins {
+            check_origin(origin)?;
+        }
         if self.body_limit == 0 {
             return Err(ConfigError::ZeroBodyLimit);
         }
@@ -290,8 +399,13 @@ impl SecurityBuilder {
             basic: self
                 .basic
                 .map(|basic| basic.with_throttle(throttle.clone())),
+            #[cfg(feature = "sessions")]
+            session: SessionManager::from_settings(self.session)?,
         };
-        if !authenticators.supports(Scheme::Bearer) && !authenticators.supports(Scheme::Basic) {
+        if ![Scheme::Bearer, Scheme::Basic, Scheme::Session]
+            .into_iter()
+            .any(|scheme| authenticators.supports(scheme))
+        {
             tracing::warn!(
                 target: "portcullis::config",
                 "no authenticator is configured: every guarded route will answer 401"
@@ -310,6 +424,7 @@ impl SecurityBuilder {
             },
             #[cfg(feature = "argon2")]
             throttle,
+            trusted_origins: self.trusted_origins,
         })))
     }
 }
@@ -383,6 +498,18 @@ impl Security {
         &self.0.throttle
     }
 
+    /// The session scheme, when configured: to end every session of a
+    /// user outside a request ([`SessionManager::end_all`]).
+    #[cfg(feature = "sessions")]
+    pub fn sessions(&self) -> Option<&SessionManager> {
+        self.0.authenticators.session.as_ref()
+    }
+
+    /// The origins trusted for cookie-authenticated unsafe requests.
+    pub fn trusted_origins(&self) -> &[String] {
+        &self.0.trusted_origins
+    }
+
     pub(crate) fn authenticators(&self) -> &Authenticators {
         &self.0.authenticators
     }
@@ -397,6 +524,19 @@ impl fmt::Debug for Security {
             .field("body_limit", &self.0.body_limit)
             .field("rate_limit_quotas", &self.0.rate_limits.quotas)
             .field("trusted_proxies", &self.0.rate_limits.proxies)
+            .field("trusted_origins", &self.0.trusted_origins)
             .finish_non_exhaustive()
+    }
+}
+
+/// An origin exactly as a browser sends it: `scheme://host[:port]`, no
+/// path, lowercase; `null` is refused (any page can claim it).
+fn check_origin(origin: &str) -> Result<(), ConfigError> {
+    if origin == "null" {
+        return Err(ConfigError::NullOrigin);
+    }
+    match url::Url::parse(origin) {
+        Ok(url) if url.origin().ascii_serialization() == origin => Ok(()),
+        _ => Err(ConfigError::MalformedOrigin(origin.to_owned())),
     }
 }

@@ -17,6 +17,7 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     let scheme = match policy.scheme {
         SchemeKind::Basic => quote!(#private::Scheme::Basic),
         SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
+        SchemeKind::Session => quote!(#private::Scheme::Session),
     };
     let limits = rate_limits(&policy.limits);
     let mut bounds = Vec::new();

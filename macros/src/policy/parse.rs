@@ -47,6 +47,7 @@ pub(crate) mod kw {
     syn::custom_keyword!(scheme);
     syn::custom_keyword!(bearer);
     syn::custom_keyword!(basic);
+    syn::custom_keyword!(session);
     syn::custom_keyword!(rate_limit);
     syn::custom_keyword!(per);
     syn::custom_keyword!(key);
@@ -197,9 +198,10 @@ fn parse_group(input: ParseStream<'_>) -> syn::Result<Vec<Term>> {
 pub(crate) enum SchemeKind {
     Bearer,
     Basic,
+    Session,
 }
 
-/// `scheme = bearer` or `scheme = basic`.
+/// `scheme = bearer`, `scheme = basic` or `scheme = session`.
 pub(crate) struct SchemeArg {
     pub(crate) key: kw::scheme,
     pub(crate) scheme: SchemeKind,
@@ -216,6 +218,9 @@ impl Parse for SchemeArg {
         } else if lookahead.peek(kw::bearer) {
             input.parse::<kw::bearer>()?;
             SchemeKind::Bearer
+        } else if lookahead.peek(kw::session) {
+            input.parse::<kw::session>()?;
+            SchemeKind::Session
         } else {
             return Err(lookahead.error());
         };

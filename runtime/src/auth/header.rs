@@ -1,7 +1,8 @@
 //! Reading credentials from the `Authorization` header, for every scheme.
 
-use http::HeaderMap;
-use http::header::AUTHORIZATION;
+use http::header::{AUTHORIZATION, COOKIE, UPGRADE};
+use http::request::Parts;
+use http::{HeaderMap, Method};
 
 use crate::policy::Scheme;
 
@@ -48,6 +49,37 @@ pub(crate) fn presented(headers: &HeaderMap, scheme: Scheme) -> Presented<'_> {
         // `BearerX …` names another scheme.
         None => Presented::Absent,
     }
+}
+
+/// The value of cookie `name`; two cookies of that name are malformed.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()> {
+    let mut found = None;
+    for header in headers.get_all(COOKIE) {
+        let Ok(header) = header.to_str() else {
+            continue;
+        };
+        for pair in header.split(';') {
+            if let Some((key, value)) = pair.trim().split_once('=')
+                && key == name
+            {
+                if found.is_some() {
+                    return Err(());
+                }
+                found = Some(value.trim_matches('"'));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A WebSocket upgrade: `GET` with `Upgrade: websocket`.
+pub(crate) fn is_websocket_upgrade(parts: &Parts) -> bool {
+    parts.method == Method::GET
+        && parts
+            .headers
+            .get(UPGRADE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("websocket"))
 }
 
 #[cfg(test)]

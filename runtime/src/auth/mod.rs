@@ -8,16 +8,20 @@
 pub mod basic;
 pub mod bearer;
 pub(crate) mod header;
+#[cfg(feature = "sessions")]
+pub mod session;
 
 use http::request::Parts;
 
 #[cfg(feature = "argon2")]
 use self::basic::BasicAuth;
 use self::bearer::BearerAuth;
+#[cfg(feature = "sessions")]
+use self::session::SessionManager;
 use crate::policy::Scheme;
 use crate::principal::Principal;
 use crate::problem::ProblemResponder;
-use crate::rejection::{AuthRejection, BEARER_CHALLENGE};
+use crate::rejection::{AuthRejection, BEARER_CHALLENGE, SESSION_CHALLENGE};
 
 /// The short reason a refusal carries into the audit log.
 pub(crate) type ReasonCode = &'static str;
@@ -40,6 +44,8 @@ pub(crate) struct Authenticators {
     pub(crate) bearer: Option<BearerAuth>,
     #[cfg(feature = "argon2")]
     pub(crate) basic: Option<BasicAuth>,
+    #[cfg(feature = "sessions")]
+    pub(crate) session: Option<SessionManager>,
 }
 
 impl Authenticators {
@@ -51,7 +57,18 @@ impl Authenticators {
             Scheme::Basic => self.basic.is_some(),
             #[cfg(not(feature = "argon2"))]
             Scheme::Basic => false,
+            #[cfg(feature = "sessions")]
+            Scheme::Session => self.session.is_some(),
+            #[cfg(not(feature = "sessions"))]
+            Scheme::Session => false,
         }
+    }
+
+    /// Whether the request's bearer token came from a cookie.
+    pub(crate) fn bearer_from_cookie(&self, parts: &Parts) -> bool {
+        self.bearer
+            .as_ref()
+            .is_some_and(|b| b.read_from_cookie(parts))
     }
 
     /// The caller, when `scheme` can verify it without awaiting; `None` when
@@ -65,7 +82,7 @@ impl Authenticators {
         match (scheme, &self.bearer) {
             (Scheme::Bearer, Some(bearer)) => bearer.authenticate_now(parts, responder),
             (Scheme::Bearer, None) => Some(Err(unconfigured(scheme, responder))),
-            (Scheme::Basic, _) => None,
+            (Scheme::Basic | Scheme::Session, _) => None,
         }
     }
 
@@ -91,6 +108,13 @@ impl Authenticators {
             },
             #[cfg(not(feature = "argon2"))]
             Scheme::Basic => Err(unconfigured(scheme, responder)),
+            #[cfg(feature = "sessions")]
+            Scheme::Session => match &self.session {
+                Some(session) => session.authenticate(parts, responder).await,
+                None => Err(unconfigured(scheme, responder)),
+            },
+            #[cfg(not(feature = "sessions"))]
+            Scheme::Session => Err(unconfigured(scheme, responder)),
         }
     }
 
@@ -102,6 +126,10 @@ impl Authenticators {
                 header::presented(&parts.headers, scheme),
                 header::Presented::Absent
             ),
+            #[cfg(feature = "sessions")]
+            Scheme::Session => self.session.as_ref().is_some_and(|s| s.offered(parts)),
+            #[cfg(not(feature = "sessions"))]
+            Scheme::Session => false,
         }
     }
 }
@@ -114,8 +142,12 @@ fn unconfigured(scheme: Scheme, responder: &ProblemResponder) -> Failure {
         scheme = scheme.as_str(),
         "a route was called whose scheme has no authenticator configured; refusing"
     );
+    let challenge = match scheme {
+        Scheme::Session => SESSION_CHALLENGE,
+        _ => BEARER_CHALLENGE,
+    };
     Failure::new(
         "no_authenticator",
-        AuthRejection::missing_credentials(BEARER_CHALLENGE, responder.clone()),
+        AuthRejection::missing_credentials(challenge, responder.clone()),
     )
 }

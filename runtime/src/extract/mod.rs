@@ -3,5 +3,9 @@
 
 mod guard;
 mod principal;
+#[cfg(feature = "sessions")]
+mod session;
 
 pub use guard::Guard;
+#[cfg(feature = "sessions")]
+pub use session::Session;

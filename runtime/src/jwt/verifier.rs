@@ -356,6 +356,7 @@ impl JwtVerifier {
             token_id: claims.jti,
             issued_at: claims.iat,
             expires_at: Some(claims.exp),
+            csrf_token: None,
         })
     }
 

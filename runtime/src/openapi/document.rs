@@ -173,7 +173,7 @@ impl ApiDoc {
             Scheme::Bearer if self.token_url.is_some() => "oauth2",
             Scheme::Bearer => "bearerAuth",
             Scheme::Basic => "basicAuth",
-            // Scheme::Session => "sessionCookie",
+            Scheme::Session => "sessionCookie",
         }
     }
 
@@ -535,6 +535,7 @@ fn problem_response(
             let challenge = match route.scheme() {
                 Scheme::Bearer => "`Bearer`, with `error=\"invalid_token\"` where a token was sent",
                 Scheme::Basic => "`Basic` with the realm",
+                Scheme::Session => "`Cookie` (no registered scheme covers cookie sessions)",
             };
             response = response.header(
                 "WWW-Authenticate",

@@ -102,14 +102,16 @@ fn scheme_name(scheme: Scheme) -> &'static str {
     match scheme {
         Scheme::Bearer => "bearer",
         Scheme::Basic => "basic",
+        Scheme::Session => "session",
     }
 }
 
 /// Whether the scheme's credential is a cookie, which browsers send by
-/// themselves (the session scheme, once it exists).
+/// themselves: the session scheme.
 fn cookie_scheme(scheme: Scheme) -> bool {
     match scheme {
         Scheme::Bearer | Scheme::Basic => false,
+        Scheme::Session => true,
     }
 }
 

@@ -170,6 +170,7 @@ impl RouteEntry {
                 match self.policy.scheme {
                     Scheme::Bearer => "bearer",
                     Scheme::Basic => "basic",
+                    Scheme::Session => "sessions",
                 },
             ));
         }

@@ -152,6 +152,7 @@ impl BasicAuth {
             token_id: None,
             issued_at: None,
             expires_at: None,
+            csrf_token: None,
         })
     }
 

@@ -125,6 +125,11 @@ impl BearerAuth {
         })
     }
 
+    /// Whether the request's token came from a cookie.
+    pub(crate) fn read_from_cookie(&self, parts: &Parts) -> bool {
+        self.sources.read_from_cookie(parts)
+    }
+
     /// Whether the request offers a bearer token through any source.
     pub(crate) fn offered(&self, parts: &Parts) -> bool {
         !matches!(self.sources.find(parts), Presented::Absent)

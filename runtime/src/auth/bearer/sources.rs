@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use http::header::{COOKIE, UPGRADE};
 use http::request::Parts;
-use http::{HeaderMap, Method};
 
 use crate::auth::header::{self, Presented};
 use crate::policy::Scheme;
@@ -97,6 +95,23 @@ impl TokenSources {
     }
 }
 
+impl TokenSources {
+    /// Whether the token the request presents came from a cookie, which the
+    /// browser attaches by itself (so unsafe requests need CSRF proof).
+    pub(crate) fn read_from_cookie(&self, parts: &Parts) -> bool {
+        if !matches!(
+            header::presented(&parts.headers, Scheme::Bearer),
+            Presented::Absent
+        ) {
+            return false;
+        }
+        self.extra
+            .iter()
+            .find(|source| is_present(&source.find(parts)))
+            .is_some_and(|source| matches!(source, Source::Cookie(_)))
+    }
+}
+
 fn is_present(presented: &Presented<'_>) -> bool {
     !matches!(presented, Presented::Absent)
 }
@@ -104,8 +119,8 @@ fn is_present(presented: &Presented<'_>) -> bool {
 impl Source {
     fn find<'a>(&self, parts: &'a Parts) -> Presented<'a> {
         let value = match self {
-            Self::Cookie(name) => cookie(&parts.headers, name),
-            Self::WebSocketQuery(name) if is_websocket_upgrade(parts) => query(parts, name),
+            Self::Cookie(name) => header::cookie(&parts.headers, name),
+            Self::WebSocketQuery(name) if header::is_websocket_upgrade(parts) => query(parts, name),
             Self::WebSocketQuery(_) => Ok(None),
             Self::Custom(source) => Ok(source(parts)),
         };
@@ -115,27 +130,6 @@ impl Source {
             Ok(Some(_)) | Err(()) => Presented::Malformed,
         }
     }
-}
-
-/// The value of cookie `name`; two cookies of that name are malformed.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ()> {
-    let mut found = None;
-    for header in headers.get_all(COOKIE) {
-        let Ok(header) = header.to_str() else {
-            continue;
-        };
-        for pair in header.split(';') {
-            if let Some((key, value)) = pair.trim().split_once('=')
-                && key == name
-            {
-                if found.is_some() {
-                    return Err(());
-                }
-                found = Some(value.trim_matches('"'));
-            }
-        }
-    }
-    Ok(found)
 }
 
 /// The value of query parameter `name`; a repeated parameter is malformed.
@@ -151,15 +145,6 @@ fn query<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, ()> {
         }
     }
     Ok(found)
-}
-
-fn is_websocket_upgrade(parts: &Parts) -> bool {
-    parts.method == Method::GET
-        && parts
-            .headers
-            .get(UPGRADE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.trim().eq_ignore_ascii_case("websocket"))
 }
 
 /// A JWS compact serialization uses base64url characters and dots only.

@@ -33,6 +33,11 @@ async fn basic_me(caller: Principal) -> String {
     caller.subject().to_owned()
 }
 
+#[requires_role("user", scheme = session)]
+async fn session_me(caller: Principal) -> String {
+    caller.subject().to_owned()
+}
+
 #[requires_role(Role::Admin)]
 pub(crate) async fn stats() -> Json<u32> {
     Json(1)
@@ -72,6 +77,7 @@ fn main() {
         .route("/health", get(health))
         .route("/greeting", get(greeting))
         .route("/basic", get(basic_me))
+        .route("/session", get(session_me))
         .route("/stats", get(stats))
         .route("/items", get(list).post(create))
         .route("/items/{id}", get(item).delete(nested::remove))
