@@ -20,8 +20,15 @@ use portcullis::oauth::{
 use portcullis::prelude::*;
 use portcullis::routing::{delete, get, post};
 use portcullis::users::{InMemoryUserStore, UserDirectory, UserRecord};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
+
+// The request bodies, in a file of their own so the fuzz targets can
+// validate arbitrary JSON against the very same structs.
+#[path = "requests.rs"]
+mod requests;
+
+use requests::{NewComment, NewItem};
 
 /// The roles of the demo; `admin` implies `user`, which implies `guest`.
 #[derive(Roles)]
@@ -62,24 +69,6 @@ impl FromRef<AppState> for Tokens {
     fn from_ref(state: &AppState) -> Self {
         state.tokens.clone()
     }
-}
-
-/// `POST /items` body: validated before the handler sees it.
-#[derive(Debug, Deserialize, Validate)]
-pub(crate) struct NewItem {
-    #[validate(sanitize(trim), length(min = 3, max = 50))]
-    name: String,
-    #[validate(sanitize(trim), email)]
-    email: String,
-    #[validate(length(max = 10), each(length(min = 1, max = 30)))]
-    tags: Option<Vec<String>>,
-}
-
-/// `POST /comments` body: its HTML is sanitized.
-#[derive(Debug, Deserialize, Validate)]
-pub(crate) struct NewComment {
-    #[validate(sanitize(html), length(min = 1, max = 2000))]
-    text: String,
 }
 
 /// A stored item.

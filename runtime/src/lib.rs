@@ -18,6 +18,9 @@ mod clock;
 mod config_error;
 mod context;
 mod extract;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_api;
 mod future;
 pub mod hardening;
 mod hierarchy;
