@@ -28,6 +28,13 @@ use portcullis::users::{FailureLimits, InMemoryUserStore, UserDirectory, UserRec
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+// The request bodies, in a file of their own so the fuzz targets can
+// validate arbitrary JSON against the very same structs.
+#[path = "requests.rs"]
+mod requests;
+
+use requests::{NewComment, NewItem};
+
 /// The roles of the demo; `admin` implies `user`, which implies `guest`.
 #[derive(Roles)]
 pub(crate) enum Role {
@@ -67,24 +74,6 @@ impl FromRef<AppState> for Tokens {
     fn from_ref(state: &AppState) -> Self {
         state.tokens.clone()
     }
-}
-
-/// `POST /items` body: validated before the handler sees it.
-#[derive(Debug, Deserialize, Validate)]
-pub(crate) struct NewItem {
-    #[validate(sanitize(trim), length(min = 3, max = 50))]
-    name: String,
-    #[validate(sanitize(trim), email)]
-    email: String,
-    #[validate(length(max = 10), each(length(min = 1, max = 30)))]
-    tags: Option<Vec<String>>,
-}
-
-/// `POST /comments` body: its HTML is sanitized.
-#[derive(Debug, Deserialize, Validate)]
-pub(crate) struct NewComment {
-    #[validate(sanitize(html), length(min = 1, max = 2000))]
-    text: String,
 }
 
 /// A stored item.

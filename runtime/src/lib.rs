@@ -20,6 +20,9 @@ mod context;
 mod csrf;
 mod extract;
 mod future;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod hardening;
 mod hierarchy;
 pub mod jwt;

@@ -92,7 +92,7 @@ impl PasswordGrant {
     }
 
     /// Reads the grant from form-encoded bytes.
-    fn parse(body: &[u8]) -> Result<Self, OAuthError> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, OAuthError> {
         let mut grant_type = None;
         let mut username = None;
         let mut password = None;

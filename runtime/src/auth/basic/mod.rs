@@ -216,7 +216,7 @@ fn peer(parts: &Parts) -> Option<IpAddr> {
 }
 
 /// Decodes `base64(user:password)`; the user may not contain `:` (RFC 7617).
-fn decode_credentials(encoded: &str) -> Option<(String, String)> {
+pub(crate) fn decode_credentials(encoded: &str) -> Option<(String, String)> {
     let bytes = STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (user, password) = text.split_once(':')?;
