@@ -35,8 +35,20 @@ const BASIC_CHALLENGE: &str = "Basic realm=\"secure-api\", charset=\"UTF-8\"";
 /// Held while a test counts work.
 static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The showcase with its login and failure limits off: these tests count
+/// the work of many failures in a row (the limits have tests of their own
+/// in rate_limits.rs).
 fn showcase() -> axum::Router {
-    app::build(SHOWCASE_SECRET, &["https://example.com".to_owned()]).unwrap()
+    let limits = app::Limits {
+        login: "1000/s".parse().unwrap(),
+        failures: portcullis::users::FailureLimits::off(),
+    };
+    app::build_with(
+        SHOWCASE_SECRET,
+        &["https://example.com".to_owned()],
+        &limits,
+    )
+    .unwrap()
 }
 
 /// Sends `request` and returns the answer with the Argon2 verifications it cost.

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -20,20 +20,28 @@ use serde_json::{Value, json};
 const SECRET: &str = "end-to-end-secret-of-at-least-32-bytes!";
 const PASSWORDS: [&str; 3] = ["admin-pass", "alice-pass", "guest-pass"];
 
-/// The example binary `cargo test --all-targets` built beside this test.
+/// The showcase binary, built as `cargo run --example secure_api` builds it
+/// (`cargo test` compiles examples as test harnesses, not as the program),
+/// with the same cargo and target directory as this test.
 fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let path = profile_dir.join("examples").join("secure_api");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test --workspace --all-targets` (or `cargo build --example secure_api`) first",
-        path.display()
-    );
-    path
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let output = Command::new(env!("CARGO"))
+                .args(["build", "--example", "secure_api", "--message-format=json"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("run cargo build --example secure_api");
+            assert!(output.status.success(), "building the showcase failed");
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                .filter(|message| message["target"]["name"] == "secure_api")
+                .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+                .expect("cargo named the showcase's executable")
+        })
+        .clone()
 }
 
 /// A running showcase: killed when dropped.

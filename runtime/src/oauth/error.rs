@@ -140,10 +140,11 @@ struct Body {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        // Not grant errors: problem documents like every other refusal.
-        match self {
+        // Not grant errors: problem documents like every other refusal,
+        // with the token endpoint's `Cache-Control: no-store`.
+        let problem = match self {
             Self::RateLimited(exceeded) => {
-                return AuthRejection::rate_limited(exceeded, context::responder()).into_response();
+                Some(AuthRejection::rate_limited(exceeded, context::responder()))
             }
             Self::Unavailable { retry_after } => {
                 let error = StoreUnavailable {
@@ -151,13 +152,20 @@ impl IntoResponse for OAuthError {
                     detail: String::new(),
                     retry_after,
                 };
-                return AuthRejection::store_unavailable_quiet(&error, context::responder())
-                    .into_response();
+                Some(AuthRejection::store_unavailable_quiet(
+                    &error,
+                    context::responder(),
+                ))
             }
             Self::HashingBusy(busy) => {
-                return AuthRejection::hashing_busy(busy, context::responder()).into_response();
+                Some(AuthRejection::hashing_busy(busy, context::responder()))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            let mut response = problem.into_response();
+            no_store(response.headers_mut());
+            return response;
         }
         let body = Body {
             error: self.code(),
