@@ -25,6 +25,7 @@ pub use jwks::{
     JwksVerifier, JwksVerifierBuilder,
 };
 pub use memory::{DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_GRACE, InMemoryRevocationStore};
+#[cfg(feature = "issuing")]
 pub(crate) use revocation::REVOCATION_RETRY_AFTER;
 pub use revocation::{RevocationError, RevocationStore, SubjectId};
 pub use sources::{CustomTokenSource, TokenSources};
