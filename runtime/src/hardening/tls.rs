@@ -101,7 +101,7 @@ impl TlsConfig {
 /// completes, then lets open requests finish for the shutdown grace.
 ///
 /// HTTP/2 is offered (ALPN `h2`) with the stream and header-list limits of
-/// [`ServerLimits`]; HTTP/1.1 gets the header-read timeout and header cap.
+/// [`ServerLimits`](super::ServerLimits); HTTP/1.1 gets the header-read timeout and header cap.
 /// The TLS handshake must finish within the header-read timeout. Each
 /// request carries [`axum::extract::ConnectInfo<std::net::SocketAddr>`].
 ///
@@ -130,7 +130,7 @@ where
 }
 
 /// Serves `app` over HTTPS on `listener` until `shutdown` completes, with
-/// the default [`ServerLimits`]; see [`serve_tls`].
+/// the default [`ServerLimits`](super::ServerLimits); see [`serve_tls`].
 ///
 /// ```no_run
 /// # async fn run(app: axum::Router) -> std::io::Result<()> {
