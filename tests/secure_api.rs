@@ -1,4 +1,4 @@
-//! The showcase against its contract (`../shared/demo-contract.md`), through
+//! The showcase against its README (`examples/secure_api/README.md`), through
 //! the very router `cargo run --example secure_api` serves.
 
 #[path = "../examples/secure_api/app.rs"]

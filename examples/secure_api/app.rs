@@ -1,4 +1,5 @@
-//! The routes of the showcase, as `../shared/demo-contract.md` fixes them.
+//! The routes of the showcase, as its README (`examples/secure_api/README.md`)
+//! fixes them.
 //!
 //! Kept apart from `main.rs` (configuration and listeners) so the tests can
 //! drive the very same router in-process.

@@ -1,8 +1,8 @@
 //! The showcase: every Portcullis capability behind the HTTP surface fixed by
-//! `../shared/demo-contract.md`.
+//! its README (`examples/secure_api/README.md`).
 //!
 //! `cargo run --release --example secure_api`; configuration comes from the
-//! environment (see the contract), each variable with a safe local default.
+//! environment (see the README), each variable with a safe local default.
 //! `-- --openapi` prints the OpenAPI document to stdout and exits;
 //! `-- --manifest` prints the policy manifest (every route and who may call
 //! it) to stderr before serving.
