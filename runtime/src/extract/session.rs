@@ -46,9 +46,10 @@ pub struct Session {
     trusted_origins: Vec<String>,
     headers: HeaderMap,
     /// The client's address, for the failure limits and the hashing gate.
+    #[cfg(feature = "argon2")]
     client: Option<std::net::IpAddr>,
     #[cfg(feature = "argon2")]
-    throttle: Option<crate::users::LoginThrottle>,
+    throttle: crate::users::LoginThrottle,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Session {
@@ -67,9 +68,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
             manager,
             trusted_origins: security.trusted_origins().to_vec(),
             headers: parts.headers.clone(),
+            #[cfg(feature = "argon2")]
             client: security.trusted_proxies().client_of(parts),
             #[cfg(feature = "argon2")]
-            throttle: Some(security.login_throttle().clone()),
+            throttle: security.login_throttle().clone(),
         })
     }
 }
@@ -104,14 +106,9 @@ impl Session {
     ) -> Result<SessionStarted, SessionError> {
         use crate::users::CredentialsError;
         self.same_site()?;
-        let verified = match &self.throttle {
-            Some(throttle) => {
-                users
-                    .verify_throttled(throttle, self.client, username, password)
-                    .await
-            }
-            None => users.verify_from(self.client, username, password).await,
-        };
+        let verified = users
+            .verify_throttled(&self.throttle, self.client, username, password)
+            .await;
         let record = match verified {
             Ok(record) => record,
             Err(CredentialsError::BadCredentials) => {
