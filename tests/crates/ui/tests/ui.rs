@@ -1,7 +1,8 @@
 //! Compile-time behaviour of every macro and of the secure router (trybuild):
 //! what compiles, and the message each mistake produces.
 //!
-//! Refresh the `.stderr` snapshots with `TRYBUILD=overwrite cargo test --test ui`
+//! The cases live in `tests/crates/ui/tests/ui/`. Refresh the `.stderr`
+//! snapshots with `TRYBUILD=overwrite cargo test -p ui-tests`
 //! and review the diff: it is what users read.
 //!
 //! The snapshots are pinned to the toolchain CI runs (rustc 1.95); another
