@@ -19,7 +19,7 @@
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::hmac;
 use base64::Engine as _;
@@ -259,17 +259,29 @@ async fn read_item(user: &mut GooseUser, token: &str) -> TransactionResult {
 
 async fn admin_stats(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.admin;
-    call(user, GooseMethod::Get, "/admin/stats", "/admin/stats", &[200], Some("items"), |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/admin/stats",
+        "/admin/stats",
+        &[200],
+        Some("items"),
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
 async fn admin_me(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.admin;
-    call(user, GooseMethod::Get, "/users/me", "/users/me", &[200], Some("\"admin\""), |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/users/me",
+        "/users/me",
+        &[200],
+        Some("\"admin\""),
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
@@ -287,17 +299,29 @@ async fn admin_create_item(user: &mut GooseUser) -> TransactionResult {
 
 async fn user_me(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.alice;
-    call(user, GooseMethod::Get, "/users/me", "/users/me", &[200], Some("\"alice\""), |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/users/me",
+        "/users/me",
+        &[200],
+        Some("\"alice\""),
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
 async fn user_admin_stats(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.alice;
-    call(user, GooseMethod::Get, "/admin/stats", "/admin/stats (user: 403)", &[403], None, |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/admin/stats",
+        "/admin/stats as user",
+        &[403],
+        None,
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
@@ -316,21 +340,44 @@ async fn guest_read_item(user: &mut GooseUser) -> TransactionResult {
 async fn guest_create_item(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.guest;
     let body = new_item("guest");
-    call(user, GooseMethod::Post, "/items", "/items (guest: 403)", &[403], None, |r| {
-        r.bearer_auth(token).json(&body)
-    })
+    call(
+        user,
+        GooseMethod::Post,
+        "/items",
+        "/items as guest",
+        &[403],
+        None,
+        |r| r.bearer_auth(token).json(&body),
+    )
     .await
 }
 
 // ---- anonymous -----------------------------------------------------------
 
 async fn anonymous_health(user: &mut GooseUser) -> TransactionResult {
-    call(user, GooseMethod::Get, "/health", "/health", &[200], Some("ok"), |r| r).await
+    call(
+        user,
+        GooseMethod::Get,
+        "/health",
+        "/health",
+        &[200],
+        Some("ok"),
+        |r| r,
+    )
+    .await
 }
 
 async fn anonymous_me(user: &mut GooseUser) -> TransactionResult {
-    call(user, GooseMethod::Get, "/users/me", "/users/me (no token: 401)", &[401], None, |r| r)
-        .await
+    call(
+        user,
+        GooseMethod::Get,
+        "/users/me",
+        "/users/me no token",
+        &[401],
+        None,
+        |r| r,
+    )
+    .await
 }
 
 // ---- attacker ------------------------------------------------------------
@@ -342,7 +389,7 @@ async fn forged_signature(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/admin/stats",
-        "/admin/stats (forged signature: 401)",
+        "/admin/stats forged",
         &[401],
         None,
         |r| r.bearer_auth(forged),
@@ -368,7 +415,7 @@ async fn tampered_claims(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/admin/stats",
-        "/admin/stats (tampered claims: 401)",
+        "/admin/stats altered",
         &[401],
         None,
         |r| r.bearer_auth(tampered),
@@ -389,7 +436,7 @@ async fn alg_none(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/users/me",
-        "/users/me (alg none: 401)",
+        "/users/me alg none",
         &[401],
         None,
         |r| r.bearer_auth(unsigned),
@@ -409,7 +456,7 @@ async fn expired_or_garbage(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/users/me",
-        "/users/me (expired or malformed: 401)",
+        "/users/me expired",
         &[401],
         None,
         |r| r.bearer_auth(token),
@@ -424,10 +471,16 @@ async fn wrong_password_token(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Post,
         "/token",
-        "/token (wrong password: 400/429)",
+        "/token bad pw",
         &[400, 429],
         Some("invalid_grant"),
-        |r| r.form(&[("grant_type", "password"), ("username", "alice"), ("password", "guess")]),
+        |r| {
+            r.form(&[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "guess"),
+            ])
+        },
     )
     .await
 }
@@ -439,7 +492,7 @@ async fn wrong_password_basic(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/secure-data",
-        "/secure-data (wrong password: 401/429/503)",
+        "/secure-data bad pw",
         &[401, 429, 503],
         None,
         |r| r.basic_auth("admin", Some("guess")),
@@ -526,7 +579,9 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(0) => ExitCode::SUCCESS,
         Ok(failed) => {
-            eprintln!("loadtest: FAILED: {failed} request(s) got an answer the contract does not allow");
+            eprintln!(
+                "loadtest: FAILED: {failed} request(s) got an answer the contract does not allow"
+            );
             ExitCode::FAILURE
         }
         Err(error) => {
@@ -540,30 +595,64 @@ async fn main() -> ExitCode {
 async fn run() -> Result<usize, Box<dyn std::error::Error>> {
     let host = host_argument().unwrap_or_else(|| DEFAULT_HOST.to_owned());
     if !is_loopback(&host) {
-        return Err(format!("refusing {host}: only loopback targets (127.0.0.0/8, ::1, localhost)").into());
+        return Err(format!(
+            "refusing {host}: only loopback targets (127.0.0.0/8, ::1, localhost)"
+        )
+        .into());
     }
     let mut attack: GooseAttack = *GooseAttack::initialize()?
         .set_default(GooseDefault::Host, DEFAULT_HOST)?
         .set_default(GooseDefault::RunTime, DEFAULT_RUN_TIME)?
         .set_default(GooseDefault::Timeout, "10")?
-        // No controller sockets: the only traffic is the load itself.
-        .set_default(GooseDefault::NoTelnet, true)?
-        .set_default(GooseDefault::NoWebSocket, true)?;
+        // No controller socket (goose's WebSocket one is off unless asked
+        // for): the only traffic is the load itself.
+        .set_default(GooseDefault::NoTelnet, true)?;
     for scenario in scenarios()? {
         attack = attack.register_scenario(scenario);
     }
-    let started = Instant::now();
     let metrics = attack.execute().await?;
+    let seconds = metrics.duration.max(1) as f64;
     let (mut sent, mut failed) = (0, 0);
-    for aggregate in metrics.requests.values() {
-        sent += aggregate.success_count + aggregate.fail_count;
-        failed += aggregate.fail_count;
-    }
-    let wall = started.elapsed().max(Duration::from_millis(1));
     println!(
-        "loadtest: {sent} requests, {failed} failed, {:.0} requests/s over {:.1} s",
-        sent as f64 / metrics.duration.max(1) as f64,
-        wall.as_secs_f64()
+        "\nloadtest: per route, over {} s of load with {} users (goose's tables above \
+         shorten the names)",
+        metrics.duration, metrics.maximum_users
+    );
+    println!(
+        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  statuses",
+        "route", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+    );
+    let mut routes: Vec<_> = metrics.requests.iter().collect();
+    routes.sort_by(|a, b| a.0.cmp(b.0));
+    for (route, aggregate) in routes {
+        let count = aggregate.success_count + aggregate.fail_count;
+        sent += count;
+        failed += aggregate.fail_count;
+        let times = &aggregate.raw_data;
+        let ms = |percent: f32| times.percentile_us(percent) as f64 / 1000.0;
+        let mut statuses: Vec<_> = aggregate.status_code_counts.iter().collect();
+        statuses.sort();
+        let statuses = statuses
+            .iter()
+            .map(|(status, count)| format!("{count}×{status}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "{route:<26} {count:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7}  {statuses}",
+            count as f64 / seconds,
+            ms(0.50),
+            ms(0.95),
+            ms(0.99),
+            aggregate.fail_count,
+        );
+    }
+    println!(
+        "{:<26} {sent:>9} {:>9.1} {:>8} {:>8} {:>8} {failed:>7}",
+        "all routes",
+        sent as f64 / seconds,
+        "",
+        "",
+        ""
     );
     if sent == 0 {
         return Err("no request was sent".into());
