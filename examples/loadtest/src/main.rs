@@ -26,7 +26,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use goose::prelude::*;
 use reqwest::RequestBuilder;
-use reqwest::header::WWW_AUTHENTICATE;
+use reqwest::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
@@ -148,7 +148,8 @@ fn custom(message: String) -> Box<TransactionError> {
 /// Sends one request and records it under `name` (the route's template, so
 /// that every id lands on one line of goose's tables). Any status outside
 /// `expected` is a failure of that route and of this step; so is a 401
-/// without `WWW-Authenticate`, and a body without `must_contain` when given.
+/// without `WWW-Authenticate`, a 429 or 503 without `Retry-After`, and a
+/// body without `must_contain` when given.
 async fn call(
     user: &mut GooseUser,
     method: GooseMethod,
@@ -173,10 +174,13 @@ async fn call(
         Ok(response) => {
             let status = response.status().as_u16();
             let challenged = response.headers().contains_key(WWW_AUTHENTICATE);
+            let told_when = response.headers().contains_key(RETRY_AFTER);
             let problem = if !expected.contains(&status) {
                 Some(format!("{status}, expected {expected:?}"))
             } else if status == 401 && !challenged {
                 Some("401 without WWW-Authenticate".to_owned())
+            } else if (status == 429 || status == 503) && !told_when {
+                Some(format!("{status} without Retry-After"))
             } else {
                 None
             };
@@ -464,15 +468,16 @@ async fn expired_or_garbage(user: &mut GooseUser) -> TransactionResult {
     .await
 }
 
-/// A wrong password at the token endpoint: an RFC 6749 `invalid_grant`, or
-/// 429 once the login limit is reached (both correct).
+/// A wrong password at the token endpoint: an RFC 6749 `invalid_grant`, 429
+/// once the failure or login limit is reached, or 503 when the
+/// password-hashing gate is full (all three correct).
 async fn wrong_password_token(user: &mut GooseUser) -> TransactionResult {
     call(
         user,
         GooseMethod::Post,
         "/token",
         "/token bad pw",
-        &[400, 429],
+        &[400, 429, 503],
         Some("invalid_grant"),
         |r| {
             r.form(&[
