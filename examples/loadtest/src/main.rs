@@ -24,6 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use goose::metrics::GooseRequestMetricTimingData;
 use goose::prelude::*;
 use reqwest::RequestBuilder;
 use reqwest::header::{RETRY_AFTER, WWW_AUTHENTICATE};
@@ -627,6 +628,11 @@ async fn run() -> Result<usize, Box<dyn std::error::Error>> {
         "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  statuses",
         "route", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
     );
+    let ms = |times: &GooseRequestMetricTimingData, percent: f32| {
+        times.percentile_us(percent) as f64 / 1000.0
+    };
+    // Every route's times in one histogram, for the last line's percentiles.
+    let mut all = GooseRequestMetricTimingData::default();
     let mut routes: Vec<_> = metrics.requests.iter().collect();
     routes.sort_by(|a, b| a.0.cmp(b.0));
     for (route, aggregate) in routes {
@@ -634,7 +640,16 @@ async fn run() -> Result<usize, Box<dyn std::error::Error>> {
         sent += count;
         failed += aggregate.fail_count;
         let times = &aggregate.raw_data;
-        let ms = |percent: f32| times.percentile_us(percent) as f64 / 1000.0;
+        for (&bucket, &hits) in times.times_us.iter() {
+            let before = all.times_us.get(&bucket).copied().unwrap_or(0);
+            all.times_us.insert(bucket, before + hits);
+        }
+        if all.counter == 0 || times.minimum_time_us < all.minimum_time_us {
+            all.minimum_time_us = times.minimum_time_us;
+        }
+        all.maximum_time_us = all.maximum_time_us.max(times.maximum_time_us);
+        all.total_time_us += times.total_time_us;
+        all.counter += times.counter;
         let mut statuses: Vec<_> = aggregate.status_code_counts.iter().collect();
         statuses.sort();
         let statuses = statuses
@@ -645,19 +660,19 @@ async fn run() -> Result<usize, Box<dyn std::error::Error>> {
         println!(
             "{route:<26} {count:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7}  {statuses}",
             count as f64 / seconds,
-            ms(0.50),
-            ms(0.95),
-            ms(0.99),
+            ms(times, 0.50),
+            ms(times, 0.95),
+            ms(times, 0.99),
             aggregate.fail_count,
         );
     }
     println!(
-        "{:<26} {sent:>9} {:>9.1} {:>8} {:>8} {:>8} {failed:>7}",
+        "{:<26} {sent:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {failed:>7}",
         "all routes",
         sent as f64 / seconds,
-        "",
-        "",
-        ""
+        ms(&all, 0.50),
+        ms(&all, 0.95),
+        ms(&all, 0.99),
     );
     if sent == 0 {
         return Err("no request was sent".into());
