@@ -19,7 +19,8 @@
 #                         load test mints its tokens with it
 #   PORT                  listen port [a free one]
 #   SHOWCASE_LOG [examples/loadtest/target/showcase.log]  the showcase's
-#                         JSON log lines
+#                         JSON log lines (access and audit: about 6 to 8 MB
+#                         a second of load; overwritten at each run)
 #   SHOWCASE_PROFILE [release]  the showcase's build: release (the figures),
 #                         or debug (CI's verdict run: the build CI already has)
 #   SKIP_BUILD [0]        1: use the binaries already built
