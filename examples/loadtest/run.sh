@@ -19,7 +19,10 @@
 #                         load test mints its tokens with it
 #   PORT                  listen port [a free one]
 #   SHOWCASE_LOG [examples/loadtest/target/showcase.log]  the showcase's
-#                         JSON log lines
+#                         JSON log lines (access and audit: about 6 to 8 MB
+#                         a second of load; overwritten at each run)
+#   SHOWCASE_PROFILE [release]  the showcase's build: release (the figures),
+#                         or debug (CI's verdict run: the build CI already has)
 #   SKIP_BUILD [0]        1: use the binaries already built
 # Loopback only (127.0.0.1); every run is bounded by RUN_TIME.
 set -euo pipefail
@@ -32,13 +35,20 @@ export JWT_SECRET=${JWT_SECRET:-loadtest-only-secret-0123456789abcdef-0123}
 SHOWCASE_LOG=${SHOWCASE_LOG:-$HERE/target/showcase.log}
 log() { echo "[loadtest $(date +%H:%M:%S)] $*" >&2; }
 
+SHOWCASE_PROFILE=${SHOWCASE_PROFILE:-release}
+case "$SHOWCASE_PROFILE" in
+  release) profile_flag=(--release) ;;
+  debug) profile_flag=() ;;
+  *) log "SHOWCASE_PROFILE must be release or debug, not $SHOWCASE_PROFILE"; exit 2 ;;
+esac
+
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building the showcase: cargo build --release --example secure_api"
-  cargo build --release --example secure_api
+  log "building the showcase: cargo build ${profile_flag[*]} --example secure_api"
+  cargo build "${profile_flag[@]}" --example secure_api
   log "building the load test: cargo build --release --manifest-path $HERE/Cargo.toml"
   cargo build --release --manifest-path "$HERE/Cargo.toml"
 fi
-SHOWCASE=target/release/examples/secure_api
+SHOWCASE=target/$SHOWCASE_PROFILE/examples/secure_api
 LOADTEST=$HERE/target/release/portcullis-loadtest
 for bin in "$SHOWCASE" "$LOADTEST"; do
   [ -x "$bin" ] || { log "$bin is missing (run without SKIP_BUILD=1)"; exit 2; }

@@ -19,13 +19,15 @@
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use goose::metrics::GooseRequestMetricTimingData;
 use goose::prelude::*;
 use reqwest::RequestBuilder;
-use reqwest::header::WWW_AUTHENTICATE;
+use reqwest::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
@@ -69,7 +71,8 @@ fn now() -> u64 {
         .map_or(0, |since| since.as_secs())
 }
 
-/// An HS256 token with the claims the showcase issues.
+/// An HS256 token with the claims the showcase issues: the JWS compact
+/// form (RFC 7515), its MAC over `header.claims` with `secret`.
 fn mint(secret: &[u8], (user, _, role, scope): (&str, &str, &str, &str), exp: u64) -> String {
     let claims = json!({
         "sub": user,
@@ -78,12 +81,14 @@ fn mint(secret: &[u8], (user, _, role, scope): (&str, &str, &str, &str), exp: u6
         "roles": [role],
         "scope": scope,
     });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret),
-    )
-    .unwrap_or_else(|error| panic!("signing a token with a fixed key cannot fail: {error}"))
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let tag = hmac::sign(&key, signed.as_bytes());
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
 }
 
 /// The three tokens: minted with `JWT_SECRET`, or one `POST /token` each.
@@ -144,7 +149,8 @@ fn custom(message: String) -> Box<TransactionError> {
 /// Sends one request and records it under `name` (the route's template, so
 /// that every id lands on one line of goose's tables). Any status outside
 /// `expected` is a failure of that route and of this step; so is a 401
-/// without `WWW-Authenticate`, and a body without `must_contain` when given.
+/// without `WWW-Authenticate`, a 429 or 503 without `Retry-After`, and a
+/// body without `must_contain` when given.
 async fn call(
     user: &mut GooseUser,
     method: GooseMethod,
@@ -169,10 +175,13 @@ async fn call(
         Ok(response) => {
             let status = response.status().as_u16();
             let challenged = response.headers().contains_key(WWW_AUTHENTICATE);
+            let told_when = response.headers().contains_key(RETRY_AFTER);
             let problem = if !expected.contains(&status) {
                 Some(format!("{status}, expected {expected:?}"))
             } else if status == 401 && !challenged {
                 Some("401 without WWW-Authenticate".to_owned())
+            } else if (status == 429 || status == 503) && !told_when {
+                Some(format!("{status} without Retry-After"))
             } else {
                 None
             };
@@ -255,17 +264,29 @@ async fn read_item(user: &mut GooseUser, token: &str) -> TransactionResult {
 
 async fn admin_stats(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.admin;
-    call(user, GooseMethod::Get, "/admin/stats", "/admin/stats", &[200], Some("items"), |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/admin/stats",
+        "/admin/stats",
+        &[200],
+        Some("items"),
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
 async fn admin_me(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.admin;
-    call(user, GooseMethod::Get, "/users/me", "/users/me", &[200], Some("\"admin\""), |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/users/me",
+        "/users/me",
+        &[200],
+        Some("\"admin\""),
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
@@ -283,17 +304,29 @@ async fn admin_create_item(user: &mut GooseUser) -> TransactionResult {
 
 async fn user_me(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.alice;
-    call(user, GooseMethod::Get, "/users/me", "/users/me", &[200], Some("\"alice\""), |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/users/me",
+        "/users/me",
+        &[200],
+        Some("\"alice\""),
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
 async fn user_admin_stats(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.alice;
-    call(user, GooseMethod::Get, "/admin/stats", "/admin/stats (user: 403)", &[403], None, |r| {
-        r.bearer_auth(token)
-    })
+    call(
+        user,
+        GooseMethod::Get,
+        "/admin/stats",
+        "/admin/stats as user",
+        &[403],
+        None,
+        |r| r.bearer_auth(token),
+    )
     .await
 }
 
@@ -312,21 +345,44 @@ async fn guest_read_item(user: &mut GooseUser) -> TransactionResult {
 async fn guest_create_item(user: &mut GooseUser) -> TransactionResult {
     let token = &tokens(user).await?.guest;
     let body = new_item("guest");
-    call(user, GooseMethod::Post, "/items", "/items (guest: 403)", &[403], None, |r| {
-        r.bearer_auth(token).json(&body)
-    })
+    call(
+        user,
+        GooseMethod::Post,
+        "/items",
+        "/items as guest",
+        &[403],
+        None,
+        |r| r.bearer_auth(token).json(&body),
+    )
     .await
 }
 
 // ---- anonymous -----------------------------------------------------------
 
 async fn anonymous_health(user: &mut GooseUser) -> TransactionResult {
-    call(user, GooseMethod::Get, "/health", "/health", &[200], Some("ok"), |r| r).await
+    call(
+        user,
+        GooseMethod::Get,
+        "/health",
+        "/health",
+        &[200],
+        Some("ok"),
+        |r| r,
+    )
+    .await
 }
 
 async fn anonymous_me(user: &mut GooseUser) -> TransactionResult {
-    call(user, GooseMethod::Get, "/users/me", "/users/me (no token: 401)", &[401], None, |r| r)
-        .await
+    call(
+        user,
+        GooseMethod::Get,
+        "/users/me",
+        "/users/me no token",
+        &[401],
+        None,
+        |r| r,
+    )
+    .await
 }
 
 // ---- attacker ------------------------------------------------------------
@@ -338,7 +394,7 @@ async fn forged_signature(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/admin/stats",
-        "/admin/stats (forged signature: 401)",
+        "/admin/stats forged",
         &[401],
         None,
         |r| r.bearer_auth(forged),
@@ -364,7 +420,7 @@ async fn tampered_claims(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/admin/stats",
-        "/admin/stats (tampered claims: 401)",
+        "/admin/stats altered",
         &[401],
         None,
         |r| r.bearer_auth(tampered),
@@ -385,7 +441,7 @@ async fn alg_none(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/users/me",
-        "/users/me (alg none: 401)",
+        "/users/me alg none",
         &[401],
         None,
         |r| r.bearer_auth(unsigned),
@@ -405,7 +461,7 @@ async fn expired_or_garbage(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/users/me",
-        "/users/me (expired or malformed: 401)",
+        "/users/me expired",
         &[401],
         None,
         |r| r.bearer_auth(token),
@@ -413,17 +469,24 @@ async fn expired_or_garbage(user: &mut GooseUser) -> TransactionResult {
     .await
 }
 
-/// A wrong password at the token endpoint: an RFC 6749 `invalid_grant`, or
-/// 429 once the login limit is reached (both correct).
+/// A wrong password at the token endpoint: an RFC 6749 `invalid_grant`, 429
+/// once the failure or login limit is reached, or 503 when the
+/// password-hashing gate is full (all three correct).
 async fn wrong_password_token(user: &mut GooseUser) -> TransactionResult {
     call(
         user,
         GooseMethod::Post,
         "/token",
-        "/token (wrong password: 400/429)",
-        &[400, 429],
+        "/token bad pw",
+        &[400, 429, 503],
         Some("invalid_grant"),
-        |r| r.form(&[("grant_type", "password"), ("username", "alice"), ("password", "guess")]),
+        |r| {
+            r.form(&[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "guess"),
+            ])
+        },
     )
     .await
 }
@@ -435,7 +498,7 @@ async fn wrong_password_basic(user: &mut GooseUser) -> TransactionResult {
         user,
         GooseMethod::Get,
         "/secure-data",
-        "/secure-data (wrong password: 401/429/503)",
+        "/secure-data bad pw",
         &[401, 429, 503],
         None,
         |r| r.basic_auth("admin", Some("guess")),
@@ -522,7 +585,9 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(0) => ExitCode::SUCCESS,
         Ok(failed) => {
-            eprintln!("loadtest: FAILED: {failed} request(s) got an answer the contract does not allow");
+            eprintln!(
+                "loadtest: FAILED: {failed} request(s) got an answer the contract does not allow"
+            );
             ExitCode::FAILURE
         }
         Err(error) => {
@@ -536,30 +601,78 @@ async fn main() -> ExitCode {
 async fn run() -> Result<usize, Box<dyn std::error::Error>> {
     let host = host_argument().unwrap_or_else(|| DEFAULT_HOST.to_owned());
     if !is_loopback(&host) {
-        return Err(format!("refusing {host}: only loopback targets (127.0.0.0/8, ::1, localhost)").into());
+        return Err(format!(
+            "refusing {host}: only loopback targets (127.0.0.0/8, ::1, localhost)"
+        )
+        .into());
     }
     let mut attack: GooseAttack = *GooseAttack::initialize()?
         .set_default(GooseDefault::Host, DEFAULT_HOST)?
         .set_default(GooseDefault::RunTime, DEFAULT_RUN_TIME)?
         .set_default(GooseDefault::Timeout, "10")?
-        // No controller sockets: the only traffic is the load itself.
-        .set_default(GooseDefault::NoTelnet, true)?
-        .set_default(GooseDefault::NoWebSocket, true)?;
+        // No controller socket (goose's WebSocket one is off unless asked
+        // for): the only traffic is the load itself.
+        .set_default(GooseDefault::NoTelnet, true)?;
     for scenario in scenarios()? {
         attack = attack.register_scenario(scenario);
     }
-    let started = Instant::now();
     let metrics = attack.execute().await?;
+    let seconds = metrics.duration.max(1) as f64;
     let (mut sent, mut failed) = (0, 0);
-    for aggregate in metrics.requests.values() {
-        sent += aggregate.success_count + aggregate.fail_count;
-        failed += aggregate.fail_count;
-    }
-    let wall = started.elapsed().max(Duration::from_millis(1));
     println!(
-        "loadtest: {sent} requests, {failed} failed, {:.0} requests/s over {:.1} s",
-        sent as f64 / metrics.duration.max(1) as f64,
-        wall.as_secs_f64()
+        "\nloadtest: per route, over {} s of load with {} users (goose's tables above \
+         shorten the names)",
+        metrics.duration, metrics.maximum_users
+    );
+    println!(
+        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  statuses",
+        "route", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+    );
+    let ms = |times: &GooseRequestMetricTimingData, percent: f32| {
+        times.percentile_us(percent) as f64 / 1000.0
+    };
+    // Every route's times in one histogram, for the last line's percentiles.
+    let mut all = GooseRequestMetricTimingData::default();
+    let mut routes: Vec<_> = metrics.requests.iter().collect();
+    routes.sort_by(|a, b| a.0.cmp(b.0));
+    for (route, aggregate) in routes {
+        let count = aggregate.success_count + aggregate.fail_count;
+        sent += count;
+        failed += aggregate.fail_count;
+        let times = &aggregate.raw_data;
+        for (&bucket, &hits) in times.times_us.iter() {
+            let before = all.times_us.get(&bucket).copied().unwrap_or(0);
+            all.times_us.insert(bucket, before + hits);
+        }
+        if all.counter == 0 || times.minimum_time_us < all.minimum_time_us {
+            all.minimum_time_us = times.minimum_time_us;
+        }
+        all.maximum_time_us = all.maximum_time_us.max(times.maximum_time_us);
+        all.total_time_us += times.total_time_us;
+        all.counter += times.counter;
+        let mut statuses: Vec<_> = aggregate.status_code_counts.iter().collect();
+        statuses.sort();
+        let statuses = statuses
+            .iter()
+            .map(|(status, count)| format!("{count}×{status}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "{route:<26} {count:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7}  {statuses}",
+            count as f64 / seconds,
+            ms(times, 0.50),
+            ms(times, 0.95),
+            ms(times, 0.99),
+            aggregate.fail_count,
+        );
+    }
+    println!(
+        "{:<26} {sent:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {failed:>7}",
+        "all routes",
+        sent as f64 / seconds,
+        ms(&all, 0.50),
+        ms(&all, 0.95),
+        ms(&all, 0.99),
     );
     if sent == 0 {
         return Err("no request was sent".into());
