@@ -69,7 +69,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(str::parse::<std::net::IpAddr>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| format!("SECURE_API_TRUSTED_PROXIES: {error}"))?;
-        limits.proxies = portcullis::hardening::ForwardedHeaders::trust_from(proxies);
+        // an empty value means none, as when the variable is unset
+        if !proxies.is_empty() {
+            limits.proxies = portcullis::hardening::ForwardedHeaders::trust_from(proxies);
+        }
     }
     let app = match std::env::var("REDIS_URL") {
         Ok(url) => with_redis(&secret, &origins, &limits, &url).await?,
