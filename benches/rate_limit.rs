@@ -4,7 +4,9 @@
 //! `cargo bench --bench rate_limit`; `RATE_LIMIT_KEYS=1000000 cargo bench
 //! --bench rate_limit` prints the memory one million distinct keys hold;
 //! `RATE_LIMIT_COST=limited:100000` (or `plain:…`, `store:…`) runs that
-//! many checks without criterion, for callgrind.
+//! many checks without criterion, for callgrind:
+//! `benches/rate_limit_instr.sh` turns two such runs into instructions per
+//! request (README, "Rate limits").
 
 use std::alloc::System;
 use std::net::SocketAddr;

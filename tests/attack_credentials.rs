@@ -42,6 +42,7 @@ fn showcase() -> axum::Router {
     let limits = app::Limits {
         login: "1000/s".parse().unwrap(),
         failures: portcullis::users::FailureLimits::off(),
+        ..app::Limits::default()
     };
     app::build_with(
         SHOWCASE_SECRET,

@@ -63,7 +63,7 @@ fn refusals() -> Vec<(&'static str, ConfigError, &'static str)> {
         ),
         (
             "forwarded headers with no proxy",
-            Hardening::new()
+            portcullis::Security::builder()
                 .forwarded_headers(ForwardedHeaders::trust_from(no_proxy))
                 .build()
                 .unwrap_err(),
@@ -134,10 +134,15 @@ fn insecure_settings_are_refused_with_advice() {
 #[test]
 fn the_same_settings_pass_once_fixed() {
     let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+    let security = portcullis::Security::builder()
+        .forwarded_headers(ForwardedHeaders::trust_from([proxy]))
+        .build()
+        .unwrap();
+    assert!(security.trusted_proxies().is_trusted(proxy));
     let layer = Hardening::new()
+        .security(&security)
         .cors(CorsPolicy::allow_origins(["https://example.com"]).allow_credentials())
         .session_cookie(CookiePolicy::session("__Host-session"))
-        .forwarded_headers(ForwardedHeaders::trust_from([proxy]))
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();

@@ -16,6 +16,7 @@ use common::*;
 use http::{StatusCode, header};
 use portcullis::hardening::{
     ACCESS_TARGET, ForwardedHeaders, Hardening, JsonLogs, LOG_WRITER_TARGET, MAX_LOGGED_PATH,
+    ServerLimits, serve,
 };
 use portcullis::oauth::PasswordGrant;
 use portcullis::prelude::*;
@@ -150,12 +151,15 @@ async fn a_client_request_id_is_replaced_and_logged_apart() {
     let sink = Gate::opened();
     let (dispatch, guard) = JsonLogs::to_writer(sink.clone()).build().unwrap();
     // trusting the loopback proxy changes nothing without a known peer
-    let security = security();
-    let app = Hardening::new()
-        .security(&security)
+    let security = Security::builder()
+        .bearer(verifier())
         .forwarded_headers(ForwardedHeaders::trust_from([IpAddr::V4(
             Ipv4Addr::LOCALHOST,
         )]))
+        .build()
+        .unwrap();
+    let app = Hardening::new()
+        .security(&security)
         .apply(routes(&security))
         .unwrap();
     let answer = {
@@ -186,57 +190,111 @@ async fn a_client_request_id_is_replaced_and_logged_apart() {
     assert_eq!(access[0]["client_request_id"], "chosen-by-the-client?");
 }
 
-/// Sends a raw HTTP/1.1 request with `X-Request-Id` to `addr` and returns
-/// the id of the answer.
-async fn answered_id(addr: SocketAddr, id: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+#[public(rate_limit("ping", 1 per minute, key = client))]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+/// Sends `GET /ping` with `X-Request-Id: id` and `X-Forwarded-For:
+/// forwarded` to `addr` from the loopback address `source`; returns the
+/// status and the answer's request id.
+async fn ping_from(source: Ipv4Addr, addr: SocketAddr, id: &str, forwarded: &str) -> (u16, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(IpAddr::V4(source), 0)).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
     let request = format!(
-        "GET /health HTTP/1.1\r\nhost: localhost\r\nx-request-id: {id}\r\nconnection: close\r\n\r\n"
+        "GET /ping HTTP/1.1\r\nhost: localhost\r\nx-request-id: {id}\r\n\
+         x-forwarded-for: {forwarded}\r\nconnection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    answer
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"));
+    let id = answer
         .lines()
         .find_map(|line| {
             let (name, value) = line.split_once(':')?;
             name.eq_ignore_ascii_case("x-request-id")
                 .then(|| value.trim().to_owned())
         })
-        .unwrap()
+        .unwrap_or_else(|| panic!("no request id in {answer:?}"));
+    (status, id)
 }
 
-/// Serves an app trusting `proxy` on a loopback port, with the peer address
-/// known to the stack.
-async fn serve_trusting(proxy: IpAddr) -> SocketAddr {
-    let security = security();
+/// One setting, `SecurityBuilder::forwarded_headers`, decides both whose
+/// request ids the hardening stack keeps and whose forwarded address the
+/// rate limiter counts; served for real, so the peer address is known.
+#[tokio::test]
+async fn one_trusted_proxy_setting_covers_request_ids_and_rate_limits() {
+    let proxy = Ipv4Addr::LOCALHOST;
+    let direct = Ipv4Addr::new(127, 0, 0, 2);
+    let sink = Gate::opened();
+    let (dispatch, guard) = JsonLogs::to_writer(sink.clone()).build().unwrap();
+    let security = Security::builder()
+        .forwarded_headers(ForwardedHeaders::trust_from([proxy]))
+        .build()
+        .unwrap();
     let app = Hardening::new()
         .security(&security)
-        .forwarded_headers(ForwardedHeaders::trust_from([proxy]))
-        .apply(routes(&security))
+        .apply(
+            SecureRouter::new(security.clone())
+                .route("/ping", get(ping))
+                .into_router(),
+        )
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
+    let limits = ServerLimits::new().build().unwrap();
+    // the current-thread runtime runs the server here, so the logs land in `sink`
+    let _logs = tracing::dispatcher::set_default(&dispatch);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        serve(listener, app, &limits, async {
+            let _ = stopped.await;
+        })
         .await
     });
-    addr
-}
 
-#[tokio::test]
-async fn only_a_trusted_proxy_chooses_the_request_id() {
-    let from_proxy = serve_trusting(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
-    assert_eq!(answered_id(from_proxy, "proxy-id-7").await, "proxy-id-7");
+    // from the trusted proxy: its id is kept, and each forwarded client has a bucket
+    assert_eq!(
+        ping_from(proxy, addr, "proxy-id-1", "203.0.113.9").await,
+        (200, "proxy-id-1".to_owned())
+    );
+    assert_eq!(
+        ping_from(proxy, addr, "proxy-id-2", "198.51.100.7").await,
+        (200, "proxy-id-2".to_owned())
+    );
+    let (status, id) = ping_from(proxy, addr, "proxy-id-3", "203.0.113.9").await;
+    assert_eq!((status, id.as_str()), (429, "proxy-id-3"));
 
-    let elsewhere = serve_trusting(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))).await;
-    let id = answered_id(elsewhere, "proxy-id-7").await;
-    assert_ne!(id, "proxy-id-7");
-    assert_eq!(id.len(), 36, "{id}");
+    // from another peer: a fresh id, and the bucket is the peer's whatever it claims
+    let (status, fresh) = ping_from(direct, addr, "client-id-4", "192.0.2.50").await;
+    assert_eq!(status, 200);
+    assert_ne!(fresh, "client-id-4");
+    assert_eq!(fresh.len(), 36, "{fresh}");
+    let (status, _) = ping_from(direct, addr, "client-id-5", "192.0.2.51").await;
+    assert_eq!(status, 429);
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    drop(_logs);
+    drop(guard);
+    let lines = sink.lines();
+    let access = access_lines(&lines);
+    assert_eq!(access.len(), 5, "{lines:?}");
+    // the kept ids are the request ids, with no client value logged apart
+    assert_eq!(access[0]["request_id"], "proxy-id-1");
+    assert!(access[0].get("client_request_id").is_none(), "{lines:?}");
+    // the refused id is logged apart, next to the fresh one
+    let refused = access
+        .iter()
+        .find(|line| line["request_id"] == fresh.as_str())
+        .unwrap_or_else(|| panic!("no line for {fresh}: {lines:?}"));
+    assert_eq!(refused["client_request_id"], "client-id-4");
 }
 
 #[tokio::test]

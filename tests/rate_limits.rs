@@ -108,6 +108,7 @@ async fn the_login_limit_is_configured_by_name_and_listed_in_the_route_table() {
     let limits = app::Limits {
         login: "1000/s".parse().unwrap(),
         failures: FailureLimits::default(),
+        ..app::Limits::default()
     };
     let app = app::build_with(SECRET, &["https://example.com".to_owned()], &limits).unwrap();
     for _ in 0..7 {

@@ -19,6 +19,7 @@ fn showcase() -> axum::Router {
     let limits = app::Limits {
         login: "1000/s".parse().unwrap(),
         failures: portcullis::users::FailureLimits::default(),
+        ..app::Limits::default()
     };
     app::build_with(SECRET, &["https://example.com".to_owned()], &limits).unwrap()
 }

@@ -12,6 +12,9 @@
 #   ./instr.sh --server 'NAME|PORT|COMMAND'
 # Environment: COUNT [2000], WARM [300], ROUTES, JWT_SECRET, RESULTS_DIR,
 #   SERVER_CPU [0], LOAD_CPU [1], STARTUP_TIMEOUT [120]
+# The server inherits the rest of this script's environment, so a setting of
+# the server is passed the same way, for instance the showcase with Redis:
+#   REDIS_URL=redis://127.0.0.1:16411 ./instr.sh --only secure_api
 # Loopback only; request counts are fixed, so every loop is bounded.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,7 +36,7 @@ while [ $# -gt 0 ]; do
     --server) servers+=("$2"); shift 2 ;;
     --only) only=$2; shift 2 ;;
     --servers-file) servers_file=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "instr.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done

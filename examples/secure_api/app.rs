@@ -15,7 +15,7 @@ use portcullis::Session;
 use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
 use portcullis::auth::session::{MemoryStore, SessionEnded, SessionError};
-use portcullis::hardening::CorsPolicy;
+use portcullis::hardening::{CorsPolicy, ForwardedHeaders};
 use portcullis::jwt::Algorithm;
 use portcullis::oauth::{
     LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse,
@@ -327,6 +327,11 @@ pub(crate) struct Limits {
     pub(crate) login: Quota,
     /// Failed password checks (Basic, `/token`) per address and username.
     pub(crate) failures: FailureLimits,
+    /// The reverse proxies whose `X-Forwarded-For` names the client these
+    /// limits count and whose `X-Request-Id` is kept:
+    /// `SECURE_API_TRUSTED_PROXIES` (comma-separated addresses); none by
+    /// default. The one setting for both, on the `Security`.
+    pub(crate) proxies: ForwardedHeaders,
 }
 
 impl Default for Limits {
@@ -334,6 +339,7 @@ impl Default for Limits {
         Self {
             login: Quota::per_minute(5).expect("five is not zero"),
             failures: FailureLimits::default(),
+            proxies: ForwardedHeaders::ignore(),
         }
     }
 }
@@ -364,6 +370,7 @@ pub(crate) fn build_with_stores(
     let router = secure_router_with(secret, cors_origins, limits, stores)?;
     let security = router.security().clone();
     let router = router.build()?;
+    // The stack renders its answers and trusts proxies as `security` says.
     let hardening = Hardening::new()
         .security(&security)
         .cors(CorsPolicy::allow_origins(cors_origins.iter().cloned()));
@@ -417,6 +424,9 @@ pub(crate) fn secure_router_with(
         .roles::<Role>()
         .rate_limit_quota("login", limits.login)
         .failure_limits(limits.failures)
+        // Rate limits, failure limits and the hardening stack's request ids
+        // all believe these proxies (`Hardening::security` reads them).
+        .forwarded_headers(limits.proxies.clone())
         // Browser sessions, kept in memory; CSRF trusts the CORS origins.
         .sessions(MemoryStore::default())
         .trusted_origins(cors_origins.iter().cloned())

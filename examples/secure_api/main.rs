@@ -61,6 +61,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(text) = std::env::var("SECURE_API_LOGIN_LIMIT") {
         limits.login = text.parse()?;
     }
+    if let Ok(text) = std::env::var("SECURE_API_TRUSTED_PROXIES") {
+        let proxies = text
+            .split(',')
+            .map(str::trim)
+            .filter(|proxy| !proxy.is_empty())
+            .map(str::parse::<std::net::IpAddr>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| format!("SECURE_API_TRUSTED_PROXIES: {error}"))?;
+        // an empty value means none, as when the variable is unset
+        if !proxies.is_empty() {
+            limits.proxies = portcullis::hardening::ForwardedHeaders::trust_from(proxies);
+        }
+    }
     let app = match std::env::var("REDIS_URL") {
         Ok(url) => with_redis(&secret, &origins, &limits, &url).await?,
         Err(_) => app::build_with(&secret, &origins, &limits)?,

@@ -1,7 +1,8 @@
 //! Which reverse proxies' `X-Forwarded-For` (or `Forwarded`) to believe.
 //!
-//! Below both `security` (which holds the setting for rate limits) and
-//! `hardening` (which re-exports it and logs the client address).
+//! Below both `security` (which holds the one setting, for rate limits,
+//! failure limits, sessions and request ids) and `hardening` (which
+//! re-exports the types and reads the setting from the `Security`).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -118,7 +119,7 @@ impl TrustedProxies {
     /// the right-most `X-Forwarded-For` entry that is not a trusted proxy
     /// (entries further left were written by the client and prove nothing).
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        if !self.proxies.contains(&peer) {
+        if !self.is_trusted(peer) {
             return peer;
         }
         let mut client = peer;
@@ -140,7 +141,7 @@ impl TrustedProxies {
         }
         for hop in hops.into_iter().rev() {
             match hop.parse::<IpAddr>() {
-                Ok(address) if self.proxies.contains(&address) => client = address,
+                Ok(address) if self.is_trusted(address) => client = address,
                 Ok(address) => return address,
                 Err(_) => return client,
             }
@@ -205,6 +206,12 @@ mod tests {
         assert_eq!(trusted.client_ip(ip("10.0.0.2"), &headers), ip("10.0.0.3"));
         let ignoring = ForwardedHeaders::ignore().build().unwrap();
         assert_eq!(ignoring.client_ip(ip("10.0.0.2"), &headers), ip("10.0.0.2"));
+        // a trusted proxy reached over IPv6 as a mapped IPv4 address is the proxy
+        headers.insert(X_FORWARDED_FOR, "203.0.113.9".parse().unwrap());
+        assert_eq!(
+            trusted.client_ip(ip("::ffff:10.0.0.2"), &headers),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]

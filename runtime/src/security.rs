@@ -267,9 +267,28 @@ impl SecurityBuilder {
         self
     }
 
-    /// Whose `X-Forwarded-For` and `Forwarded` headers name the client that
-    /// client-keyed rate limits and failure limits count; by default none:
-    /// the client is the connection's peer.
+    /// The reverse proxies to believe, the one setting for them: their
+    /// `X-Forwarded-For` (or `Forwarded`) names the client that client-keyed
+    /// rate limits, failure limits and sessions count, and the hardening
+    /// stack given this `Security` ([`crate::Hardening::security`]) keeps
+    /// the `X-Request-Id` they send. By default none: the client is the
+    /// connection's peer and every request gets a fresh id.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use portcullis::Security;
+    /// use portcullis::hardening::ForwardedHeaders;
+    ///
+    /// let proxy = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+    /// let security = Security::builder()
+    ///     .forwarded_headers(ForwardedHeaders::trust_from([proxy]))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(security.trusted_proxies().is_trusted(proxy));
+    /// // trust without an address would believe every client: refused
+    /// let anyone = ForwardedHeaders::trust_from([] as [IpAddr; 0]);
+    /// assert!(Security::builder().forwarded_headers(anyone).build().is_err());
+    /// ```
     pub fn forwarded_headers(mut self, forwarded: ForwardedHeaders) -> Self {
         self.forwarded = forwarded;
         self
@@ -487,7 +506,8 @@ impl Security {
         quotas.get(limit.name).copied().unwrap_or(limit.quota)
     }
 
-    /// Whose forwarded headers name the client.
+    /// Whose forwarded headers name the client and whose `X-Request-Id` is
+    /// kept ([`SecurityBuilder::forwarded_headers`]).
     pub fn trusted_proxies(&self) -> &TrustedProxies {
         &self.0.rate_limits.proxies
     }

@@ -115,7 +115,8 @@ pub struct Hardening {
     access_log: AccessLogLayer,
     mode: Mode,
     cookie: Option<CookiePolicy>,
-    forwarded: ForwardedHeaders,
+    /// The [`Security`]'s trusted proxies (none without one).
+    proxies: TrustedProxies,
 }
 
 /// Whether settings meant only for a local plain-HTTP run are allowed.
@@ -143,7 +144,7 @@ impl Hardening {
             access_log: AccessLogLayer::new(),
             mode: Mode::Production,
             cookie: None,
-            forwarded: ForwardedHeaders::ignore(),
+            proxies: TrustedProxies::default(),
         }
     }
 
@@ -175,12 +176,20 @@ impl Hardening {
     /// Holds `security`, the configuration of the secure routes inside, and
     /// renders the layers' own answers with its responder, as the guards do.
     ///
+    /// The stack also takes its trusted proxies from `security`
+    /// ([`crate::SecurityBuilder::forwarded_headers`], the one setting for
+    /// them): only from one of them is a client's `X-Request-Id` kept; from
+    /// any other peer a request gets a fresh id and the client's value is
+    /// logged apart (`client_request_id`). Without a `Security` no proxy is
+    /// trusted.
+    ///
     /// There is no body limit here: each secure route applies its
     /// `Security`'s ([`crate::SecurityBuilder::body_limit`]) to the body its
     /// extractors read, so a 413 comes from the route, with or without this
     /// stack. Plain axum routes keep axum's own limit (`DefaultBodyLimit`).
     pub fn security(mut self, security: &Security) -> Self {
         self.answers = Answers::Of(security.clone());
+        self.proxies = security.trusted_proxies().clone();
         self
     }
 
@@ -195,14 +204,6 @@ impl Hardening {
     /// [`Hardening::development_mode`].
     pub fn session_cookie(mut self, policy: impl Into<CookiePolicy>) -> Self {
         self.cookie = Some(policy.into());
-        self
-    }
-
-    /// Which proxies' `X-Forwarded-For` and `X-Request-Id` to believe (none
-    /// by default); see [`HardeningLayer::trusted_proxies`]. From any other
-    /// peer a request gets a fresh id and the client's value is logged apart.
-    pub fn forwarded_headers(mut self, forwarded: impl Into<ForwardedHeaders>) -> Self {
-        self.forwarded = forwarded.into();
         self
     }
 
@@ -224,7 +225,6 @@ impl Hardening {
         {
             return Err(ConfigError::InsecureCookie);
         }
-        let proxies = self.forwarded.build()?;
         let headers = self.headers.build()?;
         let cors = self.cors.map(CorsPolicy::rules).transpose()?;
         let hardened = HardenedLayer::new(Settings {
@@ -233,12 +233,11 @@ impl Hardening {
             answers: self.answers,
             timeout: self.timeout,
             span: self.access_log.span_mode(),
-            proxies: proxies.clone(),
+            proxies: self.proxies,
         });
         Ok(HardeningLayer {
             hardened,
             cookie: self.cookie,
-            proxies,
         })
     }
 
@@ -261,7 +260,6 @@ impl Hardening {
 pub struct HardeningLayer {
     hardened: HardenedLayer,
     cookie: Option<CookiePolicy>,
-    proxies: TrustedProxies,
 }
 
 impl HardeningLayer {
@@ -276,12 +274,6 @@ impl HardeningLayer {
     /// The checked session cookie policy, when one was configured.
     pub fn cookie_policy(&self) -> Option<&CookiePolicy> {
         self.cookie.as_ref()
-    }
-
-    /// The checked forwarded-header trust, for finding a client's address
-    /// (rate limits, logs) with [`TrustedProxies::client_ip`].
-    pub fn trusted_proxies(&self) -> &TrustedProxies {
-        &self.proxies
     }
 }
 

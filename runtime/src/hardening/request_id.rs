@@ -220,16 +220,21 @@ impl RequestIdLayer {
     }
 
     /// Keeps the `X-Request-Id` that one of `proxies` sends (the TCP peer,
-    /// from axum's `ConnectInfo<SocketAddr>`).
+    /// from axum's `ConnectInfo<SocketAddr>`). Pass the [`crate::Security`]'s
+    /// ([`crate::Security::trusted_proxies`]), so one setting says which
+    /// proxies are believed; [`crate::Hardening::security`] does that itself.
     ///
     /// ```
     /// use std::net::{IpAddr, Ipv4Addr};
+    /// use portcullis::Security;
     /// use portcullis::hardening::{ForwardedHeaders, RequestIdLayer};
     ///
-    /// let proxies = ForwardedHeaders::trust_from([IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))])
+    /// let security = Security::builder()
+    ///     .forwarded_headers(ForwardedHeaders::trust_from([IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))]))
     ///     .build()
     ///     .unwrap();
-    /// let app: axum::Router = axum::Router::new().layer(RequestIdLayer::trusting(proxies));
+    /// let layer = RequestIdLayer::trusting(security.trusted_proxies().clone());
+    /// let app: axum::Router = axum::Router::new().layer(layer);
     /// # let _ = app;
     /// ```
     pub fn trusting(proxies: impl Into<TrustedProxies>) -> Self {
