@@ -7,22 +7,23 @@ use syn::{DeriveInput, Ident, LitStr, Token};
 use super::Kind;
 use crate::diagnostics::Errors;
 
-pub(crate) mod kw {
+/// The variant attribute's keywords.
+pub mod kw {
     syn::custom_keyword!(name);
     syn::custom_keyword!(implies);
 }
 
 /// One variant as written.
-pub(crate) struct RawVariant {
-    pub(crate) ident: Ident,
-    pub(crate) fields: Option<syn::Fields>,
-    pub(crate) name: Option<LitStr>,
-    pub(crate) implies: Vec<Ident>,
-    pub(crate) implies_key: Option<kw::implies>,
+pub struct RawVariant {
+    pub ident: Ident,
+    pub fields: Option<syn::Fields>,
+    pub name: Option<LitStr>,
+    pub implies: Vec<Ident>,
+    pub implies_key: Option<kw::implies>,
 }
 
 /// `#[portcullis(crate = "…")]` on the enum: the facade's path, if given.
-pub(crate) fn container_root(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
+pub fn container_root(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
     let mut errors = Errors::default();
     let mut root: Option<syn::Path> = None;
     for attr in input
@@ -56,7 +57,8 @@ pub(crate) fn container_root(input: &DeriveInput) -> syn::Result<Option<syn::Pat
     errors.finish(root)
 }
 
-pub(crate) fn parse(kind: Kind, input: &DeriveInput) -> syn::Result<Vec<RawVariant>> {
+/// Reads the variants of the enum `input` and their `#[portcullis(..)]` options.
+pub fn parse(kind: Kind, input: &DeriveInput) -> syn::Result<Vec<RawVariant>> {
     let syn::Data::Enum(data) = &input.data else {
         return Err(syn::Error::new_spanned(
             &input.ident,

@@ -7,25 +7,25 @@ use super::parse;
 use crate::diagnostics::Errors;
 
 /// A handler with at least one parameter to validate.
-pub(crate) struct Handler<'a> {
-    pub(crate) function: &'a ItemFn,
-    pub(crate) targets: Vec<Target<'a>>,
+pub struct Handler<'a> {
+    pub function: &'a ItemFn,
+    pub targets: Vec<Target<'a>>,
     /// Parameters whose type does not show what they are (an alias, a
     /// wrapper): the compiler checks they are no `Json`, `Form` or `Query`.
-    pub(crate) opaque: Vec<&'a Type>,
+    pub opaque: Vec<&'a Type>,
 }
 
 /// A `Json<T>`, `Form<T>` or `Query<T>` parameter, possibly in an `Option`
 /// or a `Result`.
-pub(crate) struct Target<'a> {
+pub struct Target<'a> {
     /// Its position among the inputs.
-    pub(crate) index: usize,
+    pub index: usize,
     /// The pattern the body expects, such as `Json(item)`.
-    pub(crate) pat: &'a Pat,
+    pub pat: &'a Pat,
     /// The extractor type as written, such as `axum::Json<Item>`.
-    pub(crate) ty: &'a Type,
+    pub ty: &'a Type,
     /// `T`, which must implement `Validate`.
-    pub(crate) inner: &'a Type,
+    pub inner: &'a Type,
 }
 
 const EXTRACTORS: [&str; 3] = ["Json", "Form", "Query"];
@@ -33,7 +33,7 @@ const EXTRACTORS: [&str; 3] = ["Json", "Form", "Query"];
 impl<'a> Handler<'a> {
     /// The parameters to rewrite; an error if there are none, or if one
     /// mentions an extractor in a shape that cannot be validated.
-    pub(crate) fn from_raw(raw: &'a parse::Handler, errors: &mut Errors) -> Self {
+    pub fn from_raw(raw: &'a parse::Handler, errors: &mut Errors) -> Self {
         let function = &raw.function;
         let mut targets = Vec::new();
         let mut opaque = Vec::new();

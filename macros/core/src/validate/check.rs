@@ -8,17 +8,17 @@ use super::shape::Shape;
 use crate::diagnostics::Errors;
 
 /// A struct whose rules all make sense.
-pub(crate) struct Container {
-    pub(crate) ident: Ident,
-    pub(crate) generics: syn::Generics,
-    pub(crate) fields: Vec<Field>,
+pub struct Container {
+    pub ident: Ident,
+    pub generics: syn::Generics,
+    pub fields: Vec<Field>,
     /// Rules across fields, run after the fields' own, at the struct's path.
-    pub(crate) custom: Vec<syn::Path>,
+    pub custom: Vec<syn::Path>,
 }
 
 /// How a field is read from the input, for the report of every missing or
 /// mistyped member when the input does not deserialize.
-pub(crate) enum Wire {
+pub enum Wire {
     /// `#[serde(skip)]`: never read.
     Skipped,
     /// `#[serde(flatten)]`: its members sit at the parent's level.
@@ -28,32 +28,32 @@ pub(crate) enum Wire {
 }
 
 /// A field and what to do with it.
-pub(crate) struct Field {
-    pub(crate) ident: Ident,
-    pub(crate) ty: Type,
+pub struct Field {
+    pub ident: Ident,
+    pub ty: Type,
     /// The member name in the input, or `None` when `#[serde(flatten)]`
     /// puts the field's members at the parent's level.
-    pub(crate) key: Option<String>,
+    pub key: Option<String>,
     /// How serde reads the field.
-    pub(crate) wire: Wire,
-    pub(crate) presence: Presence,
-    pub(crate) rules: Vec<Rule>,
+    pub wire: Wire,
+    pub presence: Presence,
+    pub rules: Vec<Rule>,
     /// Rules for each item of a list, and whether items are validated as nested values.
-    pub(crate) each: Option<Vec<Rule>>,
-    pub(crate) sanitizers: Vec<Ident>,
+    pub each: Option<Vec<Rule>>,
+    pub sanitizers: Vec<Ident>,
     /// The type to sanitize and validate as a nested value, if `nested` was asked.
-    pub(crate) nested: Option<Type>,
+    pub nested: Option<Type>,
     /// Whether `each(nested)` validates every item as a nested value.
-    pub(crate) each_nested: bool,
+    pub each_nested: bool,
     /// The types that must implement `Validate` for `nested` to work: the
     /// field's value type, or the item type for `each(nested)`.
-    pub(crate) nested_bounds: Vec<Type>,
+    pub nested_bounds: Vec<Type>,
     /// Whether `nested` (for the field or its items) needs sanitizing the field.
-    pub(crate) sanitize_nested: bool,
+    pub sanitize_nested: bool,
 }
 
 /// How the field's `Option`, if any, is handled.
-pub(crate) enum Presence {
+pub enum Presence {
     /// Not an `Option`: always checked.
     Always,
     /// An `Option`: checked when present.
@@ -63,15 +63,15 @@ pub(crate) enum Presence {
 }
 
 /// A checked rule with the keyword it came from (for spans).
-pub(crate) struct Rule {
-    pub(crate) keyword: Ident,
-    pub(crate) kind: RuleKind,
+pub struct Rule {
+    pub keyword: Ident,
+    pub kind: RuleKind,
 }
 
 /// What a rule checks.
 // A few rules per field, built once at compile time: size does not matter.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum RuleKind {
+pub enum RuleKind {
     Length {
         min: Option<LitInt>,
         max: Option<LitInt>,
@@ -89,7 +89,7 @@ pub(crate) enum RuleKind {
 
 impl Container {
     /// Checks every field of `raw`, recording each mistake in `errors`.
-    pub(crate) fn from_raw(raw: parse::Container, errors: &mut Errors) -> Self {
+    pub fn from_raw(raw: parse::Container, errors: &mut Errors) -> Self {
         let rename_all = raw.rename_all.as_ref().map(LitStr::value);
         let serde_default = raw.serde_default;
         let fields = raw

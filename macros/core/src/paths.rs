@@ -18,7 +18,7 @@ thread_local! {
 }
 
 /// `<root>::__private`, the root of every path an expansion emits.
-pub(crate) fn private() -> TokenStream {
+pub fn private() -> TokenStream {
     ROOT.with(|root| match &*root.borrow() {
         Some(path) => quote!(#path::__private),
         None => quote!(::portcullis::__private),
@@ -26,7 +26,7 @@ pub(crate) fn private() -> TokenStream {
 }
 
 /// Runs `expand` with `root` (when given) as the facade's path.
-pub(crate) fn with_root<T>(root: Option<&Path>, expand: impl FnOnce() -> T) -> T {
+pub fn with_root<T>(root: Option<&Path>, expand: impl FnOnce() -> T) -> T {
     struct Restore(Option<Path>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -40,7 +40,7 @@ pub(crate) fn with_root<T>(root: Option<&Path>, expand: impl FnOnce() -> T) -> T
 }
 
 /// The value of `crate = "…"`: a path such as `"sec"` or `"my_api::portcullis"`.
-pub(crate) fn parse_root(value: &LitStr) -> syn::Result<Path> {
+pub fn parse_root(value: &LitStr) -> syn::Result<Path> {
     let path: Path = value.parse().map_err(|_| {
         syn::Error::new_spanned(
             value,
@@ -66,7 +66,7 @@ pub(crate) fn parse_root(value: &LitStr) -> syn::Result<Path> {
 
 /// The path of a `crate = "…"` among an attribute's arguments, for the
 /// output emitted beside an error when the arguments did not parse.
-pub(crate) fn find_root(args: &TokenStream) -> Option<Path> {
+pub fn find_root(args: &TokenStream) -> Option<Path> {
     let tokens: Vec<TokenTree> = args.clone().into_iter().collect();
     tokens.windows(3).find_map(|window| match window {
         [

@@ -9,7 +9,7 @@ use super::parse::{AttrKind, Name, RateLimitArg, RawPolicy, SchemeKind, Term};
 use crate::diagnostics::Errors;
 
 /// A role or scope that passed the checks.
-pub(crate) enum CheckedName {
+pub enum CheckedName {
     Lit(String, Span),
     /// A vocabulary variant; `owner` is its enum when the path names one
     /// (`Role::Admin`), `None` for a variant brought in by a `use` (`Admin`).
@@ -26,7 +26,7 @@ pub(crate) enum CheckedName {
 }
 
 /// The requirement tree, legal by construction.
-pub(crate) enum Req {
+pub enum Req {
     Public,
     Authenticated,
     Role(CheckedName),
@@ -37,24 +37,24 @@ pub(crate) enum Req {
 }
 
 /// A checked policy, ready to expand.
-pub(crate) struct CheckedPolicy {
-    pub(crate) requirement: Req,
-    pub(crate) scheme: SchemeKind,
+pub struct CheckedPolicy {
+    pub requirement: Req,
+    pub scheme: SchemeKind,
     /// The facade's path from `crate = "…"`, when given.
-    pub(crate) root: Option<Path>,
-    pub(crate) limits: Vec<CheckedLimit>,
+    pub root: Option<Path>,
+    pub limits: Vec<CheckedLimit>,
 }
 
 /// A checked `rate_limit(..)`.
-pub(crate) struct CheckedLimit {
-    pub(crate) name: String,
-    pub(crate) max: u32,
-    pub(crate) period_secs: u64,
-    pub(crate) key: LimitKey,
+pub struct CheckedLimit {
+    pub name: String,
+    pub max: u32,
+    pub period_secs: u64,
+    pub key: LimitKey,
 }
 
 /// What a checked limit is keyed by.
-pub(crate) enum LimitKey {
+pub enum LimitKey {
     Client,
     Subject,
     Field(String),
@@ -75,7 +75,8 @@ impl NameKind {
     }
 }
 
-pub(crate) fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
+/// Checks `raw`, written on `handler`, recording every mistake.
+pub fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
     let mut errors = Errors::default();
     check_handler(raw.kind, handler, &mut errors);
     let name = raw.kind.name();
@@ -246,7 +247,7 @@ const MAX_EXTRACTORS: usize = 16;
 
 /// Whether another policy attribute (say one imported under another name,
 /// which this one cannot recognise by its name) already added the guard.
-pub(crate) fn already_guarded(handler: &ItemFn) -> bool {
+pub fn already_guarded(handler: &ItemFn) -> bool {
     handler.sig.inputs.iter().any(|input| match input {
         syn::FnArg::Typed(typed) => {
             matches!(&*typed.pat, syn::Pat::Ident(pat) if pat.ident == "__portcullis_guard")
@@ -419,7 +420,8 @@ fn check_terms(terms: &[Term], errors: &mut Errors) -> Vec<Req> {
 }
 
 impl CheckedName {
-    pub(crate) fn span(&self) -> Span {
+    /// Where the name was written.
+    pub fn span(&self) -> Span {
         match self {
             Self::Lit(_, span) => *span,
             Self::Variant { path, .. } | Self::Const { path } => path.span(),

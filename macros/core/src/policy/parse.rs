@@ -7,7 +7,7 @@ use syn::{Ident, LitInt, LitStr, Path, Token, parenthesized};
 
 /// Which policy attribute was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AttrKind {
+pub enum AttrKind {
     Public,
     Authenticated,
     RequiresRole,
@@ -18,7 +18,7 @@ pub(crate) enum AttrKind {
 
 impl AttrKind {
     /// Every policy attribute's name, to spot a second one on the same handler.
-    pub(crate) const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 6] = [
         "public",
         "authenticated",
         "requires_role",
@@ -27,7 +27,8 @@ impl AttrKind {
         "requires",
     ];
 
-    pub(crate) fn name(self) -> &'static str {
+    /// The attribute's name, for messages.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Public => "public",
             Self::Authenticated => "authenticated",
@@ -39,7 +40,8 @@ impl AttrKind {
     }
 }
 
-pub(crate) mod kw {
+/// The attributes' keywords.
+pub mod kw {
     syn::custom_keyword!(role);
     syn::custom_keyword!(scope);
     syn::custom_keyword!(any);
@@ -55,24 +57,24 @@ pub(crate) mod kw {
 
 /// `rate_limit("name", 5 per minute, key = client)` as written; every part
 /// optional here, so `check` can say what is missing.
-pub(crate) struct RateLimitArg {
-    pub(crate) keyword: kw::rate_limit,
-    pub(crate) names: Vec<LitStr>,
-    pub(crate) quotas: Vec<QuotaArg>,
-    pub(crate) keys: Vec<KeyArg>,
+pub struct RateLimitArg {
+    pub keyword: kw::rate_limit,
+    pub names: Vec<LitStr>,
+    pub quotas: Vec<QuotaArg>,
+    pub keys: Vec<KeyArg>,
 }
 
 /// `5 per minute` or `100 per 10 seconds`.
-pub(crate) struct QuotaArg {
-    pub(crate) count: LitInt,
-    pub(crate) periods: Option<LitInt>,
-    pub(crate) unit: Ident,
+pub struct QuotaArg {
+    pub count: LitInt,
+    pub periods: Option<LitInt>,
+    pub unit: Ident,
 }
 
 /// `key = client`, `key = subject` or `key = field("username")`.
-pub(crate) struct KeyArg {
-    pub(crate) kind: Ident,
-    pub(crate) field: Option<LitStr>,
+pub struct KeyArg {
+    pub kind: Ident,
+    pub field: Option<LitStr>,
 }
 
 impl Parse for RateLimitArg {
@@ -135,7 +137,7 @@ impl Parse for RateLimitArg {
 
 /// A role or scope as written: a string, or a vocabulary variant path.
 #[derive(Clone)]
-pub(crate) enum Name {
+pub enum Name {
     Lit(LitStr),
     Path(Path),
 }
@@ -155,7 +157,7 @@ impl Parse for Name {
 }
 
 /// One condition of `#[requires(..)]`.
-pub(crate) enum Term {
+pub enum Term {
     Role(Name),
     Scope(Name),
     Any(kw::any, Vec<Term>),
@@ -195,16 +197,16 @@ fn parse_group(input: ParseStream<'_>) -> syn::Result<Vec<Term>> {
 
 /// How a route's callers authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SchemeKind {
+pub enum SchemeKind {
     Bearer,
     Basic,
     Session,
 }
 
 /// `scheme = bearer`, `scheme = basic` or `scheme = session`.
-pub(crate) struct SchemeArg {
-    pub(crate) key: kw::scheme,
-    pub(crate) scheme: SchemeKind,
+pub struct SchemeArg {
+    pub key: kw::scheme,
+    pub scheme: SchemeKind,
 }
 
 impl Parse for SchemeArg {
@@ -229,9 +231,9 @@ impl Parse for SchemeArg {
 }
 
 /// `crate = "path"`: where the `portcullis` facade is reachable.
-pub(crate) struct CrateArg {
-    pub(crate) key: Token![crate],
-    pub(crate) value: LitStr,
+pub struct CrateArg {
+    pub key: Token![crate],
+    pub value: LitStr,
 }
 
 impl Parse for CrateArg {
@@ -307,24 +309,25 @@ impl Parse for RequiresArg {
 }
 
 /// What the user wrote, with spans, before any check.
-pub(crate) struct RawPolicy {
-    pub(crate) kind: AttrKind,
+pub struct RawPolicy {
+    pub kind: AttrKind,
     /// Names of the list attributes (`requires_role`, `…_any_role`, `…_scope`).
-    pub(crate) names: Vec<Name>,
+    pub names: Vec<Name>,
     /// Conditions of `requires`.
-    pub(crate) terms: Vec<Term>,
-    pub(crate) schemes: Vec<SchemeArg>,
+    pub terms: Vec<Term>,
+    pub schemes: Vec<SchemeArg>,
     /// `crate = "…"` options (more than one is an error).
-    pub(crate) roots: Vec<CrateArg>,
+    pub roots: Vec<CrateArg>,
     /// `rate_limit(..)` options, in order.
-    pub(crate) limits: Vec<RateLimitArg>,
+    pub limits: Vec<RateLimitArg>,
     /// Where the attribute's arguments are, for "needs a role" errors.
-    pub(crate) span: Span,
+    pub span: Span,
     /// Whether `public`/`authenticated` got positional arguments they don't take.
-    pub(crate) stray: Option<TokenStream>,
+    pub stray: Option<TokenStream>,
 }
 
-pub(crate) fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPolicy> {
+/// Parses the arguments `args` of the attribute `kind` into the raw model.
+pub fn parse_args(kind: AttrKind, args: TokenStream) -> syn::Result<RawPolicy> {
     let span = Span::call_site();
     let mut raw = RawPolicy {
         kind,

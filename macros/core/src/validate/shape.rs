@@ -4,7 +4,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 /// The kind of a type, as far as its spelling shows.
 #[derive(Clone)]
-pub(crate) enum Shape {
+pub enum Shape {
     /// `String`, `str`, `Cow<str>`, `Box<str>`, …
     Text,
     /// A primitive integer or float.
@@ -21,7 +21,7 @@ pub(crate) enum Shape {
 
 impl Shape {
     /// The shape of `ty`.
-    pub(crate) fn of(ty: &Type) -> Self {
+    pub fn of(ty: &Type) -> Self {
         match ty {
             Type::Reference(reference) => Self::of(&reference.elem),
             Type::Paren(paren) => Self::of(&paren.elem),
@@ -52,7 +52,7 @@ impl Shape {
     }
 
     /// How the type reads in a message, such as "a number".
-    pub(crate) fn describe(&self) -> &'static str {
+    pub fn describe(&self) -> &'static str {
         match self {
             Self::Text => "text",
             Self::Number => "a number",

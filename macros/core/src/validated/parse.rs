@@ -7,8 +7,8 @@ use syn::{ItemFn, LitStr, Token};
 use crate::diagnostics::Errors;
 
 /// The annotated function.
-pub(crate) struct Handler {
-    pub(crate) function: ItemFn,
+pub struct Handler {
+    pub function: ItemFn,
 }
 
 impl Parse for Handler {
@@ -21,7 +21,7 @@ impl Parse for Handler {
 
 /// `#[validated]` takes only `crate = "…"`; returns that path, recording an
 /// error on anything else.
-pub(crate) fn arguments(args: TokenStream, errors: &mut Errors) -> Option<syn::Path> {
+pub fn arguments(args: TokenStream, errors: &mut Errors) -> Option<syn::Path> {
     if args.is_empty() {
         return None;
     }

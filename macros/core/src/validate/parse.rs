@@ -9,45 +9,45 @@ use syn::{Data, DeriveInput, Expr, Fields, Generics, Ident, LitInt, LitStr, Toke
 use crate::diagnostics::Errors;
 
 /// The struct as written.
-pub(crate) struct Container {
-    pub(crate) ident: Ident,
-    pub(crate) generics: Generics,
-    pub(crate) rename_all: Option<LitStr>,
+pub struct Container {
+    pub ident: Ident,
+    pub generics: Generics,
+    pub rename_all: Option<LitStr>,
     /// `#[serde(default)]` on the struct: no member is required.
-    pub(crate) serde_default: bool,
+    pub serde_default: bool,
     /// `#[validate(custom = path)]` on the struct: rules across fields.
-    pub(crate) custom: Vec<syn::Path>,
+    pub custom: Vec<syn::Path>,
     /// `#[validate(crate = "…")]`: the facade's path.
-    pub(crate) root: Option<syn::Path>,
-    pub(crate) fields: Vec<Field>,
+    pub root: Option<syn::Path>,
+    pub fields: Vec<Field>,
 }
 
 /// One named field as written.
-pub(crate) struct Field {
-    pub(crate) ident: Ident,
-    pub(crate) ty: Type,
-    pub(crate) rename: Option<LitStr>,
+pub struct Field {
+    pub ident: Ident,
+    pub ty: Type,
+    pub rename: Option<LitStr>,
     /// `#[serde(alias = "…")]`: other names the member may have.
-    pub(crate) aliases: Vec<LitStr>,
-    pub(crate) flatten: bool,
+    pub aliases: Vec<LitStr>,
+    pub flatten: bool,
     /// `#[serde(default)]`: the member may be absent.
-    pub(crate) serde_default: bool,
+    pub serde_default: bool,
     /// `#[serde(skip)]` or `skip_deserializing`: never read from the input.
-    pub(crate) serde_skip: bool,
+    pub serde_skip: bool,
     /// `#[validate(skip)]`: deliberately without rules.
-    pub(crate) skip: Option<Ident>,
+    pub skip: Option<Ident>,
     /// An empty `#[validate()]`, kept for its error.
-    pub(crate) empty: Option<syn::Attribute>,
+    pub empty: Option<syn::Attribute>,
     /// Whether a `#[validate(..)]` did not parse (its error is reported).
-    pub(crate) unreadable: bool,
-    pub(crate) rules: Vec<Rule>,
-    pub(crate) sanitizers: Vec<Ident>,
+    pub unreadable: bool,
+    pub rules: Vec<Rule>,
+    pub sanitizers: Vec<Ident>,
 }
 
 /// One rule inside `#[validate(...)]`, keeping its keyword for errors.
 // A few rules per field, built once at compile time: size does not matter.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Rule {
+pub enum Rule {
     Length {
         keyword: Ident,
         min: Option<LitInt>,
@@ -89,7 +89,7 @@ pub(crate) enum Rule {
 
 impl Rule {
     /// The keyword the user wrote, such as `length`.
-    pub(crate) fn keyword(&self) -> &Ident {
+    pub fn keyword(&self) -> &Ident {
         match self {
             Self::Length { keyword, .. }
             | Self::Range { keyword, .. }
@@ -245,7 +245,7 @@ fn no_arguments(input: ParseStream<'_>, keyword: &Ident) -> syn::Result<()> {
 impl Container {
     /// The raw model of `input`, or `None` (with an error) for anything but a
     /// struct with named fields.
-    pub(crate) fn from_syn(input: &DeriveInput, errors: &mut Errors) -> Option<Self> {
+    pub fn from_syn(input: &DeriveInput, errors: &mut Errors) -> Option<Self> {
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => &named.named,

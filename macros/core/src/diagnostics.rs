@@ -2,11 +2,11 @@
 
 /// Accumulates errors so a user sees every mistake at once.
 #[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
+pub struct Errors(Option<syn::Error>);
 
 impl Errors {
     /// Records `error` beside those already collected.
-    pub(crate) fn push(&mut self, error: syn::Error) {
+    pub fn push(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(all) => all.combine(error),
             None => self.0 = Some(error),
@@ -14,16 +14,12 @@ impl Errors {
     }
 
     /// Records an error spanned on `tokens`.
-    pub(crate) fn spanned(
-        &mut self,
-        tokens: impl quote::ToTokens,
-        message: impl std::fmt::Display,
-    ) {
+    pub fn spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// `Ok(value)` when nothing was recorded, else every error combined.
-    pub(crate) fn finish<T>(self, value: T) -> syn::Result<T> {
+    pub fn finish<T>(self, value: T) -> syn::Result<T> {
         match self.0 {
             Some(error) => Err(error),
             None => Ok(value),

@@ -7,13 +7,14 @@ use super::parse::RawVariant;
 use crate::diagnostics::Errors;
 
 /// A variant with its final name and the indices of the variants it implies.
-pub(crate) struct Variant {
-    pub(crate) ident: Ident,
-    pub(crate) name: String,
-    pub(crate) implies: Vec<usize>,
+pub struct Variant {
+    pub ident: Ident,
+    pub name: String,
+    pub implies: Vec<usize>,
 }
 
-pub(crate) fn check(kind: Kind, raw: &[RawVariant]) -> syn::Result<Vec<Variant>> {
+/// Checks the variants `raw`: names, implications, no cycle.
+pub fn check(kind: Kind, raw: &[RawVariant]) -> syn::Result<Vec<Variant>> {
     let mut errors = Errors::default();
     let mut variants: Vec<Variant> = Vec::new();
     for variant in raw {
