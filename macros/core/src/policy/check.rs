@@ -9,6 +9,7 @@ use super::parse::{AttrKind, Name, RateLimitArg, RawPolicy, SchemeKind, Term};
 use crate::diagnostics::Errors;
 
 /// A role or scope that passed the checks.
+#[derive(Debug)]
 pub enum CheckedName {
     Lit(String, Span),
     /// A vocabulary variant; `owner` is its enum when the path names one
@@ -26,6 +27,7 @@ pub enum CheckedName {
 }
 
 /// The requirement tree, legal by construction.
+#[derive(Debug)]
 pub enum Req {
     Public,
     Authenticated,
@@ -37,6 +39,7 @@ pub enum Req {
 }
 
 /// A checked policy, ready to expand.
+#[derive(Debug)]
 pub struct CheckedPolicy {
     pub requirement: Req,
     pub scheme: SchemeKind,
@@ -46,6 +49,7 @@ pub struct CheckedPolicy {
 }
 
 /// A checked `rate_limit(..)`.
+#[derive(Debug)]
 pub struct CheckedLimit {
     pub name: String,
     pub max: u32,
@@ -54,6 +58,7 @@ pub struct CheckedLimit {
 }
 
 /// What a checked limit is keyed by.
+#[derive(Debug)]
 pub enum LimitKey {
     Client,
     Subject,
@@ -196,6 +201,11 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
             receiver,
             format!("`{name}` handlers are free functions; move this one out of the `impl` block"),
         );
+    } else if let Some(self_type) = names_self(handler) {
+        errors.spanned(
+            self_type,
+            format!("`{name}` handlers are free functions, and this one names `Self`; move it out of the `impl` block"),
+        );
     }
     if already_guarded(handler) {
         errors.push(syn::Error::new(
@@ -240,6 +250,36 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
             }
         }
     }
+}
+
+/// The first `Self` the handler names, outside any item nested in its
+/// body: a sign (an error anywhere else) that it is an associated function,
+/// where the policy type the expansion declares beside it is not allowed.
+/// An associated function that names neither `self` nor `Self` cannot be
+/// told from a free one: the macro sees only the function.
+fn names_self(handler: &ItemFn) -> Option<proc_macro2::Ident> {
+    fn find(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
+        tokens.into_iter().find_map(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) if ident == "Self" => Some(ident),
+            proc_macro2::TokenTree::Group(group) => find(group.stream()),
+            _ => None,
+        })
+    }
+    fn declares_items(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == "impl" || ident == "trait",
+            proc_macro2::TokenTree::Group(group) => declares_items(group.stream()),
+            _ => false,
+        })
+    }
+    find(handler.sig.to_token_stream()).or_else(|| {
+        let body = handler.block.to_token_stream();
+        if declares_items(body.clone()) {
+            None
+        } else {
+            find(body)
+        }
+    })
 }
 
 /// How many parameters axum's `Handler` impls accept.

@@ -8,6 +8,7 @@ use super::shape::Shape;
 use crate::diagnostics::Errors;
 
 /// A struct whose rules all make sense.
+#[derive(Debug)]
 pub struct Container {
     pub ident: Ident,
     pub generics: syn::Generics,
@@ -18,6 +19,7 @@ pub struct Container {
 
 /// How a field is read from the input, for the report of every missing or
 /// mistyped member when the input does not deserialize.
+#[derive(Debug)]
 pub enum Wire {
     /// `#[serde(skip)]`: never read.
     Skipped,
@@ -28,6 +30,7 @@ pub enum Wire {
 }
 
 /// A field and what to do with it.
+#[derive(Debug)]
 pub struct Field {
     pub ident: Ident,
     pub ty: Type,
@@ -53,6 +56,7 @@ pub struct Field {
 }
 
 /// How the field's `Option`, if any, is handled.
+#[derive(Debug)]
 pub enum Presence {
     /// Not an `Option`: always checked.
     Always,
@@ -63,6 +67,7 @@ pub enum Presence {
 }
 
 /// A checked rule with the keyword it came from (for spans).
+#[derive(Debug)]
 pub struct Rule {
     pub keyword: Ident,
     pub kind: RuleKind,
@@ -71,6 +76,7 @@ pub struct Rule {
 /// What a rule checks.
 // A few rules per field, built once at compile time: size does not matter.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
 pub enum RuleKind {
     Length {
         min: Option<LitInt>,

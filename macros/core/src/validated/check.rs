@@ -7,6 +7,7 @@ use super::parse;
 use crate::diagnostics::Errors;
 
 /// A handler with at least one parameter to validate.
+#[derive(Debug)]
 pub struct Handler<'a> {
     pub function: &'a ItemFn,
     pub targets: Vec<Target<'a>>,
@@ -17,6 +18,7 @@ pub struct Handler<'a> {
 
 /// A `Json<T>`, `Form<T>` or `Query<T>` parameter, possibly in an `Option`
 /// or a `Result`.
+#[derive(Debug)]
 pub struct Target<'a> {
     /// Its position among the inputs.
     pub index: usize,

@@ -7,6 +7,7 @@ use super::parse::RawVariant;
 use crate::diagnostics::Errors;
 
 /// A variant with its final name and the indices of the variants it implies.
+#[derive(Debug)]
 pub struct Variant {
     pub ident: Ident,
     pub name: String,
