@@ -252,11 +252,12 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
     }
 }
 
-/// The first `Self` the handler names, outside any item nested in its
-/// body: a sign (an error anywhere else) that it is an associated function,
-/// where the policy type the expansion declares beside it is not allowed.
-/// An associated function that names neither `self` nor `Self` cannot be
-/// told from a free one: the macro sees only the function.
+/// The first `Self` the handler names: a sign that it is an associated
+/// function (`Self` is an error anywhere else), where the policy type the
+/// expansion declares beside it is not allowed. The body counts only when it
+/// declares no item of its own, inside which `Self` would be legal. An
+/// associated function that names neither `self` nor `Self` cannot be told
+/// from a free one: the macro sees only the function.
 fn names_self(handler: &ItemFn) -> Option<proc_macro2::Ident> {
     fn find(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
         tokens.into_iter().find_map(|token| match token {
@@ -267,7 +268,9 @@ fn names_self(handler: &ItemFn) -> Option<proc_macro2::Ident> {
     }
     fn declares_items(tokens: proc_macro2::TokenStream) -> bool {
         tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) => ident == "impl" || ident == "trait",
+            proc_macro2::TokenTree::Ident(ident) => ["impl", "trait", "struct", "enum", "union"]
+                .iter()
+                .any(|keyword| ident == keyword),
             proc_macro2::TokenTree::Group(group) => declares_items(group.stream()),
             _ => false,
         })
