@@ -600,3 +600,38 @@ fn check_quota(quota: &super::parse::QuotaArg, errors: &mut Errors) -> Option<(u
     };
     Some((count?, periods?.checked_mul(unit?)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::names_self;
+
+    #[test]
+    fn self_marks_an_associated_handler() {
+        let in_signature: syn::ItemFn = syn::parse_quote!(
+            async fn stats() -> Json<Self> {
+                todo!()
+            }
+        );
+        assert!(names_self(&in_signature).is_some());
+        let in_body: syn::ItemFn = syn::parse_quote!(
+            async fn stats() -> String {
+                Self::render()
+            }
+        );
+        assert!(names_self(&in_body).is_some());
+        let in_a_nested_item: syn::ItemFn = syn::parse_quote!(
+            async fn stats() {
+                struct Node {
+                    next: Option<Box<Self>>,
+                }
+            }
+        );
+        assert!(names_self(&in_a_nested_item).is_none());
+        let free: syn::ItemFn = syn::parse_quote!(
+            async fn stats(State(app): State<App>) -> String {
+                app.render()
+            }
+        );
+        assert!(names_self(&free).is_none());
+    }
+}
