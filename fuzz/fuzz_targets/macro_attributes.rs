@@ -59,21 +59,45 @@ fn outcomes(tokens: &TokenStream) -> Vec<String> {
     // Vocabularies: a variant's options, and the enum's.
     for kind in [vocabulary::Kind::Roles, vocabulary::Kind::Scopes] {
         for input in [
-            quote!(enum Role { #[portcullis(#tokens)] Admin, #[portcullis(implies(Admin))] User }),
-            quote!(#[portcullis(#tokens)] enum Role { Admin }),
+            quote!(
+                enum Role {
+                    #[portcullis(#tokens)]
+                    Admin,
+                    #[portcullis(implies(Admin))]
+                    User,
+                }
+            ),
+            quote!(
+                #[portcullis(#tokens)]
+                enum Role {
+                    Admin,
+                }
+            ),
         ] {
             out.push(derive(&input, |input| vocabulary::analyze(kind, input)));
         }
     }
     // `#[validate(..)]` on fields of several shapes, and on the struct.
     for input in [
-        quote!(struct Item {
-            #[validate(#tokens)] text: String,
-            #[validate(#tokens)] count: Option<u32>,
-            #[validate(#tokens)] tags: Vec<String>,
-            #[validate(#tokens)] inner: Inner,
-        }),
-        quote!(#[validate(#tokens)] struct Item { #[validate(skip)] text: String }),
+        quote!(
+            struct Item {
+                #[validate(#tokens)]
+                text: String,
+                #[validate(#tokens)]
+                count: Option<u32>,
+                #[validate(#tokens)]
+                tags: Vec<String>,
+                #[validate(#tokens)]
+                inner: Inner,
+            }
+        ),
+        quote!(
+            #[validate(#tokens)]
+            struct Item {
+                #[validate(skip)]
+                text: String,
+            }
+        ),
     ] {
         out.push(derive(&input, |input| {
             let (root, checked) = validate::analyze(input);
