@@ -236,8 +236,7 @@ pub mod prelude {
 pub mod __private {
     pub use portcullis_runtime::{
         DenyAll, Guard, Policy, Requirement, RoleName, RoleVocabulary, Scheme, ScopeName,
-        ScopeVocabulary, VocabularyInfo, check_role_names, check_scope_names, role_name,
-        scope_name,
+        ScopeVocabulary, VocabularyInfo, name_has_whitespace, name_repeats, role_name, scope_name,
     };
 
     pub use ::core::marker::Send;

@@ -6,8 +6,12 @@
 
 use proc_macro::TokenStream;
 
-mod diagnostics;
-mod paths;
+// The parse and check stages live in `portcullis-macros-core` (a plain
+// library, so the fuzz targets can link them); this crate keeps the entry
+// points and the expand stages. Each `<macro>/mod.rs` wires
+// parse -> check (core) -> expand (here).
+use portcullis_macros_core::paths;
+
 mod policy;
 mod validate;
 mod validated;

@@ -68,6 +68,6 @@ pub use unavailable::StoreUnavailable;
 pub use validation::{Valid, Validate, ValidationErrors, ValidationRejection};
 #[doc(hidden)]
 pub use vocabulary::{
-    RoleName, ScopeName, check_role_names, check_scope_names, role_name, scope_name,
+    RoleName, ScopeName, name_has_whitespace, name_repeats, role_name, scope_name,
 };
 pub use vocabulary::{RoleVocabulary, ScopeVocabulary};

@@ -61,58 +61,31 @@ pub const fn role_name<T: RoleName>(_: &T) {}
 #[doc(hidden)]
 pub const fn scope_name<T: ScopeName>(_: &T) {}
 
-/// The checks the policy attributes make on literal roles, for lists that
-/// hold a `const`: evaluated at compile time, so a failure is a build error.
+/// Whether a role or scope given as a `const` contains whitespace (the
+/// policy attributes refuse literal names that do): evaluated at compile
+/// time, where the attribute turns `true` into an error naming the constant.
 #[doc(hidden)]
-pub const fn check_role_names(names: &[&str]) {
-    match check_names(names) {
-        NameProblem::None => {}
-        NameProblem::Blank => panic!(
-            "a role given as a `const` is empty or contains whitespace; a role is one word such as \"admin\""
-        ),
-        NameProblem::Twice => panic!(
-            "a role is listed twice in this policy attribute (a `const` has the value of another role); remove one"
-        ),
-    }
+pub const fn name_has_whitespace(name: &str) -> bool {
+    has_whitespace(name.as_bytes())
 }
 
-/// As [`check_role_names`], for scopes.
+/// Whether `names[index]` equals an earlier name of the list (the policy
+/// attributes refuse repeated literal names): for lists that hold a
+/// `const`, evaluated at compile time.
 #[doc(hidden)]
-pub const fn check_scope_names(names: &[&str]) {
-    match check_names(names) {
-        NameProblem::None => {}
-        NameProblem::Blank => panic!(
-            "a scope given as a `const` is empty or contains whitespace; a scope is one word such as \"items:read\""
-        ),
-        NameProblem::Twice => panic!(
-            "a scope is listed twice in this policy attribute (a `const` has the value of another scope); remove one"
-        ),
+pub const fn name_repeats(names: &[&str], index: usize) -> bool {
+    if index >= names.len() {
+        return false;
     }
-}
-
-enum NameProblem {
-    None,
-    Blank,
-    Twice,
-}
-
-const fn check_names(names: &[&str]) -> NameProblem {
-    let mut i = 0;
-    while i < names.len() {
-        let name = names[i].as_bytes();
-        if name.is_empty() || has_whitespace(name) {
-            return NameProblem::Blank;
+    let name = names[index].as_bytes();
+    let mut j = 0;
+    while j < index {
+        if bytes_eq(name, names[j].as_bytes()) {
+            return true;
         }
-        let mut j = 0;
-        while j < i {
-            if bytes_eq(name, names[j].as_bytes()) {
-                return NameProblem::Twice;
-            }
-            j += 1;
-        }
-        i += 1;
+        j += 1;
     }
-    NameProblem::None
+    false
 }
 
 /// Whether the UTF-8 `bytes` hold a character for which `char::is_whitespace`
@@ -165,13 +138,15 @@ mod tests {
 
     #[test]
     fn name_checks() {
-        assert!(matches!(check_names(&["a", "b"]), NameProblem::None));
-        assert!(matches!(check_names(&["a", ""]), NameProblem::Blank));
-        assert!(matches!(check_names(&["a b"]), NameProblem::Blank));
-        assert!(matches!(check_names(&["a\u{a0}b"]), NameProblem::Blank));
-        assert!(matches!(check_names(&["a\u{3000}b"]), NameProblem::Blank));
-        assert!(matches!(check_names(&["a\u{2029}"]), NameProblem::Blank));
-        assert!(matches!(check_names(&["a", "b", "a"]), NameProblem::Twice));
+        assert!(!name_has_whitespace("items:read"));
+        assert!(name_has_whitespace("a b"));
+        assert!(name_has_whitespace("a\u{a0}b"));
+        assert!(name_has_whitespace("a\u{3000}b"));
+        assert!(name_has_whitespace("a\u{2029}"));
+        assert!(!name_repeats(&["a", "b"], 1));
+        assert!(name_repeats(&["a", "b", "a"], 2));
+        assert!(!name_repeats(&["a", "b", "a"], 0));
+        assert!(!name_repeats(&["a"], 5));
         for ch in (0..=0x10ffff).filter_map(char::from_u32) {
             let text = ch.to_string();
             assert_eq!(

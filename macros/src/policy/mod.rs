@@ -1,11 +1,10 @@
 //! The policy attributes: `#[public]`, `#[authenticated]`, `#[requires_role]`,
 //! `#[requires_any_role]`, `#[requires_scope]` and `#[requires]`.
 
-mod check;
 mod expand;
 mod names;
-mod parse;
 
+use portcullis_macros_core::policy::{check, parse};
 use proc_macro2::TokenStream;
 
 use crate::paths;
@@ -29,8 +28,7 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
         Err(error) => return with_item(error, item),
     };
     let args_copy = args.clone();
-    let parsed = parse::parse_args(kind, args);
-    match parsed.and_then(|raw| check::check(&raw, &handler)) {
+    match portcullis_macros_core::policy::analyze(kind, args, &handler) {
         Ok(policy) => paths::with_root(policy.root.as_ref(), || expand::expand(&policy, &handler)),
         Err(error) => {
             let root = paths::find_root(&args_copy);

@@ -122,23 +122,90 @@ fn const_list_check(names: &[CheckedName], kind: Kind) -> Option<TokenStream> {
 }
 
 /// For a list holding a `const`, the blank and duplicate checks the macro
-/// makes on literals, run when the constant is evaluated.
+/// makes on literals, run when the constants are evaluated: one hidden
+/// `const` per constant, spanned on it and naming it, so the error lands on
+/// the constant in the attribute and says what is wrong with it.
 fn const_refs_check(names: &[&CheckedName], kind: Kind) -> Option<TokenStream> {
-    let first_const = names
+    let is_const = |name: &&&CheckedName| matches!(name, CheckedName::Const { .. });
+    if !names.iter().any(|name| is_const(&name)) {
+        return None;
+    }
+    // The names the macro read first, then the constants: each constant is
+    // compared with every name before it, so a pair is reported once.
+    let ordered: Vec<&CheckedName> = names
         .iter()
-        .find(|name| matches!(name, CheckedName::Const { .. }))?;
-    let span: Span = first_const.span();
-    let private = paths::private();
-    let check = match kind {
-        Kind::Role => quote_spanned!(span=> #private::check_role_names),
-        Kind::Scope => quote_spanned!(span=> #private::check_scope_names),
+        .filter(|name| !is_const(name))
+        .chain(names.iter().filter(is_const))
+        .copied()
+        .collect();
+    let exprs: Vec<TokenStream> = ordered.iter().map(|name| name_expr(name)).collect();
+    let checks = ordered
+        .iter()
+        .enumerate()
+        .filter_map(|(index, name)| match name {
+            CheckedName::Const { path } => Some(const_check(path, index, &exprs, kind)),
+            _ => None,
+        });
+    Some(quote!(#(#checks)*))
+}
+
+/// The checks of the constant `path`, at `index` in the list `exprs`.
+fn const_check(path: &syn::Path, index: usize, exprs: &[TokenStream], kind: Kind) -> TokenStream {
+    let span = syn::spanned::Spanned::span(path);
+    let private = respan(paths::private(), span);
+    let (word, example) = match kind {
+        Kind::Role => ("role", "\"admin\""),
+        Kind::Scope => ("scope", "\"items:read\""),
     };
-    let exprs = names.iter().map(|name| name_expr(name));
-    let list = quote_spanned!(span=> __portcullis_names);
-    Some(quote_spanned! {span=>
-        const _: () = {
-            let #list: &[&str] = &[#(#exprs),*];
-            #check(#list)
-        };
-    })
+    let shown = quote!(#path).to_string().replace(' ', "");
+    let message = |problem: &str| {
+        // A format string for `panic!`: a path holds no braces, but escape
+        // them all the same.
+        let text = format!("{word} constant `{shown}` {problem}")
+            .replace('{', "{{")
+            .replace('}', "}}");
+        syn::LitStr::new(&text, span)
+    };
+    let empty = message(&format!(
+        "is empty; a {word} is one word, such as {example}"
+    ));
+    let spaced = message(&format!(
+        "contains whitespace; a {word} is one word, such as {example}"
+    ));
+    let repeats = (exprs.len() > 1).then(|| {
+        let twice = message(&format!(
+            "has the value of another {word} in this attribute; remove one"
+        ));
+        quote_spanned! {span=>
+            else if #private::name_repeats(&[#(#exprs),*], #index) {
+                ::core::panic!(#twice)
+            }
+        }
+    });
+    quote_spanned! {span=>
+        const _: () = if ::core::primitive::str::is_empty(#path) {
+            ::core::panic!(#empty)
+        } else if #private::name_has_whitespace(#path) {
+            ::core::panic!(#spaced)
+        } #repeats;
+    }
+}
+
+/// `tokens` with every token spanned at `span`, so an error in code built
+/// from them lands on the user's tokens.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = inner.into();
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

@@ -5,14 +5,11 @@
 //! and one whose type does not show what it is (an alias) is checked by the
 //! compiler to be none of them.
 
-mod check;
 mod expand;
-mod parse;
 
+use portcullis_macros_core::validated::{self as stages, check, parse};
 use proc_macro2::TokenStream;
 use quote::ToTokens as _;
-
-use crate::diagnostics::Errors;
 
 /// Expands `#[validated]` with arguments `args` on `item`.
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -24,11 +21,8 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             return tokens;
         }
     };
-    let mut errors = Errors::default();
-    let root = parse::arguments(args, &mut errors);
-    let checked = check::Handler::from_raw(&handler, &mut errors);
-    match errors.finish(checked) {
-        Ok(checked) => crate::paths::with_root(root.as_ref(), || expand::handler(&checked)),
+    match stages::analyze(args, &handler) {
+        Ok((root, checked)) => crate::paths::with_root(root.as_ref(), || expand::handler(&checked)),
         Err(error) => {
             // The function unchanged beside the error: one precise message
             // instead of follow-on errors about a missing function.
