@@ -325,7 +325,22 @@ impl SecurityBuilder {
     #[cfg(feature = "sessions")]
     pub fn sessions<S: SessionStore>(mut self, store: S) -> Self {
         self.session.store = Some(Arc::new(store));
+        self.session.index = None;
         self.session.store_type = std::any::type_name::<S>();
+        self
+    }
+
+    /// Authenticates `scheme = session` routes with sessions kept in Redis
+    /// and shared by every instance ([`crate::redis::RedisSessions`]): a
+    /// session started on one instance works on all, and one ended on any
+    /// (logout, "log out everywhere", the per-user cap) is refused on all
+    /// within the staleness bound. The per-user index lives in Redis too,
+    /// race-free across instances.
+    #[cfg(all(feature = "sessions", feature = "redis"))]
+    pub fn redis_sessions(mut self, sessions: crate::redis::RedisSessions) -> Self {
+        self.session.store_type = std::any::type_name::<crate::redis::RedisSessions>();
+        self.session.index = Some(Arc::new(sessions.clone()));
+        self.session.store = Some(Arc::new(sessions));
         self
     }
 
