@@ -13,7 +13,7 @@
 //!   empties the cache. So a session ended at `t` is refused on every
 //!   instance from `t + bound` on ([`super::DEFAULT_STALENESS_BOUND`],
 //!   3 s), usually within milliseconds.
-//! - Per-user index: a sorted set per user (score: the session's deadline),
+//! - Per-user index: a sorted set per user (score: the sign-in time),
 //!   changed only by Lua scripts, so concurrent sign-ins on several
 //!   instances never lose an entry and the cap holds; each script touches
 //!   one key (hash-tagged), so it runs unchanged on Redis Cluster.
@@ -41,14 +41,19 @@ pub const DEFAULT_SESSION_CACHE_CAPACITY: u64 = 10_000;
 /// What `Retry-After` says when Redis cannot answer for sessions.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
-/// Lists a session. KEYS: the user's index; ARGV: id, deadline, now, cap.
-/// Drops expired entries, adds the id, unlists the oldest beyond the cap
-/// (never the new one) and answers them; the index expires with its last
-/// session.
+/// Lists a session. KEYS: the user's index; ARGV: id, absolute timeout
+/// (ms), cap. Scores are sign-in times in ms of Redis' clock (one clock for
+/// every instance, so "oldest" means the same everywhere). Drops entries
+/// older than the absolute timeout, adds the id, unlists the oldest beyond
+/// the cap (never the new one) and answers them; the index expires with its
+/// last session.
 const ADD: &str = r"
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local absolute = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - absolute))
+redis.call('ZADD', KEYS[1], string.format('%d', now), ARGV[1])
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
 local evicted = {}
 if excess > 0 then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, excess)) do
@@ -59,7 +64,7 @@ if excess > 0 then
   redis.call('ZREM', KEYS[1], unpack(evicted))
 end
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('EXPIREAT', KEYS[1], last[2])
+redis.call('PEXPIREAT', KEYS[1], string.format('%d', tonumber(last[2]) + absolute))
 return evicted
 ";
 
@@ -117,9 +122,12 @@ struct Inner {
     cache: Option<moka::sync::Cache<Id, Arc<Cached>>>,
     /// How long after its read a cached record may be served.
     ttl: Duration,
-    /// Bumped by every eviction: a record read before an eviction is not
-    /// cached after it (it may be the evicted one, read just before its end).
-    epoch: AtomicU64,
+    /// Ids ended lately (kept as long as a cached record may be): a record
+    /// read just before its end is not cached after it.
+    ended: moka::sync::Cache<Id, ()>,
+    /// Bumped by every reload of the feed (when the cache is emptied), for
+    /// the same reason.
+    flushes: AtomicU64,
 }
 
 struct Cached {
@@ -169,7 +177,11 @@ impl RedisSessionsBuilder {
             feed: self.feed,
             cache,
             ttl,
-            epoch: AtomicU64::new(0),
+            ended: moka::sync::Cache::builder()
+                .max_capacity(self.capacity.max(1))
+                .time_to_live(ttl.max(Duration::from_millis(1)))
+                .build(),
+            flushes: AtomicU64::new(0),
         });
         let listener: Arc<dyn FeedListener> = inner.clone();
         inner.feed.listen(Arc::downgrade(&listener));
@@ -214,17 +226,24 @@ impl RedisSessions {
         {
             return Ok(Some(cached.record.clone()));
         }
-        let epoch = self.0.epoch.load(Ordering::Acquire);
+        let flushes = self.0.flushes.load(Ordering::SeqCst);
         let read_at = Instant::now();
         let record = self.0.records.load(id).await?;
+        let raced = || {
+            self.0.ended.contains_key(id) || self.0.flushes.load(Ordering::SeqCst) != flushes
+        };
         if let (Some(cache), Some(record)) = (cache, &record)
-            && self.0.epoch.load(Ordering::Acquire) == epoch
+            && !raced()
         {
             let cached = Cached {
                 record: record.clone(),
                 read_at,
             };
             cache.insert(*id, Arc::new(cached));
+            // An end or a reload between the check and the insert: undo.
+            if raced() {
+                cache.invalidate(id);
+            }
         }
         Ok(record)
     }
@@ -232,13 +251,15 @@ impl RedisSessions {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.0.records.save(record).await?;
         // Read again next time rather than trust this copy.
-        self.0.evict(&record.id);
+        if let Some(cache) = &self.0.cache {
+            cache.invalidate(&record.id);
+        }
         Ok(())
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.0.records.delete(id).await?;
-        self.0.evict(id);
+        self.0.ended(id);
         if let Err(error) = self.0.feed.publish_ended(&[id.to_string()]).await {
             // The other instances' caches forget it within the bound anyway.
             tracing::warn!(
@@ -287,12 +308,9 @@ impl RedisSessions {
         deadline: u64,
         cap: usize,
     ) -> Result<Vec<Id>, StoreUnavailable> {
-        let args = vec![
-            id.to_string(),
-            deadline.to_string(),
-            unix_now().to_string(),
-            cap.max(1).to_string(),
-        ];
+        // The absolute timeout this session was given.
+        let absolute = deadline.saturating_sub(unix_now()).saturating_mul(1000);
+        let args = vec![id.to_string(), absolute.to_string(), cap.max(1).to_string()];
         let evicted: Vec<String> = self.run(0, subject, args).await?;
         Ok(parse_ids(&evicted))
     }
@@ -314,9 +332,10 @@ fn parse_ids(ids: &[String]) -> Vec<Id> {
 }
 
 impl Inner {
-    fn evict(&self, id: &Id) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+    /// Forgets session `id`, ended.
+    fn ended(&self, id: &Id) {
         if let Some(cache) = &self.cache {
+            self.ended.insert(*id, ());
             cache.invalidate(id);
         }
     }
@@ -325,12 +344,12 @@ impl Inner {
 impl FeedListener for Inner {
     fn ended(&self, ids: &str) {
         for id in ids.split(' ').filter_map(|id| id.parse::<Id>().ok()) {
-            self.evict(&id);
+            Inner::ended(self, &id);
         }
     }
 
     fn reloaded(&self) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.flushes.fetch_add(1, Ordering::SeqCst);
         if let Some(cache) = &self.cache {
             cache.invalidate_all();
         }
