@@ -309,19 +309,21 @@ impl SecurityBuilder {
     }
 
     /// Authenticates `scheme = session` routes with server-side sessions
-    /// kept in `store` (tower-sessions 0.14's trait: its [`MemoryStore`],
-    /// tower-sessions-redis-store 0.16, tower-sessions-moka-store 0.15, or a
-    /// `CachingSessionStore` of both); see [`crate::auth::session`].
+    /// kept in `store` (tower-sessions 0.14's trait): in memory, a bounded
+    /// [`MokaStore`]; for several instances, prefer
+    /// `SecurityBuilder::redis_sessions` (feature `redis`), whose cache and
+    /// per-user index hold across instances. See [`crate::auth::session`].
     ///
     /// ```
     /// use portcullis::Security;
-    /// use portcullis::auth::session::MemoryStore;
+    /// use portcullis::auth::session::{DEFAULT_MEMORY_SESSIONS, MokaStore};
     ///
-    /// let security = Security::builder().sessions(MemoryStore::default()).build().unwrap();
+    /// let store = MokaStore::new(Some(DEFAULT_MEMORY_SESSIONS));
+    /// let security = Security::builder().sessions(store).build().unwrap();
     /// assert_eq!(security.sessions().unwrap().cookie_name(), "__Host-session");
     /// ```
     ///
-    /// [`MemoryStore`]: crate::auth::session::MemoryStore
+    /// [`MokaStore`]: crate::auth::session::MokaStore
     #[cfg(feature = "sessions")]
     pub fn sessions<S: SessionStore>(mut self, store: S) -> Self {
         self.session.store = Some(Arc::new(store));

@@ -12,7 +12,7 @@
 //! staleness bound, tokens are refused with 503 until it is current again.
 //!
 //! The same feed carries the ends of browser sessions (kind `d`, see
-//! [`super::RedisSessions`]): the ids go to every instance's session cache,
+//! `RedisSessions`): the ids go to every instance's session cache,
 //! which evicts them, and every reload empties those caches (a change may
 //! have been missed).
 

@@ -229,9 +229,8 @@ impl RedisSessions {
         let flushes = self.0.flushes.load(Ordering::SeqCst);
         let read_at = Instant::now();
         let record = self.0.records.load(id).await?;
-        let raced = || {
-            self.0.ended.contains_key(id) || self.0.flushes.load(Ordering::SeqCst) != flushes
-        };
+        let raced =
+            || self.0.ended.contains_key(id) || self.0.flushes.load(Ordering::SeqCst) != flushes;
         if let (Some(cache), Some(record)) = (cache, &record)
             && !raced()
         {
@@ -396,7 +395,10 @@ impl SessionIndex for RedisSessions {
         Box::pin(self.index_remove(subject, id))
     }
 
-    fn take_all<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>> {
+    fn take_all<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>> {
         Box::pin(self.index_take_all(subject))
     }
 }
@@ -405,7 +407,10 @@ impl fmt::Debug for RedisSessions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the records: they hold CSRF tokens.
         f.debug_struct("RedisSessions")
-            .field("cache", &self.0.cache.as_ref().map(|c| c.policy().max_capacity()))
+            .field(
+                "cache",
+                &self.0.cache.as_ref().map(|c| c.policy().max_capacity()),
+            )
             .field("cache_ttl", &self.0.ttl)
             .finish_non_exhaustive()
     }

@@ -16,10 +16,10 @@
 //!   with; [`SessionManager::end`] deletes the record and clears the cookie;
 //!   [`SessionManager::end_all`] ends every session of a user, through an
 //!   index per user, which also enforces the cap on concurrent sessions:
-//!   with [`crate::redis::RedisSessions`] a sorted set in Redis changed by
-//!   atomic scripts (race-free across instances); with any other store an
-//!   index record in that store, changed by one task of this process at a
-//!   time (race-free within one process).
+//!   with `redis::RedisSessions` (feature `redis`) a sorted set in Redis
+//!   changed by atomic scripts (race-free across instances); with any other
+//!   store an index record in that store, changed by one task of this
+//!   process at a time (race-free within one process).
 //! - In memory, prefer [`MokaStore`] (bounded, forgets expired records) to
 //!   tower-sessions' [`MemoryStore`], which keeps abandoned records forever
 //!   (a warning at start says so).
@@ -158,11 +158,15 @@ pub(crate) trait SessionIndex: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>>;
 
     /// Unlists session `id` of `subject`.
-    fn remove<'a>(&'a self, subject: &'a str, id: Id)
-    -> BoxFuture<'a, Result<(), StoreUnavailable>>;
+    fn remove<'a>(
+        &'a self,
+        subject: &'a str,
+        id: Id,
+    ) -> BoxFuture<'a, Result<(), StoreUnavailable>>;
 
     /// Unlists every session of `subject`, answering their ids.
-    fn take_all<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>>;
+    fn take_all<'a>(&'a self, subject: &'a str)
+    -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>>;
 }
 
 /// The index kept as one record per user in the session store itself:
@@ -477,7 +481,12 @@ impl SessionManager {
             .create(&mut record)
             .await
             .map_err(|error| unavailable(&error))?;
-        let evicted = match self.0.index.add(subject, record.id, deadline, self.0.per_user).await {
+        let evicted = match self
+            .0
+            .index
+            .add(subject, record.id, deadline, self.0.per_user)
+            .await
+        {
             Ok(evicted) => evicted,
             Err(error) => {
                 // Unlisted, it would escape "log out everywhere": drop it.
@@ -488,7 +497,11 @@ impl SessionManager {
             }
         };
         for old in &evicted {
-            self.0.store.delete(old).await.map_err(|e| unavailable(&e))?;
+            self.0
+                .store
+                .delete(old)
+                .await
+                .map_err(|e| unavailable(&e))?;
         }
         if !evicted.is_empty() {
             tracing::info!(target: crate::audit::AUDIT_TARGET, subject, ended = evicted.len(), "sessions beyond the per-user cap ended");
@@ -666,7 +679,10 @@ impl SessionIndex for RecordIndex {
         Box::pin(RecordIndex::remove(self, subject, id))
     }
 
-    fn take_all<'a>(&'a self, subject: &'a str) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>> {
+    fn take_all<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>> {
         Box::pin(RecordIndex::take_all(self, subject))
     }
 }
