@@ -3,7 +3,8 @@
 //! everywhere" or the per-user cap on one ends it on the other within the
 //! staleness bound, even where it was cached; concurrent sign-ins on both
 //! never lose an index entry; when Redis stops, session routes answer 503
-//! with `Retry-After` (never 401 or 500) and recover by themselves.
+//! with `Retry-After` (never 401 or 500) and recover by themselves; a lost
+//! message is caught by the heartbeats.
 //!
 //! Redis comes from `PORTCULLIS_TEST_REDIS_URL` (set by `.ci/run`); the
 //! outage test starts and stops its own `redis-server`. Without the variable
@@ -328,6 +329,52 @@ async fn the_per_user_cap_holds_across_instances_under_concurrent_sign_ins() {
     assert_eq!(a.status(&first).await, 401);
 }
 
+#[tokio::test]
+async fn a_session_end_whose_message_was_lost_is_caught_by_the_heartbeat() {
+    if redis_url().is_none() {
+        return;
+    }
+    // A Redis of its own: the gap made here would empty the caches of the
+    // other tests' instances too.
+    let redis = OwnRedis::start(free_port());
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    // Frequent heartbeats, but a bound (and so a cache lifetime) of 30 s:
+    // only the heartbeat's sequence number can empty the cache in time.
+    let feed = Feed {
+        heartbeat: Duration::from_millis(200),
+        bound: Duration::from_secs(30),
+    };
+    let instance = Instance::start(&url, RedisOptions::default(), feed, 10).await;
+    let browser = instance.sign_in(&unique("fay")).await;
+    assert_eq!(instance.status(&browser).await, 200);
+
+    // End it the way the store does, but publish nothing: delete the record
+    // and take a sequence number.
+    let raw = RedisStore::connect(&url).await.unwrap();
+    let deleted: i64 = raw.pool().del(browser.id()).await.unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(
+        instance.status(&browser).await,
+        200,
+        "served from the cache"
+    );
+    let _: i64 = raw
+        .pool()
+        .incr("{portcullis:revocations}:seq")
+        .await
+        .unwrap();
+    let seen = until_status(&instance, &browser, 401, Duration::from_secs(5)).await;
+    assert!(seen.is_subset(&BTreeSet::from([200, 401])), "{seen:?}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A `redis-server` of this test's own, on a free loopback port.
 struct OwnRedis {
     port: u16,
@@ -372,11 +419,7 @@ async fn when_redis_stops_session_routes_answer_503_and_recover() {
     if redis_url().is_none() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut redis = OwnRedis::start(port);
     let url = format!("redis://127.0.0.1:{}", redis.port);
     let options = RedisOptions::default().command_timeout(Duration::from_millis(300));
