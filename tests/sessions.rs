@@ -14,7 +14,9 @@ use axum::body::Body;
 use axum::response::IntoResponse;
 use common::{Answer, bearer, send};
 use http::{Request, StatusCode};
-use portcullis::auth::session::{MemoryStore, SessionEnded, SessionError};
+use portcullis::auth::session::{
+    DEFAULT_MEMORY_SESSIONS, Id, MemoryStore, MokaStore, SessionEnded, SessionError, SessionStore,
+};
 use portcullis::prelude::*;
 use portcullis::routing::{get, post};
 use portcullis::{Scheme, Session};
@@ -372,4 +374,22 @@ async fn activity_keeps_an_idle_session_alive() {
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert_eq!(whoami_status(&app, &cookie).await, StatusCode::OK);
     }
+}
+
+#[tokio::test]
+async fn the_bounded_memory_store_forgets_abandoned_sessions() {
+    let store = MokaStore::new(Some(DEFAULT_MEMORY_SESSIONS));
+    let security = Security::builder()
+        .sessions(store.clone())
+        .session_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let app = small_app(security);
+    let cookie = start_session(&app).await;
+    let id: Id = cookie.split_once('=').unwrap().1.parse().unwrap();
+    assert!(store.load(&id).await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Never asked for again, it is gone all the same (tower-sessions'
+    // `MemoryStore` would keep it until asked).
+    assert!(store.load(&id).await.unwrap().is_none());
 }

@@ -14,7 +14,7 @@ use http::StatusCode;
 use portcullis::Session;
 use portcullis::auth::basic::BasicAuth;
 use portcullis::auth::bearer::InMemoryRevocationStore;
-use portcullis::auth::session::{MemoryStore, SessionEnded, SessionError};
+use portcullis::auth::session::{DEFAULT_MEMORY_SESSIONS, MokaStore, SessionEnded, SessionError};
 use portcullis::hardening::{CorsPolicy, ForwardedHeaders};
 use portcullis::jwt::Algorithm;
 use portcullis::oauth::{
@@ -344,10 +344,12 @@ impl Default for Limits {
     }
 }
 
-/// The stores kept in this process: revocations (and rate limits, the
-/// builder's default) in memory.
+/// The stores kept in this process: revocations, sessions (bounded) and
+/// rate limits (the builder's default) in memory.
 fn in_memory(security: portcullis::SecurityBuilder) -> portcullis::SecurityBuilder {
-    security.revocation(InMemoryRevocationStore::new())
+    security
+        .revocation(InMemoryRevocationStore::new())
+        .sessions(MokaStore::new(Some(DEFAULT_MEMORY_SESSIONS)))
 }
 
 /// [`build`] with other limits (the environment's, or a test's).
@@ -359,8 +361,8 @@ pub(crate) fn build_with(
     build_with_stores(secret, cors_origins, limits, in_memory)
 }
 
-/// [`build_with`], with the stores shared by instances (revocations, rate
-/// limits) chosen by `stores` (Redis when `REDIS_URL` is set: `main.rs`).
+/// [`build_with`], with the stores shared by instances (revocations,
+/// sessions, rate limits) chosen by `stores` (Redis when `REDIS_URL` is set: `main.rs`).
 pub(crate) fn build_with_stores(
     secret: &[u8],
     cors_origins: &[String],
@@ -427,8 +429,8 @@ pub(crate) fn secure_router_with(
         // Rate limits, failure limits and the hardening stack's request ids
         // all believe these proxies (`Hardening::security` reads them).
         .forwarded_headers(limits.proxies.clone())
-        // Browser sessions, kept in memory; CSRF trusts the CORS origins.
-        .sessions(MemoryStore::default())
+        // Browser sessions (their store comes from `stores`); CSRF trusts
+        // the CORS origins.
         .trusted_origins(cors_origins.iter().cloned())
         .build()?;
     let state = AppState {

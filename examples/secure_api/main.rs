@@ -107,8 +107,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `REDIS_URL` set: revocations and rate limits shared by every instance
-/// through Redis; refusing to start when it cannot be reached.
+/// `REDIS_URL` set: revocations, sessions and rate limits shared by every
+/// instance through Redis; refusing to start when it cannot be reached.
 #[cfg(feature = "redis")]
 async fn with_redis(
     secret: &[u8],
@@ -116,17 +116,21 @@ async fn with_redis(
     limits: &app::Limits,
     url: &str,
 ) -> Result<axum::Router, Box<dyn std::error::Error>> {
-    use portcullis::redis::{RedisRateLimits, RedisRevocations, RedisStore};
+    use portcullis::redis::{RedisRateLimits, RedisRevocations, RedisSessions, RedisStore};
 
     let redis = RedisStore::connect(url).await?;
     let revocations = RedisRevocations::start(&redis).await?;
+    let sessions = RedisSessions::new(&redis, &revocations);
     let buckets = RedisRateLimits::new(&redis);
     tracing::info!(
         bound = ?revocations.staleness_bound(),
-        "revocations and rate limits live in Redis"
+        "revocations, sessions and rate limits live in Redis"
     );
     app::build_with_stores(secret, origins, limits, move |security| {
-        security.revocation(revocations).rate_limit_store(buckets)
+        security
+            .revocation(revocations)
+            .redis_sessions(sessions)
+            .rate_limit_store(buckets)
     })
 }
 

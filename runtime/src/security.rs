@@ -328,23 +328,40 @@ impl SecurityBuilder {
     }
 
     /// Authenticates `scheme = session` routes with server-side sessions
-    /// kept in `store` (tower-sessions 0.14's trait: its [`MemoryStore`],
-    /// tower-sessions-redis-store 0.16, tower-sessions-moka-store 0.15, or a
-    /// `CachingSessionStore` of both); see [`crate::auth::session`].
+    /// kept in `store` (tower-sessions 0.14's trait): in memory, a bounded
+    /// [`MokaStore`]; for several instances, prefer
+    /// `SecurityBuilder::redis_sessions` (feature `redis`), whose cache and
+    /// per-user index hold across instances. See [`crate::auth::session`].
     ///
     /// ```
     /// use portcullis::Security;
-    /// use portcullis::auth::session::MemoryStore;
+    /// use portcullis::auth::session::{DEFAULT_MEMORY_SESSIONS, MokaStore};
     ///
-    /// let security = Security::builder().sessions(MemoryStore::default()).build().unwrap();
+    /// let store = MokaStore::new(Some(DEFAULT_MEMORY_SESSIONS));
+    /// let security = Security::builder().sessions(store).build().unwrap();
     /// assert_eq!(security.sessions().unwrap().cookie_name(), "__Host-session");
     /// ```
     ///
-    /// [`MemoryStore`]: crate::auth::session::MemoryStore
+    /// [`MokaStore`]: crate::auth::session::MokaStore
     #[cfg(feature = "sessions")]
     pub fn sessions<S: SessionStore>(mut self, store: S) -> Self {
         self.session.store = Some(Arc::new(store));
+        self.session.index = None;
         self.session.store_type = std::any::type_name::<S>();
+        self
+    }
+
+    /// Authenticates `scheme = session` routes with sessions kept in Redis
+    /// and shared by every instance ([`crate::redis::RedisSessions`]): a
+    /// session started on one instance works on all, and one ended on any
+    /// (logout, "log out everywhere", the per-user cap) is refused on all
+    /// within the staleness bound. The per-user index lives in Redis too,
+    /// race-free across instances.
+    #[cfg(all(feature = "sessions", feature = "redis"))]
+    pub fn redis_sessions(mut self, sessions: crate::redis::RedisSessions) -> Self {
+        self.session.store_type = std::any::type_name::<crate::redis::RedisSessions>();
+        self.session.index = Some(Arc::new(sessions.clone()));
+        self.session.store = Some(Arc::new(sessions));
         self
     }
 

@@ -11,6 +11,10 @@
 //!   authenticated request makes no round trip. Heartbeats bound how stale
 //!   that view may be ([`DEFAULT_STALENESS_BOUND`]); past the bound tokens are
 //!   refused with 503.
+//! - [`RedisSessions`] (with the `sessions` feature): browser sessions in
+//!   Redis behind a bounded local cache, which the revocation feed keeps
+//!   current (a session ended on one instance is refused on every other
+//!   within the same bound); a per-user index changed by atomic scripts.
 //!
 //! Every key a script touches shares one hash tag (`{…}`), so the scripts run
 //! unchanged on Redis Cluster. When Redis cannot answer, requests that need it
@@ -33,6 +37,8 @@
 
 mod rate_limit;
 mod revocation;
+#[cfg(feature = "sessions")]
+mod sessions;
 
 use std::fmt;
 use std::time::Duration;
@@ -45,6 +51,8 @@ use fred::types::config::{Config, ReconnectPolicy};
 
 pub use rate_limit::RedisRateLimits;
 pub use revocation::{DEFAULT_HEARTBEAT, DEFAULT_STALENESS_BOUND, RedisRevocations};
+#[cfg(feature = "sessions")]
+pub use sessions::{DEFAULT_SESSION_CACHE_CAPACITY, RedisSessions, RedisSessionsBuilder};
 
 /// How long connecting (TCP, and TLS with a `rediss://` URL) may take, at
 /// start-up and on every reconnect: 2 s.

@@ -10,6 +10,11 @@
 //! heartbeat reloads the whole view. The view counts as current up to the
 //! time the last heartbeat the instance sent came back consistent; past the
 //! staleness bound, tokens are refused with 503 until it is current again.
+//!
+//! The same feed carries the ends of browser sessions (kind `d`, see
+//! `RedisSessions`): the ids go to every instance's session cache,
+//! which evicts them, and every reload empties those caches (a change may
+//! have been missed).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +80,14 @@ redis.call('PUBLISH', ARGV[1], seq .. ' h ' .. ARGV[3] .. ' ' .. ARGV[2])
 return seq
 ";
 
+/// Sessions ended. KEYS: sequence; ARGV: channel, ids (space-separated).
+/// Publishes `<seq> d 0 <id> <id>…`; the sessions are already deleted.
+const ENDED: &str = r"
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[1], seq .. ' d 0 ' .. ARGV[2])
+return seq
+";
+
 /// The whole state, read atomically. KEYS: jti set, cut-off hash, sequence;
 /// ARGV: now. Answers `{seq, {jti, expiry, …}, {subject, cutoff, …}}`.
 const LOAD: &str = r"
@@ -82,8 +95,16 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 return {redis.call('GET', KEYS[3]) or '0', redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[2])}
 ";
 
-static SCRIPTS: LazyLock<[Script; 4]> =
-    LazyLock::new(|| [REVOKE, CUTOFF, HEARTBEAT, LOAD].map(Script::from_lua));
+static SCRIPTS: LazyLock<[Script; 5]> =
+    LazyLock::new(|| [REVOKE, CUTOFF, HEARTBEAT, LOAD, ENDED].map(Script::from_lua));
+
+/// What else the feed keeps current: the session caches.
+pub(crate) trait FeedListener: Send + Sync {
+    /// Sessions `ids` (space-separated) were ended on some instance.
+    fn ended(&self, ids: &str);
+    /// The view was reloaded: changes may have been missed, forget all.
+    fn reloaded(&self);
+}
 
 /// Revoked tokens shared by every instance through Redis, answered from a
 /// local view: no round trip per request.
@@ -112,6 +133,8 @@ struct Shared {
     bound: Duration,
     heartbeat: Duration,
     instance: String,
+    /// Told of session ends and reloads; dropped ones are skipped.
+    listeners: RwLock<Vec<Weak<dyn FeedListener>>>,
 }
 
 struct Keys {
@@ -162,6 +185,7 @@ impl RedisRevocations {
             heartbeat,
             instance: id.iter().map(|byte| format!("{byte:02x}")).collect(),
             keys,
+            listeners: RwLock::new(Vec::new()),
         });
         // Subscribe first, then load: no change falls between the two.
         let subscriber = store.subscriber(&shared.keys.channel).await?;
@@ -173,6 +197,43 @@ impl RedisRevocations {
     /// The staleness bound in force.
     pub fn staleness_bound(&self) -> Duration {
         self.shared.bound
+    }
+
+    /// Whether every change published up to `bound` ago has been applied
+    /// (the last heartbeat this instance sent came back consistent).
+    #[cfg(feature = "sessions")]
+    pub(crate) fn is_current(&self) -> bool {
+        self.shared.current().is_ok()
+    }
+
+    /// Tells `listener` of every session end and every reload from now on.
+    #[cfg(feature = "sessions")]
+    pub(crate) fn listen(&self, listener: Weak<dyn FeedListener>) {
+        let mut listeners = self
+            .shared
+            .listeners
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        listeners.retain(|listener| listener.strong_count() > 0);
+        listeners.push(listener);
+    }
+
+    /// Publishes that sessions `ids` (already deleted) ended, so every
+    /// instance evicts them from its cache; fails when Redis cannot answer.
+    #[cfg(feature = "sessions")]
+    pub(crate) async fn publish_ended(&self, ids: &[String]) -> Result<(), String> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let shared = &self.shared;
+        let sent: Result<u64, _> = SCRIPTS[4]
+            .evalsha_with_reload(
+                shared.store.pool().next(),
+                shared.keys.seq.clone(),
+                vec![shared.keys.channel.clone(), ids.join(" ")],
+            )
+            .await;
+        sent.map(drop).map_err(|error| error.to_string())
     }
 }
 
@@ -234,9 +295,20 @@ impl Shared {
         let view = parse_load(answer).ok_or("unexpected answer to the load")?;
         let seq = view.applied;
         *self.write() = view;
+        self.notify(|listener| listener.reloaded());
         self.confirm(sent);
         tracing::debug!(target: "portcullis::auth", seq, "revocation view reloaded");
         Ok(())
+    }
+
+    fn notify(&self, event: impl Fn(&dyn FeedListener)) {
+        let listeners = self
+            .listeners
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for listener in listeners.iter().filter_map(Weak::upgrade) {
+            event(&*listener);
+        }
     }
 
     async fn send_heartbeat(&self) {
@@ -292,6 +364,20 @@ impl Shared {
                 true
             }
             "j" | "s" => false,
+            "d" if seq <= view.applied => {
+                // Covered by a reload (which emptied the caches); evicting
+                // again costs nothing.
+                drop(view);
+                self.notify(|listener| listener.ended(id));
+                true
+            }
+            "d" if seq == view.applied + 1 => {
+                view.applied = seq;
+                drop(view);
+                self.notify(|listener| listener.ended(id));
+                true
+            }
+            "d" => false,
             _ => true,
         }
     }

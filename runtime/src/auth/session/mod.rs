@@ -15,8 +15,14 @@
 //!   stolen id is never adopted) and ends the session the request came
 //!   with; [`SessionManager::end`] deletes the record and clears the cookie;
 //!   [`SessionManager::end_all`] ends every session of a user, through an
-//!   index record per user kept in the same store (so it is shared when the
-//!   store is), which also enforces the cap on concurrent sessions.
+//!   index per user, which also enforces the cap on concurrent sessions:
+//!   with `redis::RedisSessions` (feature `redis`) a sorted set in Redis
+//!   changed by atomic scripts (race-free across instances); with any other
+//!   store an index record in that store, changed by one task of this
+//!   process at a time (race-free within one process).
+//! - In memory, prefer [`MokaStore`] (bounded, forgets expired records) to
+//!   tower-sessions' [`MemoryStore`], which keeps abandoned records forever
+//!   (a warning at start says so).
 //! - A cookie that is not an id, or names no live session (forged,
 //!   tampered, truncated, expired, ended) is refused with 401
 //!   `invalid_session` and `WWW-Authenticate: Cookie`; a store that cannot
@@ -39,11 +45,13 @@ use time::OffsetDateTime;
 pub use tower_sessions_core::SessionStore;
 pub use tower_sessions_core::session::{Id, Record};
 pub use tower_sessions_memory_store::MemoryStore;
+pub use tower_sessions_moka_store::MokaStore;
 
 use super::header::cookie;
 use super::{Failure, ReasonCode};
 use crate::clock::unix_now;
 use crate::config_error::ConfigError;
+use crate::future::BoxFuture;
 use crate::policy::Scheme;
 use crate::principal::{Identity, Principal};
 use crate::problem::ProblemResponder;
@@ -60,6 +68,18 @@ pub const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(8 * 60 * 60);
 /// The default cap on concurrent sessions per user; signing in once more
 /// ends the oldest.
 pub const DEFAULT_SESSIONS_PER_USER: usize = 10;
+/// A good capacity for an in-memory [`MokaStore`]: 100 000 records
+/// (sessions and per-user index records), a few hundred MB at most.
+///
+/// ```
+/// use portcullis::Security;
+/// use portcullis::auth::session::{DEFAULT_MEMORY_SESSIONS, MokaStore};
+///
+/// let store = MokaStore::new(Some(DEFAULT_MEMORY_SESSIONS));
+/// let security = Security::builder().sessions(store).build().unwrap();
+/// # let _ = security;
+/// ```
+pub const DEFAULT_MEMORY_SESSIONS: u64 = 100_000;
 /// At most one activity write per session in this interval (or half the
 /// idle timeout, when shorter); the idle timeout counts from the last write.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
@@ -77,6 +97,8 @@ pub(crate) struct SessionSettings {
     /// The store's type name, for `Debug` (a store's own `Debug` may print
     /// its records: ids and CSRF tokens).
     pub(crate) store_type: &'static str,
+    /// The per-user index; `None`: index records in the store.
+    pub(crate) index: Option<Arc<dyn SessionIndex>>,
     pub(crate) cookie_name: String,
     pub(crate) insecure: bool,
     pub(crate) same_site_lax: bool,
@@ -90,6 +112,7 @@ impl Default for SessionSettings {
         Self {
             store: None,
             store_type: "none",
+            index: None,
             cookie_name: DEFAULT_SESSION_COOKIE.to_owned(),
             insecure: false,
             same_site_lax: false,
@@ -120,6 +143,39 @@ struct IndexEntry {
     deadline: u64,
 }
 
+/// Where the sessions of each user are listed, for "log out everywhere" and
+/// the cap on concurrent sessions.
+pub(crate) trait SessionIndex: Send + Sync + 'static {
+    /// Lists session `id` of `subject`, ending at `deadline` (Unix
+    /// seconds), and unlists the oldest beyond `cap`: their ids are
+    /// answered, for the caller to end.
+    fn add<'a>(
+        &'a self,
+        subject: &'a str,
+        id: Id,
+        deadline: u64,
+        cap: usize,
+    ) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>>;
+
+    /// Unlists session `id` of `subject`.
+    fn remove<'a>(
+        &'a self,
+        subject: &'a str,
+        id: Id,
+    ) -> BoxFuture<'a, Result<(), StoreUnavailable>>;
+
+    /// Unlists every session of `subject`, answering their ids.
+    fn take_all<'a>(&'a self, subject: &'a str)
+    -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>>;
+}
+
+/// The index kept as one record per user in the session store itself:
+/// a read-modify-write, so changes go one at a time (in this process).
+struct RecordIndex {
+    store: Arc<dyn SessionStore>,
+    lock: tokio::sync::Mutex<()>,
+}
+
 /// The session scheme as configured: the store, the cookie and the limits.
 ///
 /// Reach it with [`crate::Security::sessions`] (to end every session of a
@@ -130,6 +186,7 @@ pub struct SessionManager(Arc<Inner>);
 
 struct Inner {
     store: Arc<dyn SessionStore>,
+    index: Arc<dyn SessionIndex>,
     store_type: &'static str,
     cookie_name: String,
     /// `; Path=/; HttpOnly; Secure; SameSite=Strict`, as configured.
@@ -203,7 +260,7 @@ impl From<StoreUnavailable> for SessionError {
     }
 }
 
-fn unavailable(error: &tower_sessions_core::session_store::Error) -> StoreUnavailable {
+pub(crate) fn unavailable(error: &tower_sessions_core::session_store::Error) -> StoreUnavailable {
     StoreUnavailable {
         store: "sessions",
         detail: error.to_string(),
@@ -263,6 +320,12 @@ impl SessionManager {
                 "the session absolute timeout is longer than the default 8 hours",
             ),
         ];
+        if settings.store_type == std::any::type_name::<MemoryStore>() {
+            tracing::warn!(
+                target: "portcullis::config",
+                "sessions are kept in tower-sessions' MemoryStore, which never forgets abandoned sessions; prefer `MokaStore::new(Some(DEFAULT_MEMORY_SESSIONS))`"
+            );
+        }
         for (chosen, warning) in weaker {
             if chosen {
                 tracing::warn!(target: "portcullis::config", "{warning} (explicitly configured)");
@@ -277,8 +340,15 @@ impl SessionManager {
         } else {
             "; SameSite=Strict"
         });
+        let index = settings.index.unwrap_or_else(|| {
+            Arc::new(RecordIndex {
+                store: Arc::clone(&store),
+                lock: tokio::sync::Mutex::new(()),
+            })
+        });
         Ok(Some(Self(Arc::new(Inner {
             store,
+            index,
             store_type: settings.store_type,
             cookie_name: settings.cookie_name,
             attributes,
@@ -411,7 +481,31 @@ impl SessionManager {
             .create(&mut record)
             .await
             .map_err(|error| unavailable(&error))?;
-        self.index_add(subject, record.id, deadline).await?;
+        let evicted = match self
+            .0
+            .index
+            .add(subject, record.id, deadline, self.0.per_user)
+            .await
+        {
+            Ok(evicted) => evicted,
+            Err(error) => {
+                // Unlisted, it would escape "log out everywhere": drop it.
+                if let Err(error) = self.0.store.delete(&record.id).await {
+                    tracing::warn!(target: "portcullis::auth", %error, "an unlisted session could not be deleted");
+                }
+                return Err(error.into());
+            }
+        };
+        for old in &evicted {
+            self.0
+                .store
+                .delete(old)
+                .await
+                .map_err(|e| unavailable(&e))?;
+        }
+        if !evicted.is_empty() {
+            tracing::info!(target: crate::audit::AUDIT_TARGET, subject, ended = evicted.len(), "sessions beyond the per-user cap ended");
+        }
         let cookie = self
             .cookie_value(&record.id.to_string(), false)
             .ok_or(SessionError::NotConfigured)?;
@@ -441,23 +535,11 @@ impl SessionManager {
     /// Ends every session of `subject` (after a password change, say);
     /// returns how many were ended.
     pub async fn end_all(&self, subject: &str) -> Result<usize, StoreUnavailable> {
-        let index = index_id(subject);
-        let entries = self.index_load(subject).await?;
-        for entry in &entries {
-            if let Ok(id) = entry.id.parse::<Id>() {
-                self.0
-                    .store
-                    .delete(&id)
-                    .await
-                    .map_err(|e| unavailable(&e))?;
-            }
+        let ids = self.0.index.take_all(subject).await?;
+        for id in &ids {
+            self.0.store.delete(id).await.map_err(|e| unavailable(&e))?;
         }
-        self.0
-            .store
-            .delete(&index)
-            .await
-            .map_err(|e| unavailable(&e))?;
-        Ok(entries.len())
+        Ok(ids.len())
     }
 
     /// The `Set-Cookie` value: the id, or the clearing one.
@@ -497,45 +579,13 @@ impl SessionManager {
     /// Deletes session `id` of `subject`, and its index entry.
     async fn delete(&self, id: &Id, subject: &str) -> Result<(), StoreUnavailable> {
         self.0.store.delete(id).await.map_err(|e| unavailable(&e))?;
-        let key = id.to_string();
-        let mut entries = self.index_load(subject).await?;
-        entries.retain(|entry| entry.id != key);
-        self.index_save(subject, &entries).await
+        self.0.index.remove(subject, *id).await
     }
+}
 
-    /// Adds a session to the user's index, ending the oldest beyond the cap.
-    ///
-    /// A read-modify-write: two sign-ins of one user at the same instant on
-    /// two servers may lose one entry, leaving that session to its timeouts.
-    async fn index_add(
-        &self,
-        subject: &str,
-        id: Id,
-        deadline: u64,
-    ) -> Result<(), StoreUnavailable> {
-        let now = unix_now();
-        let mut entries = self.index_load(subject).await?;
-        entries.retain(|entry| entry.deadline > now);
-        entries.push(IndexEntry {
-            id: id.to_string(),
-            deadline,
-        });
-        let excess = entries.len().saturating_sub(self.0.per_user);
-        for old in entries.drain(..excess) {
-            if let Ok(old) = old.id.parse::<Id>() {
-                self.0
-                    .store
-                    .delete(&old)
-                    .await
-                    .map_err(|e| unavailable(&e))?;
-            }
-        }
-        self.index_save(subject, &entries).await
-    }
-
-    async fn index_load(&self, subject: &str) -> Result<Vec<IndexEntry>, StoreUnavailable> {
+impl RecordIndex {
+    async fn load(&self, subject: &str) -> Result<Vec<IndexEntry>, StoreUnavailable> {
         let record = self
-            .0
             .store
             .load(&index_id(subject))
             .await
@@ -546,14 +596,10 @@ impl SessionManager {
             .unwrap_or_default())
     }
 
-    async fn index_save(
-        &self,
-        subject: &str,
-        entries: &[IndexEntry],
-    ) -> Result<(), StoreUnavailable> {
+    async fn save(&self, subject: &str, entries: &[IndexEntry]) -> Result<(), StoreUnavailable> {
         let id = index_id(subject);
         let Some(last) = entries.iter().map(|entry| entry.deadline).max() else {
-            return self.0.store.delete(&id).await.map_err(|e| unavailable(&e));
+            return self.store.delete(&id).await.map_err(|e| unavailable(&e));
         };
         let mut record = Record {
             id,
@@ -564,11 +610,80 @@ impl SessionManager {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         };
         insert(&mut record, INDEX_KEY, &entries)?;
-        self.0
-            .store
-            .save(&record)
-            .await
-            .map_err(|e| unavailable(&e))
+        self.store.save(&record).await.map_err(|e| unavailable(&e))
+    }
+
+    async fn add(
+        &self,
+        subject: &str,
+        id: Id,
+        deadline: u64,
+        cap: usize,
+    ) -> Result<Vec<Id>, StoreUnavailable> {
+        let _one_at_a_time = self.lock.lock().await;
+        let now = unix_now();
+        let mut entries = self.load(subject).await?;
+        entries.retain(|entry| entry.deadline > now);
+        entries.push(IndexEntry {
+            id: id.to_string(),
+            deadline,
+        });
+        let excess = entries.len().saturating_sub(cap);
+        let evicted = entries
+            .drain(..excess)
+            .filter_map(|old| old.id.parse::<Id>().ok())
+            .collect();
+        self.save(subject, &entries).await?;
+        Ok(evicted)
+    }
+
+    async fn remove(&self, subject: &str, id: Id) -> Result<(), StoreUnavailable> {
+        let _one_at_a_time = self.lock.lock().await;
+        let key = id.to_string();
+        let mut entries = self.load(subject).await?;
+        let before = entries.len();
+        entries.retain(|entry| entry.id != key);
+        if entries.len() == before {
+            return Ok(());
+        }
+        self.save(subject, &entries).await
+    }
+
+    async fn take_all(&self, subject: &str) -> Result<Vec<Id>, StoreUnavailable> {
+        let _one_at_a_time = self.lock.lock().await;
+        let entries = self.load(subject).await?;
+        self.save(subject, &[]).await?;
+        Ok(entries
+            .iter()
+            .filter_map(|entry| entry.id.parse::<Id>().ok())
+            .collect())
+    }
+}
+
+impl SessionIndex for RecordIndex {
+    fn add<'a>(
+        &'a self,
+        subject: &'a str,
+        id: Id,
+        deadline: u64,
+        cap: usize,
+    ) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>> {
+        Box::pin(RecordIndex::add(self, subject, id, deadline, cap))
+    }
+
+    fn remove<'a>(
+        &'a self,
+        subject: &'a str,
+        id: Id,
+    ) -> BoxFuture<'a, Result<(), StoreUnavailable>> {
+        Box::pin(RecordIndex::remove(self, subject, id))
+    }
+
+    fn take_all<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Id>, StoreUnavailable>> {
+        Box::pin(RecordIndex::take_all(self, subject))
     }
 }
 
