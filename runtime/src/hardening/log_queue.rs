@@ -11,11 +11,11 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender, bounded, never, select_biased};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, select_biased};
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -109,15 +109,24 @@ impl Write for Enqueue<'_> {
 /// A writer thread, as its guard holds it.
 #[derive(Debug)]
 pub(crate) struct Worker {
-    stop: Sender<()>,
+    stop: Arc<AtomicBool>,
+    /// The queues the thread drains, to wake it with an empty line.
+    wake: Vec<Sender<Vec<u8>>>,
     done: Receiver<()>,
 }
 
 impl Drop for Worker {
     /// Asks the thread to write what is queued and waits a moment for it; a
     /// sink that stays stalled is left behind rather than hanging the exit.
+    ///
+    /// The flag is looked at after every line, so the thread stops at once
+    /// when it is busy; when it waits, the empty line (written as nothing)
+    /// wakes it. A full queue needs no waking: the thread is busy.
     fn drop(&mut self) {
-        let _ = self.stop.try_send(());
+        self.stop.store(true, Ordering::Release);
+        for queue in &self.wake {
+            let _ = queue.try_send(Vec::new());
+        }
         let _ = self.done.recv_timeout(FLUSH_WAIT);
     }
 }
@@ -149,15 +158,18 @@ pub(crate) fn start(
         None => workers.push(spawn(
             "portcullis-log",
             Drain::new(main, Some(lines_rx), Some(audit_rx), &counters),
+            vec![lines.clone(), audit_tx.clone()],
         )?),
         Some(audit_sink) => {
             workers.push(spawn(
                 "portcullis-log",
                 Drain::new(main, Some(lines_rx), None, &counters),
+                vec![lines.clone()],
             )?);
             workers.push(spawn(
                 "portcullis-audit",
                 Drain::new(audit_sink, None, Some(audit_rx), &counters),
+                vec![audit_tx.clone()],
             )?);
         }
     }
@@ -169,17 +181,18 @@ pub(crate) fn start(
     Ok((queues, counters, workers))
 }
 
-fn spawn(name: &str, drain: Drain) -> Result<Worker, ConfigError> {
-    let (stop, stop_rx) = bounded(1);
+fn spawn(name: &str, drain: Drain, wake: Vec<Sender<Vec<u8>>>) -> Result<Worker, ConfigError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let told = Arc::clone(&stop);
     let (done_tx, done) = bounded(1);
     thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            drain.run(&stop_rx);
+            drain.run(&told);
             let _ = done_tx.send(());
         })
         .map_err(|_| ConfigError::LogWriter("the log writer thread could not be started"))?;
-    Ok(Worker { stop, done })
+    Ok(Worker { stop, wake, done })
 }
 
 /// One writer thread's sink, queues and what it has reported so far.
@@ -211,35 +224,57 @@ impl Drain {
 
     /// Writes lines as they come, audit lines first, until told to stop;
     /// then writes what is still queued.
-    fn run(mut self, stop: &Receiver<()>) {
-        let audit = self.audit.clone().unwrap_or_else(never);
-        let lines = self.lines.clone().unwrap_or_else(never);
+    ///
+    /// A thread with one queue waits on it alone (`recv_timeout`), one with
+    /// both selects over the two: each queue waited on costs a registration
+    /// per line, so the stop signal is a flag rather than a third queue.
+    fn run(mut self, stop: &AtomicBool) {
+        let queues: Vec<Receiver<Vec<u8>>> = self
+            .audit
+            .iter()
+            .chain(self.lines.iter())
+            .cloned()
+            .collect();
         loop {
-            select_biased! {
-                recv(audit) -> line => match line {
-                    Ok(line) => self.write(&line),
-                    Err(_) => break,
+            let open = match queues.as_slice() {
+                [audit, lines] => select_biased! {
+                    recv(audit) -> line => self.take(line.ok()),
+                    recv(lines) -> line => self.take(line.ok()),
+                    default(TICK) => true,
                 },
-                recv(lines) -> line => match line {
-                    Ok(line) => self.write(&line),
-                    Err(_) => break,
+                [queue] => match queue.recv_timeout(TICK) {
+                    Ok(line) => self.take(Some(line)),
+                    Err(RecvTimeoutError::Timeout) => true,
+                    Err(RecvTimeoutError::Disconnected) => false,
                 },
-                recv(stop) -> _ => break,
-                default(TICK) => {}
+                _ => false,
+            };
+            if !open || stop.load(Ordering::Acquire) {
+                break;
             }
             self.report();
-            if audit.is_empty() && lines.is_empty() {
+            if queues.iter().all(Receiver::is_empty) {
                 let _ = self.sink.flush();
             }
         }
-        while let Ok(line) = audit.try_recv() {
-            self.write(&line);
-        }
-        while let Ok(line) = lines.try_recv() {
-            self.write(&line);
+        for queue in &queues {
+            while let Ok(line) = queue.try_recv() {
+                self.write(&line);
+            }
         }
         self.report();
         let _ = self.sink.flush();
+    }
+
+    /// Writes a received line; `false` when its queue is closed.
+    fn take(&mut self, line: Option<Vec<u8>>) -> bool {
+        match line {
+            Some(line) => {
+                self.write(&line);
+                true
+            }
+            None => false,
+        }
     }
 
     fn write(&mut self, line: &[u8]) {
