@@ -10,12 +10,12 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, Thread};
 use std::time::{Duration, SystemTime};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, select_biased};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -56,7 +56,43 @@ impl Counters {
 pub(crate) struct Queues {
     lines: Sender<Vec<u8>>,
     audit: Sender<Vec<u8>>,
+    /// Wakes the thread that drains `lines`.
+    lines_bell: Arc<Bell>,
+    /// Wakes the thread that drains `audit`.
+    audit_bell: Arc<Bell>,
     counters: Arc<Counters>,
+}
+
+/// How a writer thread sleeps and is woken: it parks when its queues are
+/// empty, and a line put in them unparks it only when it said it sleeps.
+///
+/// Cheaper than blocking on the channels (a `select` registers with and
+/// unregisters from every queue it waits on, for every line). No wake-up
+/// is lost: the thread says it sleeps before it looks at its queues a last
+/// time, a sender looks whether it sleeps after putting its line in, both
+/// with sequentially consistent ordering, and an `unpark` that comes before
+/// the `park` makes the `park` return at once.
+#[derive(Debug, Default)]
+pub(crate) struct Bell {
+    sleeping: AtomicBool,
+    stop: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+impl Bell {
+    /// After a line was put in a queue this bell's thread drains.
+    fn ring(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(thread) = self.thread.get() {
+            thread.unpark();
+        }
+    }
 }
 
 impl<'a> MakeWriter<'a> for Queues {
@@ -94,9 +130,13 @@ impl Write for Enqueue<'_> {
             if queues.audit.is_full() || queues.audit.try_send(line.to_vec()).is_err() {
                 queues.counters.refused.fetch_add(1, Ordering::Relaxed);
                 audit::refuse_current();
+            } else {
+                queues.audit_bell.ring();
             }
         } else if queues.lines.is_full() || queues.lines.try_send(line.to_vec()).is_err() {
             queues.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        } else {
+            queues.lines_bell.ring();
         }
         Ok(line.len())
     }
@@ -109,24 +149,16 @@ impl Write for Enqueue<'_> {
 /// A writer thread, as its guard holds it.
 #[derive(Debug)]
 pub(crate) struct Worker {
-    stop: Arc<AtomicBool>,
-    /// The queues the thread drains, to wake it with an empty line.
-    wake: Vec<Sender<Vec<u8>>>,
+    bell: Arc<Bell>,
     done: Receiver<()>,
 }
 
 impl Drop for Worker {
     /// Asks the thread to write what is queued and waits a moment for it; a
     /// sink that stays stalled is left behind rather than hanging the exit.
-    ///
-    /// The flag is looked at after every line, so the thread stops at once
-    /// when it is busy; when it waits, the empty line (written as nothing)
-    /// wakes it. A full queue needs no waking: the thread is busy.
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        for queue in &self.wake {
-            let _ = queue.try_send(Vec::new());
-        }
+        self.bell.stop.store(true, Ordering::SeqCst);
+        self.bell.wake();
         let _ = self.done.recv_timeout(FLUSH_WAIT);
     }
 }
@@ -154,45 +186,59 @@ pub(crate) fn start(
     let (lines, lines_rx) = bounded(capacities.lines);
     let (audit_tx, audit_rx) = bounded(capacities.audit);
     let mut workers = Vec::with_capacity(2);
-    match audit {
-        None => workers.push(spawn(
-            "portcullis-log",
-            Drain::new(main, Some(lines_rx), Some(audit_rx), &counters),
-            vec![lines.clone(), audit_tx.clone()],
-        )?),
+    let (lines_bell, audit_bell) = match audit {
+        None => {
+            let bell = Arc::new(Bell::default());
+            workers.push(spawn(
+                "portcullis-log",
+                Drain::new(main, Some(lines_rx), Some(audit_rx), &counters),
+                &bell,
+            )?);
+            (Arc::clone(&bell), bell)
+        }
         Some(audit_sink) => {
+            let lines_bell = Arc::new(Bell::default());
+            let audit_bell = Arc::new(Bell::default());
             workers.push(spawn(
                 "portcullis-log",
                 Drain::new(main, Some(lines_rx), None, &counters),
-                vec![lines.clone()],
+                &lines_bell,
             )?);
             workers.push(spawn(
                 "portcullis-audit",
                 Drain::new(audit_sink, None, Some(audit_rx), &counters),
-                vec![audit_tx.clone()],
+                &audit_bell,
             )?);
+            (lines_bell, audit_bell)
         }
-    }
+    };
     let queues = Queues {
         lines,
         audit: audit_tx,
+        lines_bell,
+        audit_bell,
         counters: Arc::clone(&counters),
     };
     Ok((queues, counters, workers))
 }
 
-fn spawn(name: &str, drain: Drain, wake: Vec<Sender<Vec<u8>>>) -> Result<Worker, ConfigError> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let told = Arc::clone(&stop);
+fn spawn(name: &str, drain: Drain, bell: &Arc<Bell>) -> Result<Worker, ConfigError> {
     let (done_tx, done) = bounded(1);
+    let own = Arc::clone(bell);
     thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            drain.run(&told);
+            // set before the thread first says it sleeps, so a sender that
+            // sees it asleep also finds whom to wake
+            let _ = own.thread.set(thread::current());
+            drain.run(&own);
             let _ = done_tx.send(());
         })
         .map_err(|_| ConfigError::LogWriter("the log writer thread could not be started"))?;
-    Ok(Worker { stop, wake, done })
+    Ok(Worker {
+        bell: Arc::clone(bell),
+        done,
+    })
 }
 
 /// One writer thread's sink, queues and what it has reported so far.
@@ -223,12 +269,9 @@ impl Drain {
     }
 
     /// Writes lines as they come, audit lines first, until told to stop;
-    /// then writes what is still queued.
-    ///
-    /// A thread with one queue waits on it alone (`recv_timeout`), one with
-    /// both selects over the two: each queue waited on costs a registration
-    /// per line, so the stop signal is a flag rather than a third queue.
-    fn run(mut self, stop: &AtomicBool) {
+    /// then writes what is still queued. Sleeps (parked, see [`Bell`])
+    /// when both queues are empty, at most [`TICK`] at a time.
+    fn run(mut self, bell: &Bell) {
         let queues: Vec<Receiver<Vec<u8>>> = self
             .audit
             .iter()
@@ -236,26 +279,44 @@ impl Drain {
             .cloned()
             .collect();
         loop {
-            let open = match queues.as_slice() {
-                [audit, lines] => select_biased! {
-                    recv(audit) -> line => self.take(line.ok()),
-                    recv(lines) -> line => self.take(line.ok()),
-                    default(TICK) => true,
-                },
-                [queue] => match queue.recv_timeout(TICK) {
-                    Ok(line) => self.take(Some(line)),
-                    Err(RecvTimeoutError::Timeout) => true,
-                    Err(RecvTimeoutError::Disconnected) => false,
-                },
-                _ => false,
-            };
-            if !open || stop.load(Ordering::Acquire) {
+            // one line at a time, audit lines first, as a biased select
+            let mut wrote = false;
+            let mut closed;
+            'drain: loop {
+                closed = 0;
+                for queue in &queues {
+                    match queue.try_recv() {
+                        Ok(line) => {
+                            self.write(&line);
+                            wrote = true;
+                            if bell.stop.load(Ordering::SeqCst) {
+                                break 'drain;
+                            }
+                            continue 'drain;
+                        }
+                        Err(TryRecvError::Disconnected) => closed += 1,
+                        Err(TryRecvError::Empty) => {}
+                    }
+                }
+                break;
+            }
+            // every sender gone: nothing more can come
+            if closed == queues.len() {
+                break;
+            }
+            if bell.stop.load(Ordering::SeqCst) {
                 break;
             }
             self.report();
-            if queues.iter().all(Receiver::is_empty) {
+            if wrote {
                 let _ = self.sink.flush();
             }
+            bell.sleeping.store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            if queues.iter().all(Receiver::is_empty) && !bell.stop.load(Ordering::SeqCst) {
+                thread::park_timeout(TICK);
+            }
+            bell.sleeping.store(false, Ordering::SeqCst);
         }
         for queue in &queues {
             while let Ok(line) = queue.try_recv() {
@@ -264,17 +325,6 @@ impl Drain {
         }
         self.report();
         let _ = self.sink.flush();
-    }
-
-    /// Writes a received line; `false` when its queue is closed.
-    fn take(&mut self, line: Option<Vec<u8>>) -> bool {
-        match line {
-            Some(line) => {
-                self.write(&line);
-                true
-            }
-            None => false,
-        }
     }
 
     fn write(&mut self, line: &[u8]) {
