@@ -258,39 +258,10 @@ where
 }
 
 /// Sets each of `headers` that `map` does not hold yet.
-///
-/// A response usually holds a header or two when the stack adds its own:
-/// comparing names with those few costs less than hashing each name for an
-/// `entry` lookup, and a name found absent is appended without a second
-/// search for an existing value.
 pub(crate) fn set_vacant(map: &mut HeaderMap, headers: &[(HeaderName, HeaderValue)]) {
-    const FEW: usize = 4;
-    if map.keys_len() > FEW || headers.len() > 64 {
-        for (name, value) in headers {
-            if let http::header::Entry::Vacant(slot) = map.entry(name) {
-                slot.insert(value.clone());
-            }
-        }
-        return;
-    }
-    // bit `i` set: `headers[i]` is in `map` already
-    let mut held = 0_u64;
-    for present in map.keys() {
-        for (index, (name, _)) in headers.iter().enumerate() {
-            if present == name {
-                held |= 1 << index;
-            }
-        }
-    }
-    for (index, (name, value)) in headers.iter().enumerate() {
-        if held & (1 << index) == 0 {
-            map.append(name.clone(), value.clone());
-            // a name listed twice is set once, as `entry` would
-            for (later, (other, _)) in headers.iter().enumerate().skip(index + 1) {
-                if other == name {
-                    held |= 1 << later;
-                }
-            }
+    for (name, value) in headers {
+        if let http::header::Entry::Vacant(slot) = map.entry(name) {
+            slot.insert(value.clone());
         }
     }
 }
@@ -299,43 +270,6 @@ pub(crate) fn set_vacant(map: &mut HeaderMap, headers: &[(HeaderName, HeaderValu
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn set_vacant_keeps_what_the_response_set() {
-        let ours = [
-            (
-                http::header::CACHE_CONTROL,
-                HeaderValue::from_static("no-store"),
-            ),
-            (
-                http::header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("DENY"),
-            ),
-            (
-                http::header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("SAMEORIGIN"),
-            ),
-        ];
-        for held in 0..=6 {
-            let mut map = HeaderMap::new();
-            map.insert(
-                http::header::CACHE_CONTROL,
-                HeaderValue::from_static("max-age=60"),
-            );
-            for extra in 0..held {
-                map.insert(
-                    HeaderName::from_bytes(format!("x-extra-{extra}").as_bytes()).unwrap(),
-                    HeaderValue::from_static("1"),
-                );
-            }
-            set_vacant(&mut map, &ours);
-            let cache: Vec<_> = map.get_all(http::header::CACHE_CONTROL).iter().collect();
-            assert_eq!(cache, ["max-age=60"]);
-            let frame: Vec<_> = map.get_all(http::header::X_FRAME_OPTIONS).iter().collect();
-            assert_eq!(frame, ["DENY"]);
-            assert_eq!(map.len(), held + 2);
-        }
-    }
 
     #[test]
     fn recommended_builds_the_same_headers_as_the_shortcut() {
