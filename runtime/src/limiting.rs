@@ -17,7 +17,7 @@ use http::request::Parts;
 
 use crate::context;
 use crate::policy::{PolicyInfo, Scheme};
-use crate::rate_limit::headers::{self, policy_field, remaining_field};
+use crate::rate_limit::headers;
 use crate::rate_limit::{Admission, Exceeded, NO_PEER_KEY, Quota, RateLimit, RateLimitKey};
 use crate::rejection::{AuthRejection, RATELIMIT, RATELIMIT_POLICY};
 use crate::security::Security;
@@ -50,10 +50,10 @@ impl Note {
         if fields.contains_key(RATELIMIT) {
             return response;
         }
-        if let Some(value) = headers::value(&policy_field(name, quota)) {
+        if let Some(value) = headers::policy_value(name, quota) {
             fields.insert(RATELIMIT_POLICY, value);
         }
-        if let Some(value) = headers::value(&remaining_field(name, remaining, reset)) {
+        if let Some(value) = headers::remaining_value(name, remaining, reset) {
             fields.insert(RATELIMIT, value);
         }
         response
@@ -109,9 +109,76 @@ async fn take(
 }
 
 /// The bucket key of a client address; every request without a peer
-/// shares [`NO_PEER_KEY`].
-pub(crate) fn client_key(client: Option<IpAddr>) -> String {
-    client.map_or_else(|| NO_PEER_KEY.to_owned(), |address| address.to_string())
+/// shares [`NO_PEER_KEY`]. The text is the address's usual one (`203.0.113.9`, `2001:db8::1`),
+/// written into a buffer on the stack: an IPv4 address digit by digit,
+/// without `fmt` or an allocation.
+pub(crate) struct ClientKey {
+    bytes: [u8; CLIENT_KEY_ROOM],
+    len: usize,
+}
+
+/// The longest address text, an IPv6 address with an IPv4 tail, is 45 bytes.
+const CLIENT_KEY_ROOM: usize = 48;
+
+impl ClientKey {
+    pub(crate) fn of(client: Option<IpAddr>) -> Self {
+        let mut key = Self {
+            bytes: [0; CLIENT_KEY_ROOM],
+            len: 0,
+        };
+        match client {
+            None => key.push(NO_PEER_KEY.as_bytes()),
+            Some(IpAddr::V4(address)) => {
+                for (index, octet) in address.octets().into_iter().enumerate() {
+                    if index > 0 {
+                        key.push(b".");
+                    }
+                    key.push_octet(octet);
+                }
+            }
+            Some(IpAddr::V6(address)) => {
+                use std::fmt::Write as _;
+                // cannot fail: the room holds the longest IPv6 text
+                let _ = write!(key, "{address}");
+            }
+        }
+        key
+    }
+
+    fn push(&mut self, part: &[u8]) {
+        let end = (self.len + part.len()).min(CLIENT_KEY_ROOM);
+        let taken = end - self.len;
+        self.bytes[self.len..end].copy_from_slice(&part[..taken]);
+        self.len = end;
+    }
+
+    fn push_octet(&mut self, octet: u8) {
+        let digits = [
+            b'0' + octet / 100,
+            b'0' + octet / 10 % 10,
+            b'0' + octet % 10,
+        ];
+        let skip = if octet >= 100 {
+            0
+        } else if octet >= 10 {
+            1
+        } else {
+            2
+        };
+        self.push(&digits[skip..]);
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // only ASCII is ever written
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or(NO_PEER_KEY)
+    }
+}
+
+impl std::fmt::Write for ClientKey {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.push(text.as_bytes());
+        Ok(())
+    }
 }
 
 /// The limits checked before authentication: client-keyed ones, and on a
@@ -124,19 +191,23 @@ pub(crate) async fn before_authentication(
     let mut note = Note::default();
     let mut client = None;
     for limit in policy.rate_limits {
+        let username;
         let key = match limit.key {
             RateLimitKey::Client => client
-                .get_or_insert_with(|| client_key(security.trusted_proxies().client_of(parts)))
-                .clone(),
+                .get_or_insert_with(|| ClientKey::of(security.trusted_proxies().client_of(parts)))
+                .as_str(),
             RateLimitKey::Field("username") if policy.scheme == Scheme::Basic => {
                 match basic_username(parts) {
-                    Some(username) => username,
+                    Some(name) => {
+                        username = name;
+                        username.as_str()
+                    }
                     None => continue,
                 }
             }
             RateLimitKey::Field(_) | RateLimitKey::Subject => continue,
         };
-        take(security, limit, &key, &mut note)
+        take(security, limit, key, &mut note)
             .await
             .map_err(|refusal| refusal.into_rejection(security))?;
     }
@@ -202,4 +273,26 @@ fn basic_username(parts: &Parts) -> Option<String> {
     let text = String::from_utf8(decoded).ok()?;
     let (username, _) = text.split_once(':')?;
     (!username.is_empty()).then(|| username.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_keys_are_the_addresses_usual_text() {
+        for text in [
+            "0.0.0.0",
+            "9.10.99.100",
+            "203.0.113.9",
+            "255.255.255.255",
+            "2001:db8::1",
+            "::ffff:192.0.2.1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ] {
+            let address: IpAddr = text.parse().unwrap();
+            assert_eq!(ClientKey::of(Some(address)).as_str(), address.to_string());
+        }
+        assert_eq!(ClientKey::of(None).as_str(), NO_PEER_KEY);
+    }
 }

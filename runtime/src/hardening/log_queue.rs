@@ -10,12 +10,12 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, Thread};
 use std::time::{Duration, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender, bounded, never, select_biased};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 use tracing::Metadata;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -56,7 +56,43 @@ impl Counters {
 pub(crate) struct Queues {
     lines: Sender<Vec<u8>>,
     audit: Sender<Vec<u8>>,
+    /// Wakes the thread that drains `lines`.
+    lines_bell: Arc<Bell>,
+    /// Wakes the thread that drains `audit`.
+    audit_bell: Arc<Bell>,
     counters: Arc<Counters>,
+}
+
+/// How a writer thread sleeps and is woken: it parks when its queues are
+/// empty, and a line put in them unparks it only when it said it sleeps.
+///
+/// Cheaper than blocking on the channels (a `select` registers with and
+/// unregisters from every queue it waits on, for every line). No wake-up
+/// is lost: the thread says it sleeps before it looks at its queues a last
+/// time, a sender looks whether it sleeps after putting its line in, both
+/// with sequentially consistent ordering, and an `unpark` that comes before
+/// the `park` makes the `park` return at once.
+#[derive(Debug, Default)]
+pub(crate) struct Bell {
+    sleeping: AtomicBool,
+    stop: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+impl Bell {
+    /// After a line was put in a queue this bell's thread drains.
+    fn ring(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(thread) = self.thread.get() {
+            thread.unpark();
+        }
+    }
 }
 
 impl<'a> MakeWriter<'a> for Queues {
@@ -94,9 +130,13 @@ impl Write for Enqueue<'_> {
             if queues.audit.is_full() || queues.audit.try_send(line.to_vec()).is_err() {
                 queues.counters.refused.fetch_add(1, Ordering::Relaxed);
                 audit::refuse_current();
+            } else {
+                queues.audit_bell.ring();
             }
         } else if queues.lines.is_full() || queues.lines.try_send(line.to_vec()).is_err() {
             queues.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        } else {
+            queues.lines_bell.ring();
         }
         Ok(line.len())
     }
@@ -109,7 +149,7 @@ impl Write for Enqueue<'_> {
 /// A writer thread, as its guard holds it.
 #[derive(Debug)]
 pub(crate) struct Worker {
-    stop: Sender<()>,
+    bell: Arc<Bell>,
     done: Receiver<()>,
 }
 
@@ -117,7 +157,8 @@ impl Drop for Worker {
     /// Asks the thread to write what is queued and waits a moment for it; a
     /// sink that stays stalled is left behind rather than hanging the exit.
     fn drop(&mut self) {
-        let _ = self.stop.try_send(());
+        self.bell.stop.store(true, Ordering::SeqCst);
+        self.bell.wake();
         let _ = self.done.recv_timeout(FLUSH_WAIT);
     }
 }
@@ -145,41 +186,59 @@ pub(crate) fn start(
     let (lines, lines_rx) = bounded(capacities.lines);
     let (audit_tx, audit_rx) = bounded(capacities.audit);
     let mut workers = Vec::with_capacity(2);
-    match audit {
-        None => workers.push(spawn(
-            "portcullis-log",
-            Drain::new(main, Some(lines_rx), Some(audit_rx), &counters),
-        )?),
+    let (lines_bell, audit_bell) = match audit {
+        None => {
+            let bell = Arc::new(Bell::default());
+            workers.push(spawn(
+                "portcullis-log",
+                Drain::new(main, Some(lines_rx), Some(audit_rx), &counters),
+                &bell,
+            )?);
+            (Arc::clone(&bell), bell)
+        }
         Some(audit_sink) => {
+            let lines_bell = Arc::new(Bell::default());
+            let audit_bell = Arc::new(Bell::default());
             workers.push(spawn(
                 "portcullis-log",
                 Drain::new(main, Some(lines_rx), None, &counters),
+                &lines_bell,
             )?);
             workers.push(spawn(
                 "portcullis-audit",
                 Drain::new(audit_sink, None, Some(audit_rx), &counters),
+                &audit_bell,
             )?);
+            (lines_bell, audit_bell)
         }
-    }
+    };
     let queues = Queues {
         lines,
         audit: audit_tx,
+        lines_bell,
+        audit_bell,
         counters: Arc::clone(&counters),
     };
     Ok((queues, counters, workers))
 }
 
-fn spawn(name: &str, drain: Drain) -> Result<Worker, ConfigError> {
-    let (stop, stop_rx) = bounded(1);
+fn spawn(name: &str, drain: Drain, bell: &Arc<Bell>) -> Result<Worker, ConfigError> {
     let (done_tx, done) = bounded(1);
+    let own = Arc::clone(bell);
     thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            drain.run(&stop_rx);
+            // set before the thread first says it sleeps, so a sender that
+            // sees it asleep also finds whom to wake
+            let _ = own.thread.set(thread::current());
+            drain.run(&own);
             let _ = done_tx.send(());
         })
         .map_err(|_| ConfigError::LogWriter("the log writer thread could not be started"))?;
-    Ok(Worker { stop, done })
+    Ok(Worker {
+        bell: Arc::clone(bell),
+        done,
+    })
 }
 
 /// One writer thread's sink, queues and what it has reported so far.
@@ -210,33 +269,59 @@ impl Drain {
     }
 
     /// Writes lines as they come, audit lines first, until told to stop;
-    /// then writes what is still queued.
-    fn run(mut self, stop: &Receiver<()>) {
-        let audit = self.audit.clone().unwrap_or_else(never);
-        let lines = self.lines.clone().unwrap_or_else(never);
+    /// then writes what is still queued. Sleeps (parked, see [`Bell`])
+    /// when both queues are empty, at most [`TICK`] at a time.
+    fn run(mut self, bell: &Bell) {
+        let queues: Vec<Receiver<Vec<u8>>> = self
+            .audit
+            .iter()
+            .chain(self.lines.iter())
+            .cloned()
+            .collect();
         loop {
-            select_biased! {
-                recv(audit) -> line => match line {
-                    Ok(line) => self.write(&line),
-                    Err(_) => break,
-                },
-                recv(lines) -> line => match line {
-                    Ok(line) => self.write(&line),
-                    Err(_) => break,
-                },
-                recv(stop) -> _ => break,
-                default(TICK) => {}
+            // one line at a time, audit lines first, as a biased select
+            let mut wrote = false;
+            let mut closed;
+            'drain: loop {
+                closed = 0;
+                for queue in &queues {
+                    match queue.try_recv() {
+                        Ok(line) => {
+                            self.write(&line);
+                            wrote = true;
+                            if bell.stop.load(Ordering::SeqCst) {
+                                break 'drain;
+                            }
+                            continue 'drain;
+                        }
+                        Err(TryRecvError::Disconnected) => closed += 1,
+                        Err(TryRecvError::Empty) => {}
+                    }
+                }
+                break;
+            }
+            // every sender gone: nothing more can come
+            if closed == queues.len() {
+                break;
+            }
+            if bell.stop.load(Ordering::SeqCst) {
+                break;
             }
             self.report();
-            if audit.is_empty() && lines.is_empty() {
+            if wrote {
                 let _ = self.sink.flush();
             }
+            bell.sleeping.store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            if queues.iter().all(Receiver::is_empty) && !bell.stop.load(Ordering::SeqCst) {
+                thread::park_timeout(TICK);
+            }
+            bell.sleeping.store(false, Ordering::SeqCst);
         }
-        while let Ok(line) = audit.try_recv() {
-            self.write(&line);
-        }
-        while let Ok(line) = lines.try_recv() {
-            self.write(&line);
+        for queue in &queues {
+            while let Ok(line) = queue.try_recv() {
+                self.write(&line);
+            }
         }
         self.report();
         let _ = self.sink.flush();
