@@ -5,6 +5,7 @@ mod check;
 mod expand;
 mod names;
 mod parse;
+mod response;
 
 use proc_macro2::TokenStream;
 
@@ -14,7 +15,7 @@ pub(crate) use parse::AttrKind;
 
 /// Parses, checks and expands one policy attribute on `item`.
 pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let handler = match syn::parse2::<syn::Item>(item.clone()) {
+    let mut handler = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(function)) => function,
         Ok(other) => {
             let error = syn::Error::new_spanned(
@@ -28,10 +29,22 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
         }
         Err(error) => return with_item(error, item),
     };
+    // Read and removed whatever else is wrong, so no error is about it.
+    let declared = response::take(&mut handler);
     let args_copy = args.clone();
     let parsed = parse::parse_args(kind, args);
-    match parsed.and_then(|raw| check::check(&raw, &handler)) {
-        Ok(policy) => paths::with_root(policy.root.as_ref(), || expand::expand(&policy, &handler)),
+    let checked = match (parsed.and_then(|raw| check::check(&raw, &handler)), declared) {
+        (Ok(policy), Ok(declared)) => Ok((policy, declared)),
+        (Err(mut error), Err(more)) => {
+            error.combine(more);
+            Err(error)
+        }
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(error),
+    };
+    match checked {
+        Ok((policy, declared)) => paths::with_root(policy.root.as_ref(), || {
+            expand::expand(&policy, &handler, &declared)
+        }),
         Err(error) => {
             let root = paths::find_root(&args_copy);
             let mut out = if check::already_guarded(&handler) {

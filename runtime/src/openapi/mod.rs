@@ -15,3 +15,19 @@ pub use serve::{DOCS_CSP, DocsAssetPolicy, DocsPolicy, DocumentPolicy};
 pub use utoipa;
 /// utoipa's OpenAPI model, which [`ApiDoc::document`] returns.
 pub use utoipa::openapi::OpenApi;
+/// utoipa's `ToSchema`, trait and derive, for the types handlers answer
+/// with (`Json<Item>`): the document refers to their schemas. The derive's
+/// output names `utoipa::…`, so the module that derives it also says
+/// `use portcullis::openapi::utoipa;`.
+///
+/// ```
+/// use portcullis::openapi::{ToSchema, utoipa};
+///
+/// #[derive(serde::Serialize, ToSchema)]
+/// struct Stats {
+///     items: u64,
+///     users: u64,
+/// }
+/// # assert_eq!(<Stats as ToSchema>::name(), "Stats");
+/// ```
+pub use utoipa::ToSchema;
