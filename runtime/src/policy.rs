@@ -231,8 +231,7 @@ pub trait Policy: Send + Sync + 'static {
     /// the OpenAPI document; the policy attributes fill it in.
     #[cfg(feature = "openapi")]
     #[doc(hidden)]
-    const PARAMETERS: crate::openapi::schema::Parameters =
-        crate::openapi::schema::Parameters::NONE;
+    const PARAMETERS: crate::openapi::schema::Parameters = crate::openapi::schema::Parameters::NONE;
 }
 
 /// Everything the route table and the guard know about a policy, as one

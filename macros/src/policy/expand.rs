@@ -246,7 +246,9 @@ fn returned_body(ty: &syn::Type) -> Option<syn::Type> {
 fn opaque(ty: &syn::Type) -> bool {
     fn scan(tokens: TokenStream) -> bool {
         tokens.into_iter().any(|tree| match tree {
-            proc_macro2::TokenTree::Ident(ident) => ident == "impl" || ident == "Self" || ident == "_",
+            proc_macro2::TokenTree::Ident(ident) => {
+                ident == "impl" || ident == "Self" || ident == "_"
+            }
             proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '_',
             proc_macro2::TokenTree::Group(group) => scan(group.stream()),
             proc_macro2::TokenTree::Literal(_) => false,

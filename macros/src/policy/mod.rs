@@ -33,7 +33,10 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
     let declared = response::take(&mut handler);
     let args_copy = args.clone();
     let parsed = parse::parse_args(kind, args);
-    let checked = match (parsed.and_then(|raw| check::check(&raw, &handler)), declared) {
+    let checked = match (
+        parsed.and_then(|raw| check::check(&raw, &handler)),
+        declared,
+    ) {
         (Ok(policy), Ok(declared)) => Ok((policy, declared)),
         (Err(mut error), Err(more)) => {
             error.combine(more);

@@ -16,6 +16,7 @@ mod kw {
 #[derive(Default)]
 pub(crate) struct Declared {
     /// The success status, 100 to 599.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) status: Option<u16>,
     /// The body type, overriding the return type's `Json<T>`.
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]

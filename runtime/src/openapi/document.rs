@@ -250,8 +250,10 @@ impl ApiDoc {
                 operation = operation.request_body(Some(request_body(body, schemas)));
             }
             if let Some(success) = &policy.response_body {
-                operation =
-                    operation.response(success.status.to_string(), success_response(success, schemas));
+                operation = operation.response(
+                    success.status.to_string(),
+                    success_response(success, schemas),
+                );
             }
             operation = operation.response(
                 "default",

@@ -442,8 +442,7 @@ impl Parameters {
 /// stable across codegen units.
 impl PartialEq for Parameters {
     fn eq(&self, other: &Self) -> bool {
-        self.path.is_some() == other.path.is_some()
-            && self.query.is_some() == other.query.is_some()
+        self.path.is_some() == other.path.is_some() && self.query.is_some() == other.query.is_some()
     }
 }
 
