@@ -49,7 +49,7 @@ async fn plain() -> impl IntoResponse {
 
 fn main() {
     let security = Security::builder().build().unwrap();
-    let _router = SecureRouter::new(security)
+    let _router: axum::Router = SecureRouter::new(security)
         .route("/shops/{shop}/items/{id}", get(item))
         .route("/items", post(create))
         .route("/opaque", get(opaque))
