@@ -392,13 +392,13 @@ fn path_schemas(
                     .properties
                     .get(name)
                     .cloned()
-                    .unwrap_or_else(|| RefOr::T(string_schema()))
+                    .map_or_else(|| RefOr::T(string_schema()), unsigned)
             })
             .collect();
     }
     (0..names.len())
         .map(|index| match found.get(index) {
-            Some(Some((_, schema))) => schema.clone(),
+            Some(Some((_, schema))) => unsigned(schema.clone()),
             _ => RefOr::T(string_schema()),
         })
         .collect()
@@ -425,10 +425,43 @@ fn query_parameters(
                 .name(name)
                 .parameter_in(ParameterIn::Query)
                 .required(required)
-                .schema(Some(schema.clone()))
+                .schema(Some(unsigned(schema.clone())))
                 .build()
         })
         .collect()
+}
+
+/// An unsigned integer's schema with its whole range: utoipa says `u64` is
+/// an `int64` with `minimum: 0`, whose implied maximum (2^63 - 1) is less
+/// than the parameter accepts; the format becomes `uint64` (`uint32`) with
+/// the type's `maximum`, so no accepted value lies outside the document.
+fn unsigned(schema: RefOr<Schema>) -> RefOr<Schema> {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    let RefOr::T(Schema::Object(mut object)) = schema else {
+        return schema;
+    };
+    let unsigned = match object.minimum {
+        Some(utoipa::Number::UInt(minimum)) => minimum == 0,
+        Some(utoipa::Number::Int(minimum)) => minimum == 0,
+        Some(utoipa::Number::Float(minimum)) => minimum == 0.0,
+        None => false,
+    };
+    if unsigned {
+        let widened = match object.format {
+            Some(SchemaFormat::KnownFormat(KnownFormat::Int64)) => Some(("uint64", u64::MAX)),
+            Some(SchemaFormat::KnownFormat(KnownFormat::Int32)) => {
+                Some(("uint32", u64::from(u32::MAX)))
+            }
+            _ => None,
+        };
+        if let Some((format, maximum)) = widened {
+            object.format = Some(SchemaFormat::Custom(format.to_owned()));
+            object.maximum = Some(utoipa::Number::UInt(
+                usize::try_from(maximum).unwrap_or(usize::MAX),
+            ));
+        }
+    }
+    RefOr::T(Schema::Object(object))
 }
 
 fn method_name(method: &HttpMethod) -> &'static str {
