@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use axum::body::Body;
-use common::{request, send};
+use common::{bearer, json_post, request, send, token_form};
 use http::StatusCode;
 use portcullis::openapi::DOCS_CSP;
 use portcullis::routing::{RouteKind, RouteMethod};
@@ -67,7 +67,12 @@ fn strings(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(text) => out.push(text.clone()),
         Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
-        Value::Object(map) => map.values().for_each(|item| strings(item, out)),
+        // `required` lists member names, which the contract fixes (the
+        // `user` of `GET /secure-data`'s answer is no role name).
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| *key != "required")
+            .for_each(|(_, item)| strings(item, out)),
         _ => {}
     }
 }
@@ -246,6 +251,260 @@ async fn the_document_says_scopes_token_url_and_answers_but_no_role_names() {
     let text = document.to_string();
     assert!(!text.contains("any_role") && !text.contains("role("));
     assert!(!text.contains("x-portcullis-roles"));
+}
+
+/// Checks `value` against the document's `schema` for the keywords the
+/// showcase's answers use: `$ref`, `type`, `required`, `properties`, `items`.
+fn conforms(document: &Value, schema: &Value, value: &Value, at: &str) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        let target = &document["components"]["schemas"][name];
+        assert!(
+            target.is_object(),
+            "{at}: {reference} is not in the document"
+        );
+        return conforms(document, target, value, at);
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(number) if number.is_i64() || number.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if let Some(ty) = schema["type"].as_str() {
+        assert!(
+            ty == kind || (ty == "number" && kind == "integer"),
+            "{at}: {value} is not of type {ty}"
+        );
+    }
+    if let Some(minimum) = schema["minimum"].as_f64() {
+        assert!(
+            value.as_f64().unwrap() >= minimum,
+            "{at}: {value} < {minimum}"
+        );
+    }
+    if let Value::Object(members) = value {
+        let properties = schema["properties"].as_object().unwrap();
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap();
+            assert!(members.contains_key(name), "{at}: `{name}` is missing");
+        }
+        for (name, member) in members {
+            let property = properties
+                .get(name)
+                .unwrap_or_else(|| panic!("{at}: `{name}` is not documented"));
+            conforms(document, property, member, &format!("{at}/{name}"));
+        }
+    }
+    if let Value::Array(items) = value {
+        for (index, item) in items.iter().enumerate() {
+            conforms(document, &schema["items"], item, &format!("{at}/{index}"));
+        }
+    }
+}
+
+/// The schema of an operation's `status` answer.
+fn answer_schema<'a>(document: &'a Value, path: &str, method: &str, status: &str) -> &'a Value {
+    let schema = &document["paths"][path][method]["responses"][status]["content"]["application/json"]
+        ["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {path} documents no {status} body"
+    );
+    schema
+}
+
+#[tokio::test]
+async fn success_answers_have_their_handlers_types_and_the_live_answers_match() {
+    let app = showcase();
+    let document = document(&app).await;
+
+    // `Result<Json<Item>, Problem>`: 200 with the Item schema, whose
+    // properties are the struct's fields.
+    let item = answer_schema(&document, "/items/{id}", "get", "200");
+    assert_eq!(item["$ref"], "#/components/schemas/Item");
+    let schema = &document["components"]["schemas"]["Item"];
+    assert_eq!(schema["type"], "object");
+    assert_eq!(schema["properties"]["id"]["type"], "integer");
+    assert_eq!(schema["properties"]["tags"]["type"], "array");
+    assert_eq!(schema["properties"]["tags"]["items"]["type"], "string");
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["id", "name", "email", "tags", "owner"])
+    );
+    // `(StatusCode, Json<Item>)` with `#[response(status = 201)]`.
+    let create = &document["paths"]["/items"]["post"]["responses"];
+    assert_eq!(
+        answer_schema(&document, "/items", "post", "201")["$ref"],
+        "#/components/schemas/Item"
+    );
+    assert!(create.get("200").is_none(), "{create}");
+    assert_eq!(create["201"]["description"], "Created");
+    // `impl IntoResponse` with `#[response(body = SessionStarted)]`.
+    assert_eq!(
+        answer_schema(&document, "/session/login", "post", "200")["$ref"],
+        "#/components/schemas/SessionStarted"
+    );
+    // A return type naming no body documents none.
+    let logout = &document["paths"]["/logout"]["post"]["responses"];
+    assert!(logout.get("200").is_none() && logout["default"].is_object());
+    // Every operation keeps the handler's other answers.
+    assert!(document["paths"]["/items/{id}"]["get"]["responses"]["default"].is_object());
+
+    // Typed path parameters: `Path<u64>` is an integer.
+    for (path, method) in [("/items/{id}", "get"), ("/users/{id}", "delete")] {
+        let id = &document["paths"][path][method]["parameters"][0];
+        assert_eq!(id["name"], "id");
+        assert_eq!(id["schema"]["type"], "integer", "{path}");
+        // Its whole range: `int64` would leave out half the ids it accepts.
+        assert_eq!(id["schema"]["format"], "uint64", "{path}");
+        assert_eq!(id["schema"]["minimum"], 0, "{path}");
+        assert_eq!(id["schema"]["maximum"], u64::MAX, "{path}");
+    }
+
+    // The answers the showcase gives match what the document says.
+    let token = send(
+        &app,
+        token_form("grant_type=password&username=admin&password=admin-pass"),
+    )
+    .await
+    .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = send(
+        &app,
+        json_post(
+            "/items",
+            Some(&token),
+            r#"{"name":"Widget","email":"shop@example.com","tags":["new"]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    conforms(
+        &document,
+        answer_schema(&document, "/items", "post", "201"),
+        &created.json(),
+        "POST /items",
+    );
+    let id = created.json()["id"].as_u64().unwrap();
+    for (path, template) in [
+        (format!("/items/{id}"), "/items/{id}"),
+        ("/admin/stats".to_owned(), "/admin/stats"),
+        ("/users/me".to_owned(), "/users/me"),
+        ("/health".to_owned(), "/health"),
+    ] {
+        let answer = send(&app, bearer(&path, &token)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+        let schema = answer_schema(&document, template, "get", "200");
+        conforms(&document, schema, &answer.json(), &path);
+    }
+}
+
+mod parameters {
+    use axum::Json;
+    use axum::extract::{Path, Query};
+    use portcullis::Validate;
+    use portcullis::openapi::{ApiDoc, ToSchema, utoipa};
+    use portcullis::prelude::*;
+    use portcullis::routing::get;
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    #[derive(Deserialize, Validate)]
+    #[allow(dead_code)]
+    struct Search {
+        #[validate(length(min = 2, max = 40))]
+        q: String,
+        #[validate(range(min = 1, max = 100))]
+        limit: Option<u32>,
+    }
+
+    #[derive(Deserialize, ToSchema)]
+    #[allow(dead_code)]
+    struct Slot {
+        day: String,
+        hour: u8,
+    }
+
+    /// Searches a shop's items.
+    #[requires_scope("items:read")]
+    async fn search(
+        Path((shop, page)): Path<(String, u32)>,
+        Query(search): Query<Search>,
+    ) -> Json<Vec<u64>> {
+        let _ = (shop, page, search.q);
+        Json(Vec::new())
+    }
+
+    /// Reads a slot.
+    #[public]
+    async fn slot(Path(slot): Path<Slot>) -> &'static str {
+        let _ = (slot.day, slot.hour);
+        "free"
+    }
+
+    fn document() -> Value {
+        let security = Security::builder().build().unwrap();
+        let router: SecureRouter = SecureRouter::new(security)
+            .route("/shops/{shop}/pages/{page}", get(search))
+            .route("/slots/{hour}/{day}", get(slot));
+        serde_json::to_value(ApiDoc::new("params", "1").document(router.routes())).unwrap()
+    }
+
+    fn parameter<'a>(operation: &'a Value, name: &str) -> &'a Value {
+        operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap_or_else(|| panic!("no parameter `{name}`: {operation}"))
+    }
+
+    #[test]
+    fn path_and_query_parameters_carry_their_types_and_rules() {
+        let document = document();
+        let search = &document["paths"]["/shops/{shop}/pages/{page}"]["get"];
+        // A tuple: by position.
+        assert_eq!(parameter(search, "shop")["schema"]["type"], "string");
+        let page = parameter(search, "page");
+        assert_eq!(page["in"], "path");
+        assert_eq!(page["schema"]["type"], "integer");
+        assert_eq!(page["schema"]["format"], "uint32");
+        assert_eq!(page["schema"]["maximum"], u32::MAX);
+        // `Query<T>` with `T: Validate`: one parameter per field, with its rules.
+        let q = parameter(search, "q");
+        assert_eq!(q["in"], "query");
+        assert_eq!(q["required"], true);
+        assert_eq!(
+            (
+                q["schema"]["minLength"].clone(),
+                q["schema"]["maxLength"].clone()
+            ),
+            (json!(2), json!(40))
+        );
+        let limit = parameter(search, "limit");
+        assert_eq!(limit["in"], "query");
+        assert_eq!(limit["required"], false);
+        assert_eq!(limit["schema"]["maximum"], 100.0);
+        assert_eq!(search["parameters"].as_array().unwrap().len(), 4);
+        // A query can fail validation: 400 and 422 are documented.
+        assert!(search["responses"]["422"].is_object());
+        // `Json<Vec<u64>>`: an array of integers, inline.
+        let answer = &search["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(answer["type"], "array");
+        assert_eq!(answer["items"]["type"], "integer");
+
+        // A struct: by name, whatever the order in the template.
+        let slot = &document["paths"]["/slots/{hour}/{day}"]["get"];
+        assert_eq!(parameter(slot, "hour")["schema"]["type"], "integer");
+        assert_eq!(parameter(slot, "day")["schema"]["type"], "string");
+        assert!(slot["responses"].get("200").is_none());
+    }
 }
 
 #[tokio::test]

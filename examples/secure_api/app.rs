@@ -21,13 +21,12 @@ use portcullis::oauth::{
     LoggedOut, LogoutError, OAuthError, PasswordGrant, SigningKey, TokenIssuer, TokenResponse,
     TokenRevoker,
 };
-use portcullis::openapi::ApiDoc;
+use portcullis::openapi::{ApiDoc, ToSchema, utoipa};
 use portcullis::prelude::*;
 use portcullis::rate_limit::Quota;
 use portcullis::routing::{delete, get, post};
 use portcullis::users::{FailureLimits, InMemoryUserStore, UserDirectory, UserRecord};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 // The request bodies, in a file of their own so the fuzz targets can
 // validate arbitrary JSON against the very same structs.
@@ -78,7 +77,7 @@ impl FromRef<AppState> for Tokens {
 }
 
 /// A stored item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct Item {
     id: u64,
     name: String,
@@ -87,10 +86,69 @@ pub(crate) struct Item {
     owner: String,
 }
 
+// The answers' bodies: each handler returns its own type, so the OpenAPI
+// document describes what it sends (fields in alphabetical order, as the
+// JSON objects they replace were written).
+
+/// A status word: `ok`, `logged out`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Status {
+    status: &'static str,
+}
+
+/// `GET /users/me`: the caller.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Me {
+    roles: Vec<String>,
+    scopes: Vec<String>,
+    username: String,
+}
+
+/// `GET /admin/stats`: counts of users and items.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Stats {
+    items: usize,
+    users: u64,
+}
+
+/// `DELETE /users/{id}`: the id deleted.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Deleted {
+    deleted: u64,
+}
+
+/// `POST /comments`: the comment as stored, its HTML sanitized.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Comment {
+    text: String,
+}
+
+/// `GET /secure-data`: the secret and who read it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SecureData {
+    message: &'static str,
+    user: String,
+}
+
+/// `POST /session/login`: who signed in, and the session's CSRF token for
+/// unsafe requests.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionStarted {
+    csrf_token: String,
+    username: String,
+}
+
+/// `GET /session/me`: the session's user.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionUser {
+    roles: Vec<String>,
+    username: String,
+}
+
 /// Liveness probe.
 #[public]
-async fn health() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+async fn health() -> Json<Status> {
+    Json(Status { status: "ok" })
 }
 
 /// Issues a bearer token for a username and password (OAuth 2 password grant).
@@ -109,25 +167,25 @@ async fn token(
 
 /// The caller: username, roles and scopes.
 #[authenticated]
-async fn me(caller: Principal) -> Json<Value> {
-    Json(json!({
-        "username": caller.subject(),
-        "roles": caller.roles(),
-        "scopes": caller.scopes(),
-    }))
+async fn me(caller: Principal) -> Json<Me> {
+    Json(Me {
+        roles: caller.roles().to_vec(),
+        scopes: caller.scopes().to_vec(),
+        username: caller.subject().to_owned(),
+    })
 }
 
 /// Counts of users and items.
 #[requires_role(Role::Admin)]
-async fn stats(State(state): State<AppState>) -> Json<Value> {
+async fn stats(State(state): State<AppState>) -> Json<Stats> {
     let items = state.items.lock().map_or(0, |items| items.len());
-    Json(json!({"users": 3, "items": items}))
+    Json(Stats { items, users: 3 })
 }
 
 /// Deletes a user.
 #[requires(role = Role::Admin, scope = Scope::UsersDelete)]
-async fn delete_user(Path(id): Path<u64>) -> Json<Value> {
-    Json(json!({"deleted": id}))
+async fn delete_user(Path(id): Path<u64>) -> Json<Deleted> {
+    Json(Deleted { deleted: id })
 }
 
 /// One stored item.
@@ -145,6 +203,7 @@ async fn item(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Json
 
 /// Stores a new item, validated.
 #[requires(any(role = Role::User, role = Role::Admin), scope = Scope::ItemsWrite)]
+#[response(status = 201)]
 #[validated]
 async fn create_item(
     caller: Principal,
@@ -166,15 +225,19 @@ async fn create_item(
 
 /// Posts a comment; its HTML is sanitized.
 #[authenticated]
+#[response(status = 201)]
 #[validated]
-async fn comment(Json(comment): Json<NewComment>) -> (StatusCode, Json<Value>) {
-    (StatusCode::CREATED, Json(json!({"text": comment.text})))
+async fn comment(Json(comment): Json<NewComment>) -> (StatusCode, Json<Comment>) {
+    (StatusCode::CREATED, Json(Comment { text: comment.text }))
 }
 
 /// Secret data, over HTTP Basic.
 #[requires_role(Role::Admin, scheme = basic)]
-async fn secure_data(caller: Principal) -> Json<Value> {
-    Json(json!({"message": "Secure data accessed", "user": caller.subject()}))
+async fn secure_data(caller: Principal) -> Json<SecureData> {
+    Json(SecureData {
+        message: "Secure data accessed",
+        user: caller.subject().to_owned(),
+    })
 }
 
 /// Revokes the caller's token until it expires.
@@ -236,6 +299,7 @@ impl<S: Send + Sync> FromRequest<S> for LoginBody {
 ///
 /// Shares the `login` limit of `POST /token`.
 #[public(rate_limit("login", 5 per minute, key = client))]
+#[response(body = SessionStarted)]
 async fn session_login(
     State(tokens): State<Tokens>,
     session: Session,
@@ -244,22 +308,30 @@ async fn session_login(
     let started = session
         .sign_in(&tokens.users, &credentials.username, &credentials.password)
         .await?;
-    let body = Json(json!({
-        "username": credentials.username,
-        "csrf_token": started.csrf_token(),
-    }));
+    let body = Json(SessionStarted {
+        csrf_token: started.csrf_token().to_owned(),
+        username: credentials.username,
+    });
     Ok((started, body))
 }
 
 #[authenticated(scheme = session)]
-async fn session_me(caller: Principal) -> Json<Value> {
-    Json(json!({"username": caller.subject(), "roles": caller.roles()}))
+async fn session_me(caller: Principal) -> Json<SessionUser> {
+    Json(SessionUser {
+        roles: caller.roles().to_vec(),
+        username: caller.subject().to_owned(),
+    })
 }
 
 #[authenticated(scheme = session)]
-async fn session_logout(session: Session) -> Result<(SessionEnded, Json<Value>), SessionError> {
+async fn session_logout(session: Session) -> Result<(SessionEnded, Json<Status>), SessionError> {
     let ended = session.end().await?;
-    Ok((ended, Json(json!({"status": "logged out"}))))
+    Ok((
+        ended,
+        Json(Status {
+            status: "logged out",
+        }),
+    ))
 }
 
 /// The seeded accounts of the contract; only their Argon2 hashes are kept.

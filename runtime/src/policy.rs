@@ -222,6 +222,16 @@ pub trait Policy: Send + Sync + 'static {
     #[cfg(feature = "openapi")]
     #[doc(hidden)]
     const REQUEST_BODY: Option<crate::openapi::schema::RequestBody> = None;
+    /// The success answer (status and `Json<T>` body), for the OpenAPI
+    /// document; the policy attributes fill it in.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    const RESPONSE_BODY: Option<crate::openapi::schema::ResponseBody> = None;
+    /// The typed path and query parameters (`Path<T>`, `Query<T>`), for
+    /// the OpenAPI document; the policy attributes fill it in.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    const PARAMETERS: crate::openapi::schema::Parameters = crate::openapi::schema::Parameters::NONE;
 }
 
 /// Everything the route table and the guard know about a policy, as one
@@ -244,6 +254,14 @@ pub struct PolicyInfo {
     #[cfg(feature = "openapi")]
     #[doc(hidden)]
     pub request_body: Option<crate::openapi::schema::RequestBody>,
+    /// The success answer, for the OpenAPI document.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    pub response_body: Option<crate::openapi::schema::ResponseBody>,
+    /// The typed path and query parameters, for the OpenAPI document.
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    pub parameters: crate::openapi::schema::Parameters,
 }
 
 impl PolicyInfo {
@@ -259,6 +277,10 @@ impl PolicyInfo {
                 doc: P::DOC,
                 #[cfg(feature = "openapi")]
                 request_body: P::REQUEST_BODY,
+                #[cfg(feature = "openapi")]
+                response_body: P::RESPONSE_BODY,
+                #[cfg(feature = "openapi")]
+                parameters: P::PARAMETERS,
             }
         }
     }
@@ -274,6 +296,10 @@ impl PolicyInfo {
         doc: "",
         #[cfg(feature = "openapi")]
         request_body: None,
+        #[cfg(feature = "openapi")]
+        response_body: None,
+        #[cfg(feature = "openapi")]
+        parameters: crate::openapi::schema::Parameters::NONE,
     };
 }
 

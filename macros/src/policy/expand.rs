@@ -7,9 +7,10 @@ use syn::{FnArg, Ident, ItemFn, parse_quote};
 use super::check::{CheckedLimit, CheckedName, CheckedPolicy, LimitKey, Req};
 use super::names::{self, name_expr};
 use super::parse::{AttrKind, SchemeKind};
+use super::response::Declared;
 use crate::paths;
 
-pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
+pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn, declared: &Declared) -> TokenStream {
     let private = paths::private();
     let policy_ty = format_ident!("__portcullis_policy_{}", handler.sig.ident);
     let vis = &handler.vis;
@@ -40,9 +41,17 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn) -> TokenStream {
     });
     let doc = doc_const(handler);
     #[cfg(feature = "openapi")]
-    let body = request_body(handler);
+    let body = {
+        let mut body = request_body(handler);
+        body.extend(response_body(handler, declared));
+        body.extend(parameters(handler));
+        body
+    };
     #[cfg(not(feature = "openapi"))]
-    let body = TokenStream::new();
+    let body = {
+        let _ = declared;
+        TokenStream::new()
+    };
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -175,6 +184,178 @@ fn body_type(ty: &syn::Type) -> Option<(&'static str, syn::Type)> {
         Some(media_type) => types.into_iter().next().map(|ty| (media_type, ty.clone())),
         None => types.into_iter().find_map(body_type),
     }
+}
+
+/// With the `openapi` feature: `const RESPONSE_BODY` with the success
+/// status (`#[response(status = …)]`, 200 otherwise) and the body type
+/// (`#[response(body = …)]`, or the `Json<T>` the handler returns, also
+/// inside `Result` or a tuple). The type must have a schema: naming it
+/// through `ResponseSchema`, spanned on the user's type, makes a missing
+/// one an error there. Nothing when neither says anything.
+#[cfg(feature = "openapi")]
+fn response_body(handler: &ItemFn, declared: &Declared) -> TokenStream {
+    let returned = match &handler.sig.output {
+        syn::ReturnType::Type(_, ty) if handler.sig.generics.params.is_empty() => {
+            returned_body(ty).filter(|ty| !opaque(ty))
+        }
+        _ => None,
+    };
+    let body = declared.body.clone().or(returned);
+    if body.is_none() && declared.status.is_none() {
+        return TokenStream::new();
+    }
+    let private = paths::private();
+    let status = declared.status.unwrap_or(200);
+    let schema = match body {
+        Some(ty) => {
+            let span = syn::spanned::Spanned::span(&ty);
+            let schema = quote_spanned!(span=> #private::openapi::ResponseSchema);
+            quote_spanned!(span=> #private::Some(<#ty as #schema>::response_schema))
+        }
+        None => quote!(#private::None),
+    };
+    quote! {
+        const RESPONSE_BODY: #private::Option<#private::openapi::ResponseBody> =
+            #private::Some(#private::openapi::ResponseBody { status: #status, schema: #schema });
+    }
+}
+
+/// `T` of a returned `Json<T>`, also inside `Result<_, E>` or a tuple
+/// such as `(StatusCode, Json<T>)`.
+#[cfg(feature = "openapi")]
+fn returned_body(ty: &syn::Type) -> Option<syn::Type> {
+    match ty {
+        syn::Type::Paren(inner) => returned_body(&inner.elem),
+        syn::Type::Group(inner) => returned_body(&inner.elem),
+        syn::Type::Tuple(tuple) => tuple.elems.iter().rev().find_map(returned_body),
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let first = first_type_argument(&last.arguments);
+            match last.ident.to_string().as_str() {
+                "Json" => first.cloned(),
+                "Result" => first.and_then(returned_body),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a type cannot be named in a constant: `impl Trait` or `_`.
+#[cfg(feature = "openapi")]
+fn opaque(ty: &syn::Type) -> bool {
+    fn scan(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => {
+                ident == "impl" || ident == "Self" || ident == "_"
+            }
+            proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '_',
+            proc_macro2::TokenTree::Group(group) => scan(group.stream()),
+            proc_macro2::TokenTree::Literal(_) => false,
+        })
+    }
+    matches!(ty, syn::Type::Infer(_)) || scan(quote!(#ty))
+}
+
+#[cfg(feature = "openapi")]
+fn first_type_argument(arguments: &syn::PathArguments) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(arguments) = arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// With the `openapi` feature: `const PARAMETERS` with the schemas of the
+/// `Path<T>` (each element of a tuple) and `Query<T>` the handler reads,
+/// found by a probe so that a type without a schema stays undocumented
+/// (a string) rather than an error. Nothing for handlers without them.
+#[cfg(feature = "openapi")]
+fn parameters(handler: &ItemFn) -> TokenStream {
+    if !handler.sig.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let typed = || {
+        handler.sig.inputs.iter().filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(&*typed.ty),
+            FnArg::Receiver(_) => None,
+        })
+    };
+    let path = typed()
+        .find_map(|ty| extractor(ty, "Path"))
+        .filter(|ty| !opaque(ty));
+    let query = typed()
+        .find_map(|ty| extractor(ty, "Query"))
+        .filter(|ty| !opaque(ty));
+    if path.is_none() && query.is_none() {
+        return TokenStream::new();
+    }
+    let private = paths::private();
+    let probe = |ty: &syn::Type| {
+        quote! {{
+            #[allow(unused_imports)]
+            use #private::openapi::{NoSchema as _, ViaToSchema as _};
+            (&&#private::openapi::Probe::<#ty>::new()).body_schema()
+        }}
+    };
+    let path = match &path {
+        Some(ty) => {
+            let elements: Vec<syn::Type> = match ty {
+                syn::Type::Tuple(tuple) => tuple.elems.iter().cloned().collect(),
+                ty => vec![ty.clone()],
+            };
+            let probes = elements.iter().map(probe);
+            quote! {
+                #private::Some({
+                    fn __portcullis_path() -> #private::openapi::PathSchemas {
+                        #private::openapi::schemas([#(#probes),*])
+                    }
+                    __portcullis_path
+                })
+            }
+        }
+        None => quote!(#private::None),
+    };
+    let query = match &query {
+        Some(ty) => {
+            let probe = probe(ty);
+            quote! {
+                #private::Some({
+                    fn __portcullis_query() -> #private::Option<#private::openapi::NamedSchema> {
+                        #probe
+                    }
+                    __portcullis_query
+                })
+            }
+        }
+        None => quote!(#private::None),
+    };
+    quote! {
+        const PARAMETERS: #private::openapi::Parameters =
+            #private::openapi::Parameters { path: #path, query: #query };
+    }
+}
+
+/// `T` of an extractor `name<T>` (`Path`, `Query`) among the parameter's
+/// type or its type arguments (`Valid<Query<T>>`, `Option<Query<T>>`).
+#[cfg(feature = "openapi")]
+fn extractor(ty: &syn::Type, name: &str) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident == name {
+        return first_type_argument(&last.arguments).cloned();
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => extractor(ty, name),
+        _ => None,
+    })
 }
 
 /// The handler as written, with the guard of policy `policy_ty` as its first

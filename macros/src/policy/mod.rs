@@ -3,6 +3,7 @@
 
 mod expand;
 mod names;
+mod response;
 
 use portcullis_macros_core::policy::{check, parse};
 use proc_macro2::TokenStream;
@@ -13,7 +14,7 @@ pub(crate) use parse::AttrKind;
 
 /// Parses, checks and expands one policy attribute on `item`.
 pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let handler = match syn::parse2::<syn::Item>(item.clone()) {
+    let mut handler = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(function)) => function,
         Ok(other) => {
             let error = syn::Error::new_spanned(
@@ -27,9 +28,24 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
         }
         Err(error) => return with_item(error, item),
     };
+    // Read and removed whatever else is wrong, so no error is about it.
+    let declared = response::take(&mut handler);
     let args_copy = args.clone();
-    match portcullis_macros_core::policy::analyze(kind, args, &handler) {
-        Ok(policy) => paths::with_root(policy.root.as_ref(), || expand::expand(&policy, &handler)),
+    let checked = match (
+        portcullis_macros_core::policy::analyze(kind, args, &handler),
+        declared,
+    ) {
+        (Ok(policy), Ok(declared)) => Ok((policy, declared)),
+        (Err(mut error), Err(more)) => {
+            error.combine(more);
+            Err(error)
+        }
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(error),
+    };
+    match checked {
+        Ok((policy, declared)) => paths::with_root(policy.root.as_ref(), || {
+            expand::expand(&policy, &handler, &declared)
+        }),
         Err(error) => {
             let root = paths::find_root(&args_copy);
             let mut out = if check::already_guarded(&handler) {

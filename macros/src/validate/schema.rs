@@ -80,8 +80,19 @@ fn field(field: &Field) -> Option<TokenStream> {
     );
     let rules = field.rules.iter().map(rule);
     let each = field.each.iter().flatten().map(rule);
+    // Found by a probe, not required: a nested type without `Validate`
+    // (so without this schema) is the `Validate` impl's one error.
     let nested = match nested {
-        Some(ty) => quote!(#p::Some(<#ty as #p::utoipa::PartialSchema>::schema)),
+        Some(ty) => quote! {
+            #p::Some({
+                fn __portcullis_nested() -> #p::utoipa::openapi::RefOr<#p::utoipa::openapi::schema::Schema> {
+                    #[allow(unused_imports)]
+                    use #p::openapi::{NoSchema as _, ViaToSchema as _};
+                    #p::openapi::schema_or_any((&&#p::openapi::Probe::<#ty>::new()).body_schema())
+                }
+                __portcullis_nested
+            })
+        },
         None => quote!(#p::None),
     };
     let sanitizers = field.sanitizers.iter().map(ToString::to_string);

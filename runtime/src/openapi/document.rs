@@ -191,14 +191,19 @@ impl ApiDoc {
             .tag(tag_of(policy.id))
             .summary(summary)
             .description(description);
-        for name in path_parameters(route.path()) {
+        let names = path_parameters(route.path());
+        let typed = path_schemas(&names, policy.parameters.path);
+        for (name, schema) in names.into_iter().zip(typed) {
             operation = operation.parameter(
                 ParameterBuilder::new()
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(string_schema())),
+                    .schema(Some(schema)),
             );
+        }
+        for parameter in query_parameters(policy.parameters.query) {
+            operation = operation.parameter(parameter);
         }
         let requirement = route.requirement();
         if !requirement.is_public() {
@@ -243,6 +248,12 @@ impl ApiDoc {
         } else {
             if let Some(body) = &policy.request_body {
                 operation = operation.request_body(Some(request_body(body, schemas)));
+            }
+            if let Some(success) = &policy.response_body {
+                operation = operation.response(
+                    success.status.to_string(),
+                    success_response(success, schemas),
+                );
             }
             operation = operation.response(
                 "default",
@@ -341,6 +352,116 @@ fn request_body(
         .required(Some(Required::True))
         .content(body.media_type, content)
         .build()
+}
+
+/// The success answer of a handler: its status, and its JSON body's
+/// schema (named ones go into `components.schemas`).
+fn success_response(
+    success: &super::schema::ResponseBody,
+    schemas: &mut BTreeMap<String, RefOr<Schema>>,
+) -> utoipa::openapi::Response {
+    let reason = http::StatusCode::from_u16(success.status)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or("Success");
+    let mut response = ResponseBuilder::new().description(reason);
+    if let Some(schema) = success.schema {
+        let mut components = Vec::new();
+        let schema = schema(&mut components);
+        schemas.extend(components);
+        response = response.content("application/json", Content::new(Some(schema)));
+    }
+    response.build()
+}
+
+/// The schema of each path parameter `names` lists: by name from a
+/// `Path<Struct>`'s properties, by position from a tuple's elements or a
+/// single scalar, a string where the handler's type has no schema.
+fn path_schemas(
+    names: &[String],
+    typed: Option<fn() -> super::schema::PathSchemas>,
+) -> Vec<RefOr<Schema>> {
+    let found = typed.map(|typed| typed()).unwrap_or_default();
+    if let [Some((_, RefOr::T(Schema::Object(object))))] = found.as_slice()
+        && !object.properties.is_empty()
+    {
+        return names
+            .iter()
+            .map(|name| {
+                object
+                    .properties
+                    .get(name)
+                    .cloned()
+                    .map_or_else(|| RefOr::T(string_schema()), unsigned)
+            })
+            .collect();
+    }
+    (0..names.len())
+        .map(|index| match found.get(index) {
+            Some(Some((_, schema))) => unsigned(schema.clone()),
+            _ => RefOr::T(string_schema()),
+        })
+        .collect()
+}
+
+/// One query parameter per property of a `Query<T>`'s schema, required as
+/// the schema says.
+fn query_parameters(
+    typed: Option<fn() -> Option<super::schema::NamedSchema>>,
+) -> Vec<utoipa::openapi::path::Parameter> {
+    let Some(Some((_, RefOr::T(Schema::Object(object))))) = typed.map(|typed| typed()) else {
+        return Vec::new();
+    };
+    object
+        .properties
+        .iter()
+        .map(|(name, schema)| {
+            let required = if object.required.contains(name) {
+                Required::True
+            } else {
+                Required::False
+            };
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .required(required)
+                .schema(Some(unsigned(schema.clone())))
+                .build()
+        })
+        .collect()
+}
+
+/// An unsigned integer's schema with its whole range: utoipa says `u64` is
+/// an `int64` with `minimum: 0`, whose implied maximum (2^63 - 1) is less
+/// than the parameter accepts; the format becomes `uint64` (`uint32`) with
+/// the type's `maximum`, so no accepted value lies outside the document.
+fn unsigned(schema: RefOr<Schema>) -> RefOr<Schema> {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    let RefOr::T(Schema::Object(mut object)) = schema else {
+        return schema;
+    };
+    let unsigned = match object.minimum {
+        Some(utoipa::Number::UInt(minimum)) => minimum == 0,
+        Some(utoipa::Number::Int(minimum)) => minimum == 0,
+        Some(utoipa::Number::Float(minimum)) => minimum == 0.0,
+        None => false,
+    };
+    if unsigned {
+        let widened = match object.format {
+            Some(SchemaFormat::KnownFormat(KnownFormat::Int64)) => Some(("uint64", u64::MAX)),
+            Some(SchemaFormat::KnownFormat(KnownFormat::Int32)) => {
+                Some(("uint32", u64::from(u32::MAX)))
+            }
+            _ => None,
+        };
+        if let Some((format, maximum)) = widened {
+            object.format = Some(SchemaFormat::Custom(format.to_owned()));
+            object.maximum = Some(utoipa::Number::UInt(
+                usize::try_from(maximum).unwrap_or(usize::MAX),
+            ));
+        }
+    }
+    RefOr::T(Schema::Object(object))
 }
 
 fn method_name(method: &HttpMethod) -> &'static str {
@@ -478,7 +599,8 @@ fn problem_statuses(route: &RouteEntry, token: bool) -> Vec<(&'static str, &'sta
         RouteMethod::Only(method) => [Method::POST, Method::PUT, Method::PATCH].contains(method),
         RouteMethod::Any => true,
     };
-    let with_params = !path_parameters(route.path()).is_empty();
+    let with_params =
+        !path_parameters(route.path()).is_empty() || route.policy().parameters.query.is_some();
     if !token && (with_body || with_params) {
         statuses.push(("400", "The request could not be read"));
     }

@@ -331,3 +331,127 @@ impl<T> NoSchema for Probe<T> {
         None
     }
 }
+
+/// The schema a probe found, or any value for a type without one.
+pub fn schema_or_any(found: Option<NamedSchema>) -> RefOr<Schema> {
+    found.map_or_else(any_value, |(_, schema)| schema)
+}
+
+fn any_value() -> RefOr<Schema> {
+    RefOr::T(
+        ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .build()
+            .into(),
+    )
+}
+
+/// The schemas a response refers to, by name, for `components.schemas`.
+pub type Components = Vec<(String, RefOr<Schema>)>;
+
+/// A handler's success answer, as its policy attribute records it: the
+/// status (`#[response(status = …)]`, 200 otherwise) and the `Json<T>` the
+/// handler returns or `#[response(body = T)]` names.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseBody {
+    /// The success status.
+    pub status: u16,
+    /// The JSON body's schema, adding the schemas it refers to; `None`
+    /// when the handler's return type names no body.
+    pub schema: Option<fn(&mut Components) -> RefOr<Schema>>,
+}
+
+/// Compares the status only: function addresses are not stable across
+/// codegen units.
+impl PartialEq for ResponseBody {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status && self.schema.is_some() == other.schema.is_some()
+    }
+}
+
+impl Eq for ResponseBody {}
+
+/// A type a handler answers with as JSON, documented by its schema.
+///
+/// Every `utoipa::ToSchema` type is one; derive it with
+/// `#[derive(portcullis::openapi::ToSchema)]`.
+#[diagnostic::on_unimplemented(
+    message = "the response type `{Self}` has no OpenAPI schema",
+    label = "the handler answers with this type",
+    note = "derive `portcullis::openapi::ToSchema` on `{Self}` (with `use portcullis::openapi::utoipa;` in the module), or name a documented type with `#[response(body = …)]`"
+)]
+pub trait ResponseSchema {
+    /// The schema of the body: a reference for a named object, whose
+    /// schema goes into `components` with the ones it refers to, and the
+    /// schema itself otherwise.
+    fn response_schema(components: &mut Components) -> RefOr<Schema>;
+}
+
+impl<T: utoipa::ToSchema + ?Sized> ResponseSchema for T {
+    fn response_schema(components: &mut Components) -> RefOr<Schema> {
+        T::schemas(components);
+        named_or_inline(T::name(), T::schema(), components)
+    }
+}
+
+/// A reference to `schema` under `name` when it is an object with
+/// properties or a composition (a type of the application's); the schema
+/// itself for scalars, arrays and free-form values.
+fn named_or_inline(
+    name: std::borrow::Cow<'static, str>,
+    schema: RefOr<Schema>,
+    components: &mut Components,
+) -> RefOr<Schema> {
+    let named = match &schema {
+        RefOr::T(Schema::Object(object)) => {
+            !object.properties.is_empty() || object.enum_values.is_some()
+        }
+        RefOr::T(Schema::OneOf(_) | Schema::AllOf(_) | Schema::AnyOf(_)) => true,
+        _ => false,
+    };
+    if !named {
+        return schema;
+    }
+    let reference = RefOr::Ref(utoipa::openapi::Ref::from_schema_name(name.as_ref()));
+    components.push((name.into_owned(), schema));
+    reference
+}
+
+/// The path and query parameters a handler reads, as its policy attribute
+/// records them.
+#[derive(Debug, Clone, Copy)]
+pub struct Parameters {
+    /// `Path<T>`: one schema per element of a tuple `T`, or `T`'s own
+    /// (an object whose properties are named like the template's
+    /// parameters, or one scalar); `None` where a type has no schema.
+    pub path: Option<fn() -> PathSchemas>,
+    /// `Query<T>`: `T`'s schema, an object with one property per query
+    /// parameter.
+    pub query: Option<fn() -> Option<NamedSchema>>,
+}
+
+impl Parameters {
+    /// No typed parameters: path parameters are strings.
+    pub const NONE: Self = Self {
+        path: None,
+        query: None,
+    };
+}
+
+/// Compares which extractors are named only: function addresses are not
+/// stable across codegen units.
+impl PartialEq for Parameters {
+    fn eq(&self, other: &Self) -> bool {
+        self.path.is_some() == other.path.is_some() && self.query.is_some() == other.query.is_some()
+    }
+}
+
+impl Eq for Parameters {}
+
+/// The schemas of a `Path<T>`'s elements, in order.
+pub type PathSchemas = Vec<Option<NamedSchema>>;
+
+/// The schemas of a `Path<(A, B, …)>`'s elements as a list.
+pub fn schemas<const N: usize>(found: [Option<NamedSchema>; N]) -> PathSchemas {
+    found.into()
+}
