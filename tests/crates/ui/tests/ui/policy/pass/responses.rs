@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, Query};
 use axum::response::IntoResponse;
-use http::StatusCode;
+use axum::http::StatusCode;
 use portcullis::openapi::{ToSchema, utoipa};
 use portcullis::prelude::*;
 use portcullis::routing::{get, post};
