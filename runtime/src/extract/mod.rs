@@ -6,6 +6,7 @@ mod principal;
 #[cfg(feature = "sessions")]
 mod session;
 
+pub(crate) use guard::confirm;
 pub use guard::Guard;
 #[cfg(feature = "sessions")]
 pub use session::Session;

@@ -5,6 +5,7 @@ mod fallback;
 mod guarded;
 mod manifest;
 mod method_router;
+mod instances;
 mod secured;
 mod table;
 
