@@ -6,7 +6,7 @@ mod principal;
 #[cfg(feature = "sessions")]
 mod session;
 
-pub(crate) use guard::confirm;
 pub use guard::Guard;
+pub(crate) use guard::confirm;
 #[cfg(feature = "sessions")]
 pub use session::Session;

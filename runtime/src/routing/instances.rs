@@ -18,7 +18,6 @@ use std::task::Context;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request};
 use http::request::Parts;
 
-use crate::config_error::ConfigError;
 use crate::policy::PolicyInfo;
 use crate::principal::Principal;
 use crate::security::Security;
@@ -41,7 +40,10 @@ fn instantiate(
 ) {
     poll_once(secured::admit_limited(security, policy, request), cx);
     poll_once(crate::extract::confirm(parts, policy), cx);
-    poll_once(<Principal as FromRequestParts<()>>::from_request_parts(parts, &()), cx);
+    poll_once(
+        <Principal as FromRequestParts<()>>::from_request_parts(parts, &()),
+        cx,
+    );
     poll_once(
         <Principal as OptionalFromRequestParts<()>>::from_request_parts(parts, &()),
         cx,
@@ -54,24 +56,24 @@ async fn nothing() {}
 
 /// The router's own plumbing for the default state: what `route`, `build`
 /// and `into_router` instantiate in axum and here, except the handlers.
-fn mount(
-    security: Security,
-    path: &str,
-    method_router: SecureMethodRouter<()>,
-) -> Result<axum::Router<()>, ConfigError> {
+fn mount(security: Security, path: &str, method_router: SecureMethodRouter<()>) {
     let axum_router = axum::Router::<()>::new().route(
         path,
         axum::routing::MethodRouter::<()>::new().on(axum::routing::MethodFilter::GET, nothing),
     );
     let router = SecureRouter::<()>::new(security.clone()).route(path, method_router);
-    let _ = SecureRouter::<()>::new(security).into_router().merge(axum_router);
-    router.build()
+    let _ = SecureRouter::<()>::new(security)
+        .into_router()
+        .merge(axum_router);
+    let _ = router.build();
 }
 
-/// Keeps the functions above: statics are always code-generated, and so is
-/// what they point to.
-#[used]
-static INSTANCES: (
-    fn(&RouteSecurity, &'static PolicyInfo, Request, &mut Parts, &mut Context<'_>),
-    fn(Security, &str, SecureMethodRouter<()>) -> Result<axum::Router<()>, ConfigError>,
-) = (instantiate, mount);
+/// Keeps [`instantiate`]: statics are always code-generated, and so is what
+/// they point to (the linker still drops all of it from binaries).
+#[allow(dead_code)]
+static DECISION: fn(&RouteSecurity, &'static PolicyInfo, Request, &mut Parts, &mut Context<'_>) =
+    instantiate;
+
+/// Keeps [`mount`], as [`DECISION`].
+#[allow(dead_code)]
+static ROUTER: fn(Security, &str, SecureMethodRouter<()>) = mount;

@@ -3,9 +3,9 @@
 
 mod fallback;
 mod guarded;
+mod instances;
 mod manifest;
 mod method_router;
-mod instances;
 mod secured;
 mod table;
 
