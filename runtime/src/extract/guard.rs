@@ -73,7 +73,10 @@ impl<P: Policy, F: Future<Output = Result<(), AuthRejection>>> Future for GuardF
 
 /// Confirms that the current request was decided under `policy`, finishing
 /// the decision when the route's wrapper could not reach it without awaiting.
-async fn confirm(parts: &Parts, policy: &'static PolicyInfo) -> Result<(), AuthRejection> {
+pub(crate) async fn confirm(
+    parts: &Parts,
+    policy: &'static PolicyInfo,
+) -> Result<(), AuthRejection> {
     let pending = context::with(|current| {
         if !(std::ptr::eq(current.policy, policy) || current.policy.id == policy.id) {
             return Err(());

@@ -7,5 +7,6 @@ mod principal;
 mod session;
 
 pub use guard::Guard;
+pub(crate) use guard::confirm;
 #[cfg(feature = "sessions")]
 pub use session::Session;

@@ -3,6 +3,7 @@
 
 mod fallback;
 mod guarded;
+mod instances;
 mod manifest;
 mod method_router;
 mod secured;

@@ -106,7 +106,7 @@ fn admit(
 /// [`admit`] for a route with rate limits: client-keyed limits (and a
 /// Basic route's username) before authentication, subject-keyed ones right
 /// after the decision, which is then reached here rather than in the guard.
-async fn admit_limited(
+pub(super) async fn admit_limited(
     security: &RouteSecurity,
     policy: &'static PolicyInfo,
     request: Request,

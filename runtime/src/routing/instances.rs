@@ -1,0 +1,79 @@
+//! Monomorphizations made here, in the runtime, so that applications reuse
+//! them instead of generating them again.
+//!
+//! Debug builds share generics: an instance an upstream crate already
+//! contains is linked to, not code-generated, downstream. The bodies of the
+//! runtime's `async fn`s (coroutines, generic in the compiler's eyes) are
+//! only instantiated where they are polled; when that is only inside the
+//! generic route wrapper or an extractor's future, every application crate
+//! generated the whole shared decision path (authentication, throttling,
+//! revocation, sessions) again. Polling them once here, from a function the
+//! static below keeps, makes the runtime hold them. Never called at run
+//! time: no request goes through this module.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::Context;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request};
+use http::request::Parts;
+
+use crate::policy::PolicyInfo;
+use crate::principal::Principal;
+use crate::security::Security;
+
+use super::secured::{self, RouteSecurity};
+use super::{SecureMethodRouter, SecureRouter};
+
+/// Instantiates `future`'s `poll` and drop glue in this crate.
+fn poll_once<F: Future>(future: F, cx: &mut Context<'_>) {
+    let _ = pin!(future).poll(cx);
+}
+
+/// The coroutines the generic code awaits, for the default state `()`.
+fn instantiate(
+    security: &RouteSecurity,
+    policy: &'static PolicyInfo,
+    request: Request,
+    parts: &mut Parts,
+    cx: &mut Context<'_>,
+) {
+    poll_once(secured::admit_limited(security, policy, request), cx);
+    poll_once(crate::extract::confirm(parts, policy), cx);
+    poll_once(
+        <Principal as FromRequestParts<()>>::from_request_parts(parts, &()),
+        cx,
+    );
+    poll_once(
+        <Principal as OptionalFromRequestParts<()>>::from_request_parts(parts, &()),
+        cx,
+    );
+}
+
+/// A handler for [`mount`], so that axum's method-router plumbing
+/// generic only over the state is instantiated here.
+async fn nothing() {}
+
+/// The router's own plumbing for the default state: what `route`, `build`
+/// and `into_router` instantiate in axum and here, except the handlers.
+fn mount(security: Security, path: &str, method_router: SecureMethodRouter<()>) {
+    let axum_router = axum::Router::<()>::new().route(
+        path,
+        axum::routing::MethodRouter::<()>::new().on(axum::routing::MethodFilter::GET, nothing),
+    );
+    let router = SecureRouter::<()>::new(security.clone()).route(path, method_router);
+    let _ = SecureRouter::<()>::new(security)
+        .into_router()
+        .merge(axum_router);
+    let _ = router.build();
+}
+
+/// Keeps [`instantiate`]: statics are always code-generated, and so is what
+/// they point to (the linker still drops all of it from binaries).
+#[allow(dead_code)]
+static DECISION: fn(&RouteSecurity, &'static PolicyInfo, Request, &mut Parts, &mut Context<'_>) =
+    instantiate;
+
+/// Keeps [`mount`], as [`DECISION`].
+#[allow(dead_code)]
+static ROUTER: fn(Security, &str, SecureMethodRouter<()>) = mount;
