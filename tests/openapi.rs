@@ -690,3 +690,28 @@ mod schemas {
         let _: fn() -> _ = <Address as PartialSchema>::schema;
     }
 }
+
+/// The session sign-in reads its credentials with the showcase's own
+/// extractor, which the attribute cannot see; `ApiDoc::session_login` tells
+/// the document, so clients (and schemathesis) send a body the route takes.
+#[tokio::test]
+async fn the_session_login_documents_its_credentials_as_a_form_or_json() {
+    let document = document(&showcase()).await;
+    let body = &document["paths"]["/session/login"]["post"]["requestBody"];
+    assert_eq!(body["required"], true, "{body}");
+    for media in ["application/x-www-form-urlencoded", "application/json"] {
+        let schema = &body["content"][media]["schema"];
+        assert_eq!(schema["type"], "object", "{media}: {schema}");
+        let required: BTreeSet<&str> = schema["required"]
+            .as_array()
+            .expect("required fields")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            required,
+            BTreeSet::from(["password", "username"]),
+            "{media}"
+        );
+    }
+}

@@ -460,6 +460,7 @@ fn api_doc() -> ApiDoc {
         .scope(Scope::ItemsWrite.as_str(), "Create items")
         .scope(Scope::UsersDelete.as_str(), "Delete users")
         .session_cookie(portcullis::auth::session::DEFAULT_SESSION_COOKIE)
+        .session_login("/session/login")
 }
 
 /// The OpenAPI document `GET /openapi.json` serves, as JSON text.

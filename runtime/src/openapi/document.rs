@@ -63,6 +63,7 @@ pub struct ApiDoc {
     description: Option<String>,
     token_url: Option<String>,
     session_cookie: Option<String>,
+    session_login: Option<String>,
     scope_descriptions: BTreeMap<String, String>,
     publish_roles: bool,
 }
@@ -76,6 +77,7 @@ impl ApiDoc {
             description: None,
             token_url: None,
             session_cookie: None,
+            session_login: None,
             scope_descriptions: BTreeMap::new(),
             publish_roles: false,
         }
@@ -102,6 +104,17 @@ impl ApiDoc {
     /// scheme (an API key in a cookie), for routes authenticated by it.
     pub fn session_cookie(mut self, name: impl Into<String>) -> Self {
         self.session_cookie = Some(name.into());
+        self
+    }
+
+    /// Documents `POST path` as the session sign-in: its body is a
+    /// `username` and a `password`, as a form or as JSON (what
+    /// [`crate::extract::Session::sign_in`] takes). The handler reads them
+    /// with an extractor of its own, which the attribute cannot see, so the
+    /// document learns the body here, as it learns `/token`'s from
+    /// [`ApiDoc::token_url`].
+    pub fn session_login(mut self, path: impl Into<String>) -> Self {
+        self.session_login = Some(path.into());
         self
     }
 
@@ -246,7 +259,9 @@ impl ApiDoc {
                     ),
                 );
         } else {
-            if let Some(body) = &policy.request_body {
+            if self.is_session_login(route) {
+                operation = operation.request_body(Some(credentials_request()));
+            } else if let Some(body) = &policy.request_body {
                 operation = operation.request_body(Some(request_body(body, schemas)));
             }
             if let Some(success) = &policy.response_body {
@@ -272,6 +287,11 @@ impl ApiDoc {
         self.token_url.as_deref() == Some(route.path())
             && route.method() == &RouteMethod::Only(Method::POST)
             && route.requirement().is_public()
+    }
+
+    fn is_session_login(&self, route: &RouteEntry) -> bool {
+        self.session_login.as_deref() == Some(route.path())
+            && route.method() == &RouteMethod::Only(Method::POST)
     }
 
     fn components(
@@ -801,6 +821,29 @@ fn token_request() -> utoipa::openapi::request_body::RequestBody {
             "application/x-www-form-urlencoded",
             Content::new(Some(Schema::from(form))),
         )
+        .build()
+}
+
+/// The session sign-in's body: a username and a password, as a form or as
+/// JSON.
+fn credentials_request() -> utoipa::openapi::request_body::RequestBody {
+    let credentials = || {
+        Schema::from(
+            ObjectBuilder::new()
+                .property("username", string_property("The account's name"))
+                .property("password", string_property("The account's password"))
+                .required("username")
+                .required("password")
+                .build(),
+        )
+    };
+    RequestBodyBuilder::new()
+        .required(Some(Required::True))
+        .content(
+            "application/x-www-form-urlencoded",
+            Content::new(Some(credentials())),
+        )
+        .content("application/json", Content::new(Some(credentials())))
         .build()
 }
 
