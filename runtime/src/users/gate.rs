@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use argon2::Block;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{Semaphore, TryAcquireError, oneshot};
 
 use crate::config_error::ConfigError;
 
@@ -230,10 +230,18 @@ impl HashingGate {
         F: FnOnce(&mut Vec<Block>) -> bool + Send + 'static,
     {
         let permits = Arc::clone(&self.0.permits);
-        let permit = match tokio::time::timeout(self.0.limits.wait, permits.acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => return Err(GateError::Failed),
-            Err(_) => return Err(self.busy()),
+        // A free permit is taken at once: the wait's timer is armed only
+        // when there is something to wait for.
+        let permit = match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(GateError::Failed),
+            Err(TryAcquireError::NoPermits) => {
+                match tokio::time::timeout(self.0.limits.wait, permits.acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_)) => return Err(GateError::Failed),
+                    Err(_) => return Err(self.busy()),
+                }
+            }
         };
         let (answer, answered) = oneshot::channel();
         let inner = Arc::clone(&self.0);
