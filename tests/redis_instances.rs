@@ -15,10 +15,10 @@ mod common;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::Json;
+use common::redis::{OwnRedis, redis_url};
 use common::{AUDIENCE, ISSUER, SECRET, verifier};
 use jsonwebtoken::Algorithm;
 use portcullis::oauth::{LoggedOut, LogoutError, SigningKey, TokenIssuer, TokenRevoker};
@@ -54,14 +54,6 @@ async fn logout_everywhere(
     revoker: TokenRevoker,
 ) -> Result<LoggedOut, LogoutError> {
     revoker.logout_everywhere(&caller).await
-}
-
-fn redis_url() -> Option<String> {
-    let url = std::env::var("PORTCULLIS_TEST_REDIS_URL").ok();
-    if url.is_none() {
-        println!("PORTCULLIS_TEST_REDIS_URL is not set: skipping (`.ci/run` sets it)");
-    }
-    url
 }
 
 fn issuer() -> TokenIssuer {
@@ -277,57 +269,13 @@ async fn one_rate_limit_holds_across_both_instances() {
     assert_eq!(allowed, 5);
 }
 
-/// A `redis-server` of this test's own, on a free loopback port.
-struct OwnRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl OwnRedis {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (`.ci/run` installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self {
-            port,
-            child: Some(child),
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test]
 async fn when_redis_stops_requests_get_503_and_recover_when_it_returns() {
     if redis_url().is_none() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = OwnRedis::start(port);
-    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let mut redis = OwnRedis::start();
+    let url = redis.url();
     let options = RedisOptions::default().command_timeout(Duration::from_millis(300));
     let instance = Instance::start(&url, options).await;
     let minute = quota(100, Duration::from_secs(60));
@@ -350,7 +298,7 @@ async fn when_redis_stops_requests_get_503_and_recover_when_it_returns() {
     // Everything that needs no store is still served.
     assert_eq!(instance.status("/health", token).await, 200);
 
-    let _redis = OwnRedis::start(port);
+    redis.restart();
     // The client reconnects and the view reloads by themselves.
     until_status(&instance, "/users/me", token, 200, Duration::from_secs(15)).await;
     assert!(instance.limits.check("api", "k", minute).await.is_ok());

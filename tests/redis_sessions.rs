@@ -12,14 +12,16 @@
 #![cfg(all(feature = "redis", feature = "sessions"))]
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a failed unwrap is a failed test
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
+use common::redis::{OwnRedis, redis_url};
 use portcullis::Session;
 use portcullis::auth::session::{SessionEnded, SessionError};
 use portcullis::prelude::*;
@@ -51,14 +53,6 @@ async fn logout_everywhere(caller: Principal, session: Session) -> Response {
         Ok(ended) => Json(json!({"ended": ended})).into_response(),
         Err(error) => SessionError::Unavailable(error).into_response(),
     }
-}
-
-fn redis_url() -> Option<String> {
-    let url = std::env::var("PORTCULLIS_TEST_REDIS_URL").ok();
-    if url.is_none() {
-        println!("PORTCULLIS_TEST_REDIS_URL is not set: skipping (`.ci/run` sets it)");
-    }
-    url
 }
 
 fn unique(prefix: &str) -> String {
@@ -336,8 +330,8 @@ async fn a_session_end_whose_message_was_lost_is_caught_by_the_heartbeat() {
     }
     // A Redis of its own: the gap made here would empty the caches of the
     // other tests' instances too.
-    let redis = OwnRedis::start(free_port());
-    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let redis = OwnRedis::start();
+    let url = redis.url();
     // Frequent heartbeats, but a bound (and so a cache lifetime) of 30 s:
     // only the heartbeat's sequence number can empty the cache in time.
     let feed = Feed {
@@ -367,61 +361,13 @@ async fn a_session_end_whose_message_was_lost_is_caught_by_the_heartbeat() {
     assert!(seen.is_subset(&BTreeSet::from([200, 401])), "{seen:?}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `redis-server` of this test's own, on a free loopback port.
-struct OwnRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl OwnRedis {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (`.ci/run` installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self {
-            port,
-            child: Some(child),
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test]
 async fn when_redis_stops_session_routes_answer_503_and_recover() {
     if redis_url().is_none() {
         return;
     }
-    let port = free_port();
-    let mut redis = OwnRedis::start(port);
-    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let mut redis = OwnRedis::start();
+    let url = redis.url();
     let options = RedisOptions::default().command_timeout(Duration::from_millis(300));
     let instance = Instance::start(&url, options, FAST, 10).await;
     let browser = instance.sign_in("eve").await;
@@ -444,7 +390,7 @@ async fn when_redis_stops_session_routes_answer_503_and_recover() {
 
     // A Redis without the data (no persistence): the old session is gone
     // (401), and signing in works again once the client has reconnected.
-    let _redis = OwnRedis::start(port);
+    redis.restart();
     let deadline = Instant::now() + Duration::from_secs(15);
     let fresh = loop {
         match instance.try_sign_in("eve").await {

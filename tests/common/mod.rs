@@ -1,6 +1,8 @@
 //! Shared set-up for the integration tests: an app, tokens and requests.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+pub mod redis;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
