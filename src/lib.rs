@@ -210,9 +210,9 @@ pub use portcullis_runtime::validation;
 // as serde's traits do, is also here.
 pub use portcullis_runtime::{
     AUDIT_TARGET, AuthRejection, BoxFuture, ConfigError, DEFAULT_BODY_LIMIT, Denial, FieldError,
-    Guard, HierarchyError, PROBLEM_JSON, Policy, PolicyInfo, Principal, Problem, ProblemResponder,
-    Requirement, RoleHierarchy, RoleHierarchyBuilder, RoleVocabulary, Scheme, ScopeVocabulary,
-    SecureRouter, Security, SecurityBuilder, StoreUnavailable, VocabularyInfo,
+    Fused, Guard, HierarchyError, PROBLEM_JSON, Policy, PolicyInfo, Principal, Problem,
+    ProblemResponder, Requirement, RoleHierarchy, RoleHierarchyBuilder, RoleVocabulary, Scheme,
+    ScopeVocabulary, SecureRouter, Security, SecurityBuilder, StoreUnavailable, VocabularyInfo,
 };
 // `Validate` the trait shares its name with the derive above.
 /// Starting and ending browser sessions in a handler.

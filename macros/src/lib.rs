@@ -13,6 +13,7 @@ use proc_macro::TokenStream;
 use portcullis_macros_core::paths;
 
 mod policy;
+mod spans;
 mod validate;
 mod validated;
 mod vocabulary;

@@ -52,9 +52,9 @@ mod vocabulary;
 
 pub use audit::AUDIT_TARGET;
 pub use config_error::ConfigError;
-pub use extract::Guard;
 #[cfg(feature = "sessions")]
 pub use extract::Session;
+pub use extract::{Fused, Guard};
 pub use future::BoxFuture;
 pub use hardening::Hardening;
 pub use hierarchy::{HierarchyError, RoleHierarchy, RoleHierarchyBuilder};

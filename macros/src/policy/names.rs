@@ -2,11 +2,12 @@
 //! checks the compiler makes on names the macro cannot read (vocabulary
 //! variants and `const`s).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::check::{CheckedName, Req};
 use crate::paths;
+use crate::spans::respan;
 
 /// The name as a constant expression of type `&'static str`: a string
 /// literal, a variant's name through its vocabulary, or the `const` itself.
@@ -189,23 +190,4 @@ fn const_check(path: &syn::Path, index: usize, exprs: &[TokenStream], kind: Kind
             ::core::panic!(#spaced)
         } #repeats;
     }
-}
-
-/// `tokens` with every token spanned at `span`, so an error in code built
-/// from them lands on the user's tokens.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                token = inner.into();
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
 }

@@ -5,6 +5,8 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{Ident, parse_quote_spanned};
 
+use crate::spans::respan;
+
 use super::check::{Container, Field, Presence, Rule, RuleKind, Wire};
 use crate::paths::private;
 
@@ -161,24 +163,6 @@ fn borrows(ty: &syn::Type) -> bool {
         })
     }
     scan(ty.to_token_stream())
-}
-
-/// `tokens` with every span set to `span`, so the compiler reports on the user's token.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = proc_macro2::TokenTree::Group(inner);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 fn path_ident() -> Ident {

@@ -4,15 +4,17 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use pin_project_lite::pin_project;
 
 use crate::authorization;
 use crate::context;
+
+use super::Extraction;
 use crate::policy::{Policy, PolicyInfo};
+use crate::principal::Principal;
 use crate::rejection::AuthRejection;
 
 /// Proof that the request satisfied policy `P`; only extraction builds one.
@@ -24,59 +26,128 @@ use crate::rejection::AuthRejection;
 /// credentials, a JWKS, a revocation lookup). Reached any other way (a
 /// guarded handler on a plain axum router), it refuses with a 500 and logs
 /// why, rather than let the request through unchecked.
-pub struct Guard<P: Policy> {
+///
+/// When a handler's first parameter is the caller (`Principal` or
+/// `Option<Principal>`), the attribute folds it into the guard (`T`), so the
+/// handler has one extractor where it had two: the same answers, less code
+/// per handler. [`Guard::caller`] hands it back.
+pub struct Guard<P: Policy, T: Fused = ()> {
+    /// What the guard carries besides the proof: the verified caller when
+    /// the handler's first parameter was folded into it, else `()`.
+    pub caller: T,
     _policy: PhantomData<fn() -> P>,
 }
 
-impl<P: Policy> fmt::Debug for Guard<P> {
+impl<P: Policy, T: Fused> fmt::Debug for Guard<P, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Guard({})", P::ID)
     }
 }
 
-impl<S: Send + Sync, P: Policy> FromRequestParts<S> for Guard<P> {
+/// What a [`Guard`] can carry besides the proof: nothing (`()`), the
+/// verified caller (`Principal`), or the caller a public route may have
+/// (`Option<Principal>`). Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not Portcullis' `Principal`, so the policy attribute cannot hand it to the handler",
+    label = "the policy attribute reads a first parameter of a type named `Principal` as the verified caller",
+    note = "import your own type under another name (`use crate::Principal as Account;`), or take `portcullis::Principal` here"
+)]
+pub trait Fused: Sized + Send + Unpin + sealed::Sealed + 'static {
+    #[doc(hidden)]
+    fn extract(parts: &Parts) -> Extraction<'_, Self>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for crate::principal::Principal {}
+    impl Sealed for Option<crate::principal::Principal> {}
+}
+
+impl Fused for () {
+    fn extract(_parts: &Parts) -> Extraction<'_, Self> {
+        Extraction::Known(Some(Ok(())))
+    }
+}
+
+impl Fused for Principal {
+    fn extract(parts: &Parts) -> Extraction<'_, Self> {
+        super::principal::required(parts)
+    }
+}
+
+impl Fused for Option<Principal> {
+    fn extract(parts: &Parts) -> Extraction<'_, Self> {
+        super::principal::optional(parts)
+    }
+}
+
+impl<S: Send + Sync, P: Policy, T: Fused> FromRequestParts<S> for Guard<P, T> {
     type Rejection = AuthRejection;
 
     // The per-policy code is this shim and `GuardFuture::poll`; the decision
-    // itself is one non-generic function shared by every guard.
+    // and the caller are read by code generic at most over `T`, compiled
+    // once per application.
     fn from_request_parts(
         parts: &mut Parts,
         _state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
         GuardFuture {
-            decision: confirm(parts, PolicyInfo::of::<P>()),
+            fusion: Fusion {
+                parts,
+                confirmation: confirm(parts, PolicyInfo::of::<P>()),
+                extraction: None,
+            },
             _policy: PhantomData,
         }
     }
 }
 
-pin_project! {
-    /// The guard's future: the shared decision, then the typed proof.
-    struct GuardFuture<P, F> {
-        #[pin]
-        decision: F,
-        _policy: PhantomData<fn() -> P>,
-    }
+/// The guard's future: the shared confirmation and extraction, then the
+/// typed proof.
+struct GuardFuture<'a, P, T> {
+    fusion: Fusion<'a, T>,
+    _policy: PhantomData<fn() -> P>,
 }
 
-impl<P: Policy, F: Future<Output = Result<(), AuthRejection>>> Future for GuardFuture<P, F> {
-    type Output = Result<Guard<P>, AuthRejection>;
+impl<P: Policy, T: Fused> Future for GuardFuture<'_, P, T> {
+    type Output = Result<Guard<P, T>, AuthRejection>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().decision.poll(cx).map(|decided| {
-            decided.map(|()| Guard {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.fusion).poll(cx).map(|extracted| {
+            extracted.map(|caller| Guard {
+                caller,
                 _policy: PhantomData,
             })
         })
     }
 }
 
+/// The confirmation, then what the guard carries.
+struct Fusion<'a, T> {
+    parts: &'a Parts,
+    confirmation: Extraction<'a, ()>,
+    extraction: Option<Extraction<'a, T>>,
+}
+
+impl<T: Fused> Future for Fusion<'_, T> {
+    type Output = Result<T, AuthRejection>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            if let Some(extraction) = &mut this.extraction {
+                return Pin::new(extraction).poll(cx);
+            }
+            ready!(Pin::new(&mut this.confirmation).poll(cx))?;
+            this.extraction = Some(T::extract(this.parts));
+        }
+    }
+}
+
 /// Confirms that the current request was decided under `policy`, finishing
 /// the decision when the route's wrapper could not reach it without awaiting.
-pub(crate) async fn confirm(
-    parts: &Parts,
-    policy: &'static PolicyInfo,
-) -> Result<(), AuthRejection> {
+fn confirm<'a>(parts: &'a Parts, policy: &'static PolicyInfo) -> Extraction<'a, ()> {
     let pending = context::with(|current| {
         if !(std::ptr::eq(current.policy, policy) || current.policy.id == policy.id) {
             return Err(());
@@ -86,15 +157,17 @@ pub(crate) async fn confirm(
             None => Some(current.security.clone()),
         })
     });
-    match pending {
+    let answer = match pending {
         Some(Ok(None)) => Ok(()),
         Some(Ok(Some(security))) => {
             // Boxed so the asynchronous path's state (Argon2 on the blocking
             // pool, a JWKS fetch, a revocation lookup) does not enlarge every
             // handler's future; it dwarfs the allocation.
-            let caller = Box::pin(authorization::decide(&security, policy, parts)).await?;
-            context::with(|current| current.decided.set(caller).is_ok());
-            Ok(())
+            return Extraction::Pending(Box::pin(async move {
+                let caller = authorization::decide(&security, policy, parts).await?;
+                context::with(|current| current.decided.set(caller).is_ok());
+                Ok(())
+            }));
         }
         Some(Err(())) => {
             tracing::error!(
@@ -112,5 +185,6 @@ pub(crate) async fn confirm(
             );
             Err(AuthRejection::misconfigured(Default::default()))
         }
-    }
+    };
+    Extraction::Known(Some(answer))
 }

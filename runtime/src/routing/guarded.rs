@@ -1,6 +1,6 @@
 //! The compile-time proof that a handler carries a policy.
 
-use crate::extract::Guard;
+use crate::extract::{Fused, Guard};
 use crate::policy::{DenyAll, Policy};
 
 /// Implemented for the extractor list of handlers whose first parameter is a
@@ -25,7 +25,7 @@ pub enum NotAnExtractor {}
 
 macro_rules! guarded_tuples {
     ($($ty:ident),*) => {
-        impl<M, P: Policy, $($ty,)*> GuardedHandler for (M, Guard<P>, $($ty,)*) {
+        impl<M, P: Policy, F: Fused, $($ty,)*> GuardedHandler for (M, Guard<P, F>, $($ty,)*) {
             type Policy = P;
         }
         impl<M, $($ty,)*> GuardedHandler for (M, NotAnExtractor, $($ty,)*) {

@@ -15,14 +15,14 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::Context;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
-use crate::policy::PolicyInfo;
+use crate::extract::Guard;
+use crate::policy::DenyAll;
 use crate::principal::Principal;
 use crate::security::Security;
 
-use super::secured::{self, RouteSecurity};
 use super::{SecureMethodRouter, SecureRouter};
 
 /// Instantiates `future`'s `poll` and drop glue in this crate.
@@ -30,16 +30,24 @@ fn poll_once<F: Future>(future: F, cx: &mut Context<'_>) {
     let _ = pin!(future).poll(cx);
 }
 
-/// The coroutines the generic code awaits, for the default state `()`.
-fn instantiate(
-    security: &RouteSecurity,
-    policy: &'static PolicyInfo,
-    request: Request,
-    parts: &mut Parts,
-    cx: &mut Context<'_>,
-) {
-    poll_once(secured::admit_limited(security, policy, request), cx);
-    poll_once(crate::extract::confirm(parts, policy), cx);
+/// The extractors' futures for the default state `()`. (The decisions they
+/// and the route wrapper await are boxed where they are made, in this
+/// crate, so they need no instance here.)
+fn instantiate(parts: &mut Parts, cx: &mut Context<'_>) {
+    // The guard's shared part for each caller it can carry (its policy is
+    // immaterial: the per-policy shim stays in the application).
+    poll_once(
+        <Guard<DenyAll> as FromRequestParts<()>>::from_request_parts(parts, &()),
+        cx,
+    );
+    poll_once(
+        <Guard<DenyAll, Principal> as FromRequestParts<()>>::from_request_parts(parts, &()),
+        cx,
+    );
+    poll_once(
+        <Guard<DenyAll, Option<Principal>> as FromRequestParts<()>>::from_request_parts(parts, &()),
+        cx,
+    );
     poll_once(
         <Principal as FromRequestParts<()>>::from_request_parts(parts, &()),
         cx,
@@ -71,9 +79,8 @@ fn mount(security: Security, path: &str, method_router: SecureMethodRouter<()>) 
 /// Keeps [`instantiate`]: statics are always code-generated, and so is what
 /// they point to (the linker still drops all of it from binaries).
 #[allow(dead_code)]
-static DECISION: fn(&RouteSecurity, &'static PolicyInfo, Request, &mut Parts, &mut Context<'_>) =
-    instantiate;
+static EXTRACTORS: fn(&mut Parts, &mut Context<'_>) = instantiate;
 
-/// Keeps [`mount`], as [`DECISION`].
+/// Keeps [`mount`], as [`EXTRACTORS`].
 #[allow(dead_code)]
 static ROUTER: fn(Security, &str, SecureMethodRouter<()>) = mount;

@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -57,28 +57,39 @@ where
     // The only code generated per handler; everything else is shared.
     fn call(self, request: Request, state: S) -> Self::Future {
         if !self.policy.rate_limits.is_empty() {
-            // Limits await their store: the one boxed path, taken only by
-            // routes that declare a limit.
-            return SecuredFuture::Limited {
-                future: Box::pin(async move {
-                    match admit_limited(&self.security, self.policy, request).await {
-                        Ok((context, request, note)) => note.annotate(
-                            context::scope(context, self.handler.call(request, state)).await,
-                        ),
-                        Err(rejection) => rejection.into_response(),
-                    }
-                }),
+            // Limits await their store: a boxed admission made in this
+            // crate, then the handler, taken only by routes that declare a
+            // limit.
+            let handler = self.handler;
+            return SecuredFuture::Admitting {
+                admission: admission(self.security, self.policy, request),
+                start: Some(Box::new(move |request| handler.call(request, state))),
             };
         }
         match admit(&self.security, self.policy, request) {
             Ok((context, request)) => SecuredFuture::Running {
                 future: context::scope(context, self.handler.call(request, state)),
+                note: None,
             },
             Err(rejection) => SecuredFuture::Refused {
                 response: Some(rejection.into_response()),
             },
         }
     }
+}
+
+/// What a route with rate limits is admitted with: the handler's context
+/// and request, and the limit to report on its answer.
+type Admitted = Result<(RequestContext, Request, limiting::Note), AuthRejection>;
+
+/// [`admit_limited`] boxed here, so that its state machine and what it
+/// awaits are compiled once, in this crate, not for every handler.
+fn admission(
+    security: RouteSecurity,
+    policy: &'static PolicyInfo,
+    request: Request,
+) -> BoxFuture<'static, Admitted> {
+    Box::pin(async move { admit_limited(&security, policy, request).await })
 }
 
 /// The route's configuration, or the fail-closed refusal.
@@ -106,7 +117,7 @@ fn admit(
 /// [`admit`] for a route with rate limits: client-keyed limits (and a
 /// Basic route's username) before authentication, subject-keyed ones right
 /// after the decision, which is then reached here rather than in the guard.
-pub(super) async fn admit_limited(
+async fn admit_limited(
     security: &RouteSecurity,
     policy: &'static PolicyInfo,
     request: Request,
@@ -174,13 +185,19 @@ fn limit_body(request: Request, limit: usize) -> Request {
     request.map(|body| Body::new(Limited::new(body, limit)))
 }
 
+/// The handler of a route with rate limits, started once it is admitted.
+type Start<F> = Box<dyn FnOnce(Request) -> F + Send>;
+
 pin_project! {
     /// The future of a [`Secured`] handler.
     #[project = SecuredProjection]
     pub(crate) enum SecuredFuture<F> {
-        Running { #[pin] future: TaskLocalFuture<RequestContext, F> },
+        Admitting { admission: BoxFuture<'static, Admitted>, start: Option<Start<F>> },
+        Running {
+            #[pin] future: TaskLocalFuture<RequestContext, F>,
+            note: Option<limiting::Note>,
+        },
         Refused { response: Option<Response> },
-        Limited { future: BoxFuture<'static, Response> },
     }
 }
 
@@ -190,13 +207,40 @@ where
 {
     type Output = Response;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match self.project() {
-            SecuredProjection::Running { future } => future.poll(cx),
-            SecuredProjection::Refused { response } => {
-                Poll::Ready(response.take().unwrap_or_default())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        loop {
+            match self.as_mut().project() {
+                SecuredProjection::Admitting { admission, start } => {
+                    match ready!(admission.as_mut().poll(cx)) {
+                        Ok((context, request, note)) => {
+                            let Some(start) = start.take() else {
+                                // Taken only here, and the state changes
+                                // right after: never reached.
+                                return Poll::Ready(
+                                    AuthRejection::misconfigured(Default::default())
+                                        .into_response(),
+                                );
+                            };
+                            let future = context::scope(context, start(request));
+                            self.set(SecuredFuture::Running {
+                                future,
+                                note: Some(note),
+                            });
+                        }
+                        Err(rejection) => return Poll::Ready(rejection.into_response()),
+                    }
+                }
+                SecuredProjection::Running { future, note } => {
+                    let response = ready!(future.poll(cx));
+                    return Poll::Ready(match note.take() {
+                        Some(note) => note.annotate(response),
+                        None => response,
+                    });
+                }
+                SecuredProjection::Refused { response } => {
+                    return Poll::Ready(response.take().unwrap_or_default());
+                }
             }
-            SecuredProjection::Limited { future } => future.as_mut().poll(cx),
         }
     }
 }

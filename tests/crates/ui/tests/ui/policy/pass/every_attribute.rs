@@ -38,6 +38,17 @@ async fn session_me(caller: Principal) -> String {
     caller.subject().to_owned()
 }
 
+/// The caller as the first parameter is folded into the guard; a pattern,
+/// `mut` and a full path are kept, and a later `Principal` is extracted alone.
+#[authenticated]
+async fn caller_forms(mut caller: portcullis::Principal, again: Principal) -> String {
+    caller = again.clone();
+    caller.subject().to_owned()
+}
+
+#[public]
+async fn optional_path(_caller: std::option::Option<portcullis::Principal>) {}
+
 #[requires_role(Role::Admin)]
 pub(crate) async fn stats() -> Json<u32> {
     Json(1)
@@ -78,6 +89,7 @@ fn main() {
         .route("/greeting", get(greeting))
         .route("/basic", get(basic_me))
         .route("/session", get(session_me))
+        .route("/forms", get(caller_forms).post(optional_path))
         .route("/stats", get(stats))
         .route("/items", get(list).post(create))
         .route("/items/{id}", get(item).delete(nested::remove))
