@@ -178,6 +178,12 @@ async fn write(caller: Principal) -> Json<serde_json::Value> {
     Json(json!({"by": caller.subject()}))
 }
 
+/// A public route that treats signed-in callers differently.
+#[public]
+async fn greet(caller: Option<Principal>) -> Json<serde_json::Value> {
+    Json(json!({"by": caller.map(|caller| caller.subject().to_owned())}))
+}
+
 fn cookie_bearer_app() -> axum::Router {
     let security = Security::builder()
         .bearer(common::verifier())
@@ -188,6 +194,7 @@ fn cookie_bearer_app() -> axum::Router {
     SecureRouter::new(security)
         .route("/write", post(write))
         .route("/read", get(write))
+        .route("/greet", post(greet).get(greet))
         .build()
         .unwrap()
 }
@@ -232,4 +239,44 @@ async fn a_bearer_token_from_a_cookie_needs_csrf_proof() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&app, request).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_public_route_asks_a_cookie_borne_caller_for_the_same_proof() {
+    let app = cookie_bearer_app();
+    let token = common::token("alice", &["user"], "");
+    let greet = |method: &str, cookie: bool, headers: &[(&str, &str)]| {
+        let mut request = Request::builder().method(method).uri("/greet");
+        if cookie {
+            request = request.header("cookie", format!("access_token={token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    // a cross-site or unproven write with the cookie is refused, not served
+    // as alice
+    assert_refused(&send(&app, greet("POST", true, &[])).await);
+    assert_refused(
+        &send(
+            &app,
+            greet("POST", true, &[("origin", "https://evil.example")]),
+        )
+        .await,
+    );
+    // proven, it is alice; without the cookie, anyone; a read needs nothing
+    let proven = send(&app, greet("POST", true, &[("origin", TRUSTED)])).await;
+    assert_eq!(proven.status, StatusCode::OK, "{}", proven.text);
+    assert_eq!(proven.json()["by"], "alice");
+    let anonymous = send(
+        &app,
+        greet("POST", false, &[("origin", "https://evil.example")]),
+    )
+    .await;
+    assert_eq!(anonymous.status, StatusCode::OK, "{}", anonymous.text);
+    assert_eq!(anonymous.json()["by"], serde_json::Value::Null);
+    let read = send(&app, greet("GET", true, &[])).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.json()["by"], "alice");
 }

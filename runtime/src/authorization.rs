@@ -91,7 +91,10 @@ fn conclude(
 
 /// For `Option<Principal>` on a public route: `None` without a credential
 /// for the route's scheme, the verified caller with a valid one, and 401
-/// with an invalid one.
+/// with an invalid one. A credential a browser sends by itself (a session
+/// cookie, a bearer token from a cookie) needs the same CSRF proof on an
+/// unsafe method as on a guarded route, or another site could act as the
+/// signed-in user wherever the route treats callers differently.
 pub(crate) async fn optional_caller(
     security: &Security,
     policy: &PolicyInfo,
@@ -105,7 +108,10 @@ pub(crate) async fn optional_caller(
         .authenticate(parts, policy.scheme, security.responder())
         .await
     {
-        Ok(principal) => Ok(Some(principal)),
+        Ok(principal) => {
+            csrf::verify(security, policy, parts, &principal)?;
+            Ok(Some(principal))
+        }
         Err(failure) => {
             audit::decision(None, policy, Outcome::Deny, failure.reason)
                 .map_err(|refused| refused.rejection(security.responder()))?;
