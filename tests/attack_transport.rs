@@ -302,10 +302,7 @@ async fn oversized_tokens_are_refused_without_a_server_error() {
     }
 
     // Over a socket: hyper caps the header section (about 400 KiB) itself.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let served = showcase.clone();
-    tokio::spawn(async move { axum::serve(listener, served).await.unwrap() });
+    let address = common::serve(showcase.clone()).await;
     let client = reqwest::Client::new();
     for (size, token) in tokens.iter().step_by(3) {
         let answer = client

@@ -88,9 +88,7 @@ impl Instance {
             .route("/logout", post(logout))
             .route("/logout/all", post(logout_everywhere))
             .into_router();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let addr = common::serve(app).await;
         Self {
             addr,
             limits: RedisRateLimits::new(&redis),
@@ -312,11 +310,7 @@ async fn an_unreachable_redis_stops_the_start() {
         return;
     }
     // Nothing listens on the port just released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let options = RedisOptions::default().connect_timeout(Duration::from_millis(500));
     let error = RedisStore::connect_with(&format!("redis://127.0.0.1:{port}"), options)
         .await

@@ -123,9 +123,7 @@ impl Instance {
             .route("/logout", post(logout))
             .route("/logout/all", post(logout_everywhere))
             .into_router();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let addr = common::serve(app).await;
         Self {
             addr,
             client: reqwest::Client::new(),

@@ -3,6 +3,7 @@
 
 pub mod redis;
 
+use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -16,6 +17,24 @@ use portcullis::users::InMemoryUserStore;
 use portcullis::{RoleHierarchy, Security};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+/// Serves `app` on a free loopback port for the rest of the test; its
+/// address.
+pub async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// A loopback port nothing listens on (just released by the system).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 pub const SECRET: &[u8] = b"test-secret-of-at-least-32-bytes!!";
 pub const ISSUER: &str = "https://auth.test";

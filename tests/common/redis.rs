@@ -28,11 +28,7 @@ pub struct OwnRedis {
 impl OwnRedis {
     /// Starts one and waits until it accepts connections.
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = super::free_port();
         let mut redis = Self { port, child: None };
         redis.restart();
         redis

@@ -96,19 +96,7 @@ impl Field {
     /// `;k=<decimal>`.
     fn param(&mut self, key: &[u8], number: u64) {
         self.push(key);
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut rest = number;
-        loop {
-            start -= 1;
-            // `rest % 10` is below 10, so the cast keeps it whole
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        self.push(&digits[start..]);
+        self.push(itoa::Buffer::new().format(number).as_bytes());
     }
 
     /// The value, or `None` when the name did not fit.

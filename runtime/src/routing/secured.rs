@@ -69,7 +69,7 @@ where
         match admit(&self.security, self.policy, request) {
             Ok((context, request)) => SecuredFuture::Running {
                 future: context::scope(context, self.handler.call(request, state)),
-                note: None,
+                note: limiting::Note::default(),
             },
             Err(rejection) => SecuredFuture::Refused {
                 response: Some(rejection.into_response()),
@@ -195,7 +195,7 @@ pin_project! {
         Admitting { admission: BoxFuture<'static, Admitted>, start: Option<Start<F>> },
         Running {
             #[pin] future: TaskLocalFuture<RequestContext, F>,
-            note: Option<limiting::Note>,
+            note: limiting::Note,
         },
         Refused { response: Option<Response> },
     }
@@ -216,31 +216,31 @@ where
                             let Some(start) = start.take() else {
                                 // Taken only here, and the state changes
                                 // right after: never reached.
-                                return Poll::Ready(
-                                    AuthRejection::misconfigured(Default::default())
-                                        .into_response(),
-                                );
+                                return Poll::Ready(spent());
                             };
                             let future = context::scope(context, start(request));
-                            self.set(SecuredFuture::Running {
-                                future,
-                                note: Some(note),
-                            });
+                            self.set(SecuredFuture::Running { future, note });
                         }
                         Err(rejection) => return Poll::Ready(rejection.into_response()),
                     }
                 }
                 SecuredProjection::Running { future, note } => {
                     let response = ready!(future.poll(cx));
-                    return Poll::Ready(match note.take() {
-                        Some(note) => note.annotate(response),
-                        None => response,
-                    });
+                    // An empty note (a route without limits) adds nothing.
+                    return Poll::Ready(note.annotate(response));
                 }
                 SecuredProjection::Refused { response } => {
-                    return Poll::Ready(response.take().unwrap_or_default());
+                    // Polled again after it answered: a refusal, never an
+                    // empty 200.
+                    return Poll::Ready(response.take().unwrap_or_else(spent));
                 }
             }
         }
     }
+}
+
+/// The answer of a future polled after it answered: a refusal, never an
+/// empty 200. Non-generic, so it is compiled once.
+fn spent() -> Response {
+    AuthRejection::misconfigured(Default::default()).into_response()
 }

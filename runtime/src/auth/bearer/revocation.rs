@@ -92,21 +92,7 @@ impl<'a> SubjectId<'a> {
         );
         match self.issuer {
             Some(issuer) => {
-                let mut digits = [0u8; 20];
-                let mut start = digits.len();
-                let mut rest = issuer.len();
-                loop {
-                    start -= 1;
-                    // `rest % 10` is below 10, so the cast keeps it whole
-                    digits[start] = b'0' + (rest % 10) as u8;
-                    rest /= 10;
-                    if rest == 0 {
-                        break;
-                    }
-                }
-                for &digit in &digits[start..] {
-                    key.push(char::from(digit));
-                }
+                key.push_str(itoa::Buffer::new().format(issuer.len()));
                 key.push(':');
                 key.push_str(issuer);
                 key.push(':');
