@@ -20,6 +20,7 @@ thread_local! {
 
 /// Called by the log writer: the audit event being recorded on this thread
 /// could not be queued.
+#[cfg(feature = "json-logs")]
 pub(crate) fn refuse_current() {
     REFUSED.set(true);
 }

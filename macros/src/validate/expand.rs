@@ -187,9 +187,10 @@ fn sanitize_field(field: &Field) -> TokenStream {
     let member = &field.ident;
     let mut tokens = TokenStream::new();
     for sanitizer in &field.sanitizers {
-        tokens.extend(
-            quote_spanned!(sanitizer.span()=> #p::sanitize::#sanitizer(&mut self.#member);),
-        );
+        // Spanned on the sanitizer's name so that, without the `html`
+        // feature, the error lands on `html`.
+        let call = respan(quote!(#p::sanitize::#sanitizer), sanitizer.span());
+        tokens.extend(quote_spanned!(sanitizer.span()=> #call(&mut self.#member);));
     }
     if field.sanitize_nested {
         let ty = &field.ty;
@@ -297,10 +298,15 @@ impl ToTokens for RuleCall<'_> {
             }
             RuleKind::Email => quote_spanned!(span=> #rules::email(#value)),
             RuleKind::Url => quote_spanned!(span=> #rules::url(#value)),
-            RuleKind::Regex(pattern) => quote_spanned! {span=> {
-                static __PORTCULLIS_REGEX: #rules::LazyRegex = #rules::LazyRegex::new(#pattern);
-                #rules::regex(#value, &__PORTCULLIS_REGEX)
-            }},
+            RuleKind::Regex(pattern) => {
+                // The call is spanned on `regex` so that, without the
+                // `regex` feature, the error lands on the rule.
+                let check = respan(quote!(#rules::regex), span);
+                quote_spanned! {span=> {
+                    static __PORTCULLIS_REGEX: #rules::LazyRegex = #rules::LazyRegex::new(#pattern);
+                    #check(#value, &__PORTCULLIS_REGEX)
+                }}
+            }
             RuleKind::OneOf(values) => quote_spanned!(span=> #rules::one_of(#value, &[#(#values),*])),
             RuleKind::Custom(function) => {
                 quote_spanned!(function.span()=> #p::Result::map_err((#function)(#value), #rules::custom_message))

@@ -22,8 +22,11 @@ mod cookies;
 mod cors;
 mod errors;
 mod headers;
+#[cfg(feature = "json-logs")]
 mod json_line;
+#[cfg(feature = "json-logs")]
 mod log_queue;
+#[cfg(feature = "json-logs")]
 mod logging;
 mod panic;
 mod redirect;
@@ -49,7 +52,9 @@ pub use headers::{
     DEFAULT_REFERRER_POLICY, SecurityHeaders, SecurityHeadersFuture, SecurityHeadersLayer,
     SetSecurityHeaders,
 };
+#[cfg(feature = "json-logs")]
 pub use log_queue::LOG_WRITER_TARGET;
+#[cfg(feature = "json-logs")]
 pub use logging::{DEFAULT_LOG_FILTER, DEFAULT_LOG_QUEUE, JsonLogs, LogGuard};
 pub use panic::{
     CatchPanic, CatchPanicFuture, CatchPanicLayer, PANIC_TARGET, install_quiet_panic_hook,

@@ -10,6 +10,8 @@ mod decode;
 #[doc(hidden)]
 pub mod describe;
 mod errors;
+#[cfg(any(not(feature = "regex"), not(feature = "html")))]
+pub mod feature_gate;
 #[doc(hidden)]
 pub mod probe;
 mod rejection;

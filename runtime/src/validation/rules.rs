@@ -7,10 +7,16 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::{Display, Write as _};
 use std::rc::Rc;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+#[cfg(feature = "regex")]
+use std::sync::OnceLock;
 
 use email_address::EmailAddress;
+#[cfg(feature = "regex")]
 use regex::Regex;
+
+#[cfg(not(feature = "regex"))]
+use super::feature_gate::RegexFeatureOff;
 
 /// What a failed rule reports: a short message for the `errors` list.
 pub type Outcome = Result<(), Cow<'static, str>>;
@@ -247,12 +253,14 @@ pub fn url<T: Text + ?Sized>(value: &T) -> Outcome {
 ///
 /// The derive checks the pattern at compile time, so compiling it here does
 /// not fail in practice; if it ever did, the rule fails closed.
+#[cfg(feature = "regex")]
 #[derive(Debug)]
 pub struct LazyRegex {
     pattern: &'static str,
     compiled: OnceLock<Option<Regex>>,
 }
 
+#[cfg(feature = "regex")]
 impl LazyRegex {
     /// A pattern that compiles on first use.
     pub const fn new(pattern: &'static str) -> Self {
@@ -286,11 +294,36 @@ impl LazyRegex {
 /// assert!(regex("hello-world", &SLUG).is_ok());
 /// assert!(regex("Hello World", &SLUG).is_err());
 /// ```
+#[cfg(feature = "regex")]
 pub fn regex<T: Text + ?Sized>(value: &T, pattern: &LazyRegex) -> Outcome {
     match pattern.get() {
         Some(regex) if regex.is_match(value.text()) => Ok(()),
         _ => Err(Cow::Borrowed("does not have the expected format")),
     }
+}
+
+/// Without the `regex` feature, the pattern is only kept: [`regex`] cannot be
+/// called, so a `regex = …` rule is a compile error naming the feature.
+#[cfg(not(feature = "regex"))]
+#[derive(Debug)]
+pub struct LazyRegex {
+    pattern: &'static str,
+}
+
+#[cfg(not(feature = "regex"))]
+impl LazyRegex {
+    /// The pattern, kept for the error message.
+    pub const fn new(pattern: &'static str) -> Self {
+        Self { pattern }
+    }
+}
+
+/// Without the `regex` feature: a compile error naming the feature (the
+/// bound is implemented by nothing), so no value is ever accepted unchecked.
+#[cfg(not(feature = "regex"))]
+pub fn regex<T: Text + RegexFeatureOff + ?Sized>(_value: &T, pattern: &LazyRegex) -> Outcome {
+    let _ = pattern.pattern;
+    Err(Cow::Borrowed("does not have the expected format"))
 }
 
 /// `one_of(...)`: equal to one of the allowed values.
@@ -464,6 +497,7 @@ mod tests {
         assert!(url("").is_err());
     }
 
+    #[cfg(feature = "regex")]
     #[test]
     fn regex_compiles_once_and_fails_closed() {
         static DIGITS: LazyRegex = LazyRegex::new("^[0-9]+$");

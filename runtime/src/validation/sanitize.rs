@@ -1,7 +1,11 @@
 //! The steps behind `#[validate(sanitize(...))]`: they rewrite a value in place before
 //! the rules check it.
 
+#[cfg(feature = "html")]
 use std::borrow::Cow;
+
+#[cfg(not(feature = "html"))]
+use super::feature_gate::HtmlFeatureOff;
 
 /// A value whose text `#[validate(sanitize(...))]` can rewrite: a `String`, or an
 /// `Option` or `Vec` of them (each present item is rewritten).
@@ -89,6 +93,7 @@ pub fn lowercase<T: Sanitize + ?Sized>(value: &mut T) {
 /// portcullis::validation::sanitize::html(&mut text);
 /// assert_eq!(text, r#"<b>hi</b><img src="x">"#);
 /// ```
+#[cfg(feature = "html")]
 pub fn html<T: Sanitize + ?Sized>(value: &mut T) {
     value.rewrite_text(&mut |text: &mut String| {
         let clean = ammonia::clean(text);
@@ -105,6 +110,7 @@ pub fn html<T: Sanitize + ?Sized>(value: &mut T) {
 ///
 /// assert_eq!(clean_html(r#"<a href="javascript:alert(1)">x</a>"#), r#"<a rel="noopener noreferrer">x</a>"#);
 /// ```
+#[cfg(feature = "html")]
 pub fn clean_html(text: &str) -> Cow<'_, str> {
     let clean = ammonia::clean(text);
     if clean == text {
@@ -112,6 +118,13 @@ pub fn clean_html(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(clean)
     }
+}
+
+/// Without the `html` feature: a compile error naming the feature (the bound
+/// is implemented by nothing), so no text is ever left unsanitized.
+#[cfg(not(feature = "html"))]
+pub fn html<T: Sanitize + HtmlFeatureOff + ?Sized>(value: &mut T) {
+    let _ = value;
 }
 
 #[cfg(test)]
@@ -154,6 +167,7 @@ mod tests {
         assert_eq!(german, "strasse ä");
     }
 
+    #[cfg(feature = "html")]
     #[test]
     fn html_removes_scripts_handlers_and_javascript_urls() {
         let mut text = String::from(
@@ -168,6 +182,7 @@ mod tests {
         assert!(text.contains("<p>"), "{text}");
     }
 
+    #[cfg(feature = "html")]
     #[test]
     fn html_leaves_plain_text_alone() {
         assert!(matches!(
