@@ -367,29 +367,68 @@ fn extractor(ty: &syn::Type, name: &str) -> Option<syn::Type> {
 /// for every handler. Its type is kept as written, so another type of that
 /// name is an error on it (the `Fused` bound), not a silent mix-up.
 fn with_guard(handler: &ItemFn, policy_ty: &Ident) -> TokenStream {
+    // Written out token by token rather than by editing a clone of the
+    // syntax tree with `parse_quote!`: re-parsing generated code was most
+    // of the attribute's cost, and every handler pays it in every build.
     let private = paths::private();
-    let mut handler = handler.clone();
-    if let Some(FnArg::Typed(first)) = handler.sig.inputs.first()
-        && first.attrs.is_empty()
-        && is_caller(&first.ty)
-    {
-        let (pat, ty) = (first.pat.clone(), first.ty.clone());
-        // Spanned on the type as written, where a foreign `Principal` is
-        // reported.
-        let span = syn::spanned::Spanned::span(&ty);
-        let open = crate::spans::respan(quote!(#private::Guard<#policy_ty,), span);
-        let close = crate::spans::respan(quote!(>), span);
-        let guard_ty: syn::Type = parse_quote!(#open #ty #close);
-        handler.sig.inputs[0] = parse_quote!(__portcullis_guard: #guard_ty);
-        handler.block.stmts.insert(
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = handler;
+    let syn::Signature {
+        constness,
+        asyncness,
+        unsafety,
+        abi,
+        fn_token,
+        ident,
+        generics,
+        inputs,
+        variadic,
+        output,
+        ..
+    } = sig;
+    let where_clause = &generics.where_clause;
+    let (guard, binding, skip) = match inputs.first() {
+        Some(FnArg::Typed(first)) if first.attrs.is_empty() && is_caller(&first.ty) => {
+            let (pat, ty) = (&first.pat, &first.ty);
+            // Spanned on the type as written, where a foreign `Principal`
+            // is reported.
+            let span = syn::spanned::Spanned::span(ty);
+            let open = crate::spans::respan(quote!(#private::Guard<#policy_ty,), span);
+            let close = crate::spans::respan(quote!(>), span);
+            (
+                quote!(__portcullis_guard: #open #ty #close),
+                quote!(let #private::Guard { caller: #pat, .. } = __portcullis_guard;),
+                1,
+            )
+        }
+        _ => (
+            quote!(__portcullis_guard: #private::Guard<#policy_ty>),
+            TokenStream::new(),
             0,
-            parse_quote!(let #private::Guard { caller: #pat, .. } = __portcullis_guard;),
-        );
-        return quote!(#handler);
+        ),
+    };
+    let rest = inputs.iter().skip(skip);
+    let outer = attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, syn::AttrStyle::Outer));
+    let inner = attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)));
+    let stmts = &block.stmts;
+    let mut body = TokenStream::new();
+    block.brace_token.surround(&mut body, |body| {
+        body.extend(quote!(#(#inner)* #binding #(#stmts)*));
+    });
+    quote! {
+        #(#outer)*
+        #vis #constness #asyncness #unsafety #abi #fn_token #ident #generics
+            (#guard, #(#rest,)* #variadic) #output #where_clause
+        #body
     }
-    let guard: FnArg = parse_quote!(__portcullis_guard: #private::Guard<#policy_ty>);
-    handler.sig.inputs.insert(0, guard);
-    quote!(#handler)
 }
 
 /// `Principal` or `Option<Principal>`, by the name written.

@@ -42,8 +42,17 @@ async fn session_me(caller: Principal) -> String {
 /// `mut` and a full path are kept, and a later `Principal` is extracted alone.
 #[authenticated]
 async fn caller_forms(mut caller: portcullis::Principal, again: Principal) -> String {
+    let first = caller.subject().to_owned();
     caller = again.clone();
-    caller.subject().to_owned()
+    first + caller.subject()
+}
+
+/// An inner attribute stays first in the body, before the caller's binding.
+#[authenticated]
+async fn inner_attribute(caller: Principal) -> String {
+    #![allow(unused_mut)]
+    let mut name = caller.subject().to_owned();
+    name
 }
 
 #[public]
@@ -91,6 +100,7 @@ fn main() {
         .route("/session", get(session_me))
         .route("/forms", get(caller_forms).post(optional_path))
         .route("/stats", get(stats))
+        .route("/inner", get(inner_attribute))
         .route("/items", get(list).post(create))
         .route("/items/{id}", get(item).delete(nested::remove))
         .route("/generic", post(generic::<u8>))
