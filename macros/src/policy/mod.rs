@@ -14,19 +14,9 @@ pub(crate) use parse::AttrKind;
 
 /// Parses, checks and expands one policy attribute on `item`.
 pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut handler = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Fn(function)) => function,
-        Ok(other) => {
-            let error = syn::Error::new_spanned(
-                item_keyword(&other),
-                format!(
-                    "`{}` goes on an `async fn` handler, not on this item",
-                    kind.name()
-                ),
-            );
-            return with_item(error, item);
-        }
-        Err(error) => return with_item(error, item),
+    let mut handler = match syn::parse2::<Shell>(item.clone()) {
+        Ok(Shell(function)) => function,
+        Err(error) => return not_a_handler(kind, item, error),
     };
     // Read and removed whatever else is wrong, so no error is about it.
     let declared = response::take(&mut handler);
@@ -58,6 +48,57 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
             out.extend(error.to_compile_error());
             out
         }
+    }
+}
+
+/// A function whose body is kept as the tokens written.
+///
+/// Everything the attribute reads is in the signature and the attributes;
+/// parsing every statement of the body (and printing it back from the
+/// syntax tree) was most of the attribute's cost, paid by every handler in
+/// every build. Inner attributes are parsed out of the body, so the caller's
+/// binding can go after them; rustc parses the body itself, and reports
+/// any mistake in it in its own words.
+struct Shell(syn::ItemFn);
+
+impl syn::parse::Parse for Shell {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let mut attrs = input.call(syn::Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let content;
+        let brace_token = syn::braced!(content in input);
+        attrs.extend(content.call(syn::Attribute::parse_inner)?);
+        let body: TokenStream = content.parse()?;
+        let block = syn::Block {
+            brace_token,
+            stmts: vec![syn::Stmt::Item(syn::Item::Verbatim(body))],
+        };
+        Ok(Self(syn::ItemFn {
+            attrs,
+            vis,
+            sig,
+            block: Box::new(block),
+        }))
+    }
+}
+
+/// The attribute on something that does not read as a function: the item
+/// is parsed whole, only on this path, to name what it is.
+fn not_a_handler(kind: AttrKind, item: TokenStream, error: syn::Error) -> TokenStream {
+    match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(_)) => with_item(error, item),
+        Ok(other) => {
+            let error = syn::Error::new_spanned(
+                item_keyword(&other),
+                format!(
+                    "`{}` goes on an `async fn` handler, not on this item",
+                    kind.name()
+                ),
+            );
+            with_item(error, item)
+        }
+        Err(_) => with_item(error, item),
     }
 }
 
