@@ -31,6 +31,7 @@ mod limiting;
 pub mod oauth;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+mod origin;
 mod policy;
 mod principal;
 mod problem;

@@ -572,8 +572,9 @@ fn check_origin(origin: &str) -> Result<(), ConfigError> {
     if origin == "null" {
         return Err(ConfigError::NullOrigin);
     }
-    match url::Url::parse(origin) {
-        Ok(url) if url.origin().ascii_serialization() == origin => Ok(()),
-        _ => Err(ConfigError::MalformedOrigin(origin.to_owned())),
+    if crate::origin::is_serialized_origin(origin) {
+        Ok(())
+    } else {
+        Err(ConfigError::MalformedOrigin(origin.to_owned()))
     }
 }

@@ -297,7 +297,12 @@ impl ToTokens for RuleCall<'_> {
                 quote_spanned!(span=> #rules::range(#value, #min, #max))
             }
             RuleKind::Email => quote_spanned!(span=> #rules::email(#value)),
-            RuleKind::Url => quote_spanned!(span=> #rules::url(#value)),
+            RuleKind::Url => {
+                // Spanned on `url` so that, without the `url` feature, the
+                // error lands on the rule.
+                let check = respan(quote!(#rules::url), span);
+                quote_spanned!(span=> #check(#value))
+            }
             RuleKind::Regex(pattern) => {
                 // The call is spanned on `regex` so that, without the
                 // `regex` feature, the error lands on the rule.

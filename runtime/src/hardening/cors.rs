@@ -270,12 +270,7 @@ fn check_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
         return Err(ConfigError::NullOrigin);
     }
     let malformed = || ConfigError::MalformedOrigin(origin.to_owned());
-    let url = url::Url::parse(origin).map_err(|_| malformed())?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(malformed());
-    }
-    let canonical = url.origin().ascii_serialization();
-    if canonical != origin {
+    if !crate::origin::is_serialized_origin(origin) {
         return Err(malformed());
     }
     HeaderValue::from_str(origin).map_err(|_| malformed())

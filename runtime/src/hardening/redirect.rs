@@ -69,10 +69,10 @@ impl HttpsRedirect {
         let mut hosts = Vec::with_capacity(self.hosts.len());
         for host in self.hosts {
             let lower = host.to_ascii_lowercase();
-            match url::Host::parse(&lower) {
-                Ok(parsed) if parsed.to_string() == lower => hosts.push(lower),
-                _ => return Err(ConfigError::MalformedHost(host)),
+            if !crate::origin::is_serialized_host(&lower) {
+                return Err(ConfigError::MalformedHost(host));
             }
+            hosts.push(lower);
         }
         let port_suffix = match self.https_port {
             443 => String::new(),

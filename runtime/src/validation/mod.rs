@@ -10,7 +10,7 @@ mod decode;
 #[doc(hidden)]
 pub mod describe;
 mod errors;
-#[cfg(any(not(feature = "regex"), not(feature = "html")))]
+#[cfg(any(not(feature = "regex"), not(feature = "html"), not(feature = "url")))]
 pub mod feature_gate;
 #[doc(hidden)]
 pub mod probe;

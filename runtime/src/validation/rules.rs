@@ -17,6 +17,8 @@ use regex::Regex;
 
 #[cfg(not(feature = "regex"))]
 use super::feature_gate::RegexFeatureOff;
+#[cfg(not(feature = "url"))]
+use super::feature_gate::UrlFeatureOff;
 
 /// What a failed rule reports: a short message for the `errors` list.
 pub type Outcome = Result<(), Cow<'static, str>>;
@@ -242,11 +244,19 @@ fn is_plain_address(address: &str) -> bool {
 /// assert!(url("https://example.com/a?b=c").is_ok());
 /// assert!(url("/relative/path").is_err());
 /// ```
+#[cfg(feature = "url")]
 pub fn url<T: Text + ?Sized>(value: &T) -> Outcome {
     match ::url::Url::parse(value.text()) {
         Ok(_) => Ok(()),
         Err(_) => Err(Cow::Borrowed("must be a valid absolute URL")),
     }
+}
+
+/// Without the `url` feature: a compile error naming the feature (the bound
+/// is implemented by nothing), so no value is ever accepted unchecked.
+#[cfg(not(feature = "url"))]
+pub fn url<T: Text + UrlFeatureOff + ?Sized>(_value: &T) -> Outcome {
+    Err(Cow::Borrowed("must be a valid absolute URL"))
 }
 
 /// A pattern compiled on first use and kept for the life of the program.
@@ -489,6 +499,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "url")]
     #[test]
     fn url_needs_an_absolute_url() {
         assert!(url("https://example.com").is_ok());
