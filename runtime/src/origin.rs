@@ -15,6 +15,22 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::config_error::ConfigError;
+
+/// A configured origin (CORS, CSRF's trusted origins): the serialization of
+/// an `http` or `https` origin; `null` is refused by name, since any
+/// sandboxed page or local file can send it.
+pub(crate) fn check_configured(origin: &str) -> Result<(), ConfigError> {
+    if origin.eq_ignore_ascii_case("null") {
+        return Err(ConfigError::NullOrigin);
+    }
+    if is_serialized_origin(origin) {
+        Ok(())
+    } else {
+        Err(ConfigError::MalformedOrigin(origin.to_owned()))
+    }
+}
+
 /// Whether `origin` is the serialization of an `http` or `https` origin:
 /// `scheme://host`, then `:port` only when the port is not the scheme's
 /// default, with no leading zero.

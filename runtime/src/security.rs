@@ -416,7 +416,7 @@ impl SecurityBuilder {
     /// Finishes the configuration.
     pub fn build(self) -> Result<Security, ConfigError> {
         for origin in &self.trusted_origins {
-            check_origin(origin)?;
+            crate::origin::check_configured(origin)?;
         }
         if self.body_limit == 0 {
             return Err(ConfigError::ZeroBodyLimit);
@@ -563,18 +563,5 @@ impl fmt::Debug for Security {
             .field("trusted_proxies", &self.0.rate_limits.proxies)
             .field("trusted_origins", &self.0.trusted_origins)
             .finish_non_exhaustive()
-    }
-}
-
-/// An origin exactly as a browser sends it: `scheme://host[:port]`, no
-/// path, lowercase; `null` is refused (any page can claim it).
-fn check_origin(origin: &str) -> Result<(), ConfigError> {
-    if origin == "null" {
-        return Err(ConfigError::NullOrigin);
-    }
-    if crate::origin::is_serialized_origin(origin) {
-        Ok(())
-    } else {
-        Err(ConfigError::MalformedOrigin(origin.to_owned()))
     }
 }

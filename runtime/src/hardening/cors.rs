@@ -266,14 +266,8 @@ impl CorsRules {
 
 /// `origin` as a header value, if it is the serialization of a tuple origin.
 fn check_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
-    if origin.eq_ignore_ascii_case("null") {
-        return Err(ConfigError::NullOrigin);
-    }
-    let malformed = || ConfigError::MalformedOrigin(origin.to_owned());
-    if !crate::origin::is_serialized_origin(origin) {
-        return Err(malformed());
-    }
-    HeaderValue::from_str(origin).map_err(|_| malformed())
+    crate::origin::check_configured(origin)?;
+    HeaderValue::from_str(origin).map_err(|_| ConfigError::MalformedOrigin(origin.to_owned()))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Header, decode_header};
 #[cfg(feature = "jwks-fetch")]
-#[cfg(feature = "jwks-fetch")]
 use url::{Host, Url};
 
 use crate::clock::unix_now;
