@@ -10,7 +10,6 @@
 use std::cell::RefCell;
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::quote;
 use syn::{LitStr, Path};
 
 thread_local! {
@@ -18,11 +17,38 @@ thread_local! {
 }
 
 /// `<root>::__private`, the root of every path an expansion emits.
-pub fn private() -> TokenStream {
-    ROOT.with(|root| match &*root.borrow() {
-        Some(path) => quote!(#path::__private),
-        None => quote!(::portcullis::__private),
-    })
+pub fn private() -> Private {
+    Private(ROOT.with(|root| root.borrow().clone()))
+}
+
+/// The path [`private`] names. It writes its tokens one by one into the
+/// stream it is quoted into: a `TokenStream` quoted into another costs
+/// round trips to the compiler, and an expansion names this path dozens of
+/// times for every handler.
+pub struct Private(Option<Path>);
+
+impl quote::ToTokens for Private {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        use proc_macro2::{Ident, Punct, Spacing, Span};
+        let colons = |tokens: &mut TokenStream| {
+            tokens.extend([
+                TokenTree::Punct(Punct::new(':', Spacing::Joint)),
+                TokenTree::Punct(Punct::new(':', Spacing::Alone)),
+            ]);
+        };
+        match &self.0 {
+            Some(path) => path.to_tokens(tokens),
+            None => {
+                colons(tokens);
+                tokens.extend([TokenTree::Ident(Ident::new(
+                    "portcullis",
+                    Span::call_site(),
+                ))]);
+            }
+        }
+        colons(tokens);
+        tokens.extend([TokenTree::Ident(Ident::new("__private", Span::call_site()))]);
+    }
 }
 
 /// Runs `expand` with `root` (when given) as the facade's path.

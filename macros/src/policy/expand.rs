@@ -15,30 +15,43 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn, declared: &Declar
     let policy_ty = format_ident!("__portcullis_policy_{}", handler.sig.ident);
     let vis = &handler.vis;
     let requirement = requirement(&policy.requirement);
+    // Each token emitted costs every handler in every build (it crosses to
+    // the compiler and is parsed again), so constants equal to the trait's
+    // defaults (bearer, no vocabularies) are left out.
     let scheme = match policy.scheme {
-        SchemeKind::Basic => quote!(#private::Scheme::Basic),
-        SchemeKind::Bearer => quote!(#private::Scheme::Bearer),
-        SchemeKind::Session => quote!(#private::Scheme::Session),
+        SchemeKind::Basic => quote!(const SCHEME: #private::Scheme = #private::Scheme::Basic;),
+        SchemeKind::Bearer => TokenStream::new(),
+        SchemeKind::Session => {
+            quote!(const SCHEME: #private::Scheme = #private::Scheme::Session;)
+        }
     };
     let limits = rate_limits(&policy.limits);
     let mut bounds = Vec::new();
     names::checks(&policy.requirement, &mut bounds);
     let guarded = with_guard(handler, &policy_ty);
-    let name = handler.sig.ident.to_string();
     let mut owners = Vec::new();
     role_owners(&policy.requirement, &mut owners);
     // Naming `RoleVocabulary` here is also the check that each owner is a
     // role vocabulary, spanned on the user's path so the error lands there.
-    let vocabularies = owners.iter().map(|owner| {
-        let span = first_segment_span(owner);
-        let vocabulary = quote_spanned!(span=> #private::RoleVocabulary);
-        quote_spanned! {span=>
-            #private::VocabularyInfo {
-                name: ::core::stringify!(#owner),
-                implies: <#owner as #vocabulary>::IMPLIES,
+    let vocabularies: Vec<TokenStream> = owners
+        .iter()
+        .map(|owner| {
+            let span = first_segment_span(owner);
+            let vocabulary = quote_spanned!(span=> #private::RoleVocabulary);
+            quote_spanned! {span=>
+                #private::VocabularyInfo {
+                    name: ::core::stringify!(#owner),
+                    implies: <#owner as #vocabulary>::IMPLIES,
+                }
             }
-        }
-    });
+        })
+        .collect();
+    let vocabularies = if vocabularies.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(const ROLE_VOCABULARIES: &'static [#private::VocabularyInfo] = &[#(#vocabularies),*];)
+    };
+    let id = format!("::{}", handler.sig.ident);
     let doc = doc_const(handler);
     #[cfg(feature = "openapi")]
     let body = {
@@ -61,10 +74,10 @@ pub(crate) fn expand(policy: &CheckedPolicy, handler: &ItemFn, declared: &Declar
 
         #[automatically_derived]
         impl #private::Policy for #policy_ty {
-            const ID: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
+            const ID: &'static str = ::core::concat!(::core::module_path!(), #id);
             const REQUIREMENT: #private::Requirement = #requirement;
-            const SCHEME: #private::Scheme = #scheme;
-            const ROLE_VOCABULARIES: &'static [#private::VocabularyInfo] = &[#(#vocabularies),*];
+            #scheme
+            #vocabularies
             #limits
             #doc
             #body

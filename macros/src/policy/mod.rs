@@ -14,7 +14,7 @@ pub(crate) use parse::AttrKind;
 
 /// Parses, checks and expands one policy attribute on `item`.
 pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut handler = match syn::parse2::<Shell>(item.clone()) {
+    let mut handler = match Shell::parse(item.clone()) {
         Ok(Shell(function)) => function,
         Err(error) => return not_a_handler(kind, item, error),
     };
@@ -22,7 +22,7 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
     let declared = response::take(&mut handler);
     let args_copy = args.clone();
     let checked = match (
-        portcullis_macros_core::policy::analyze(kind, args, &handler),
+        portcullis_macros_core::policy::analyze(kind, args, &handler, &item),
         declared,
     ) {
         (Ok(policy), Ok(declared)) => Ok((policy, declared)),
@@ -56,23 +56,54 @@ pub(crate) fn attribute(kind: AttrKind, args: TokenStream, item: TokenStream) ->
 /// Everything the attribute reads is in the signature and the attributes;
 /// parsing every statement of the body (and printing it back from the
 /// syntax tree) was most of the attribute's cost, paid by every handler in
-/// every build. Inner attributes are parsed out of the body, so the caller's
-/// binding can go after them; rustc parses the body itself, and reports
-/// any mistake in it in its own words.
+/// every build. So the item is split at its last token tree, the body's
+/// braces, before syn sees it: syn parses the attributes and the signature,
+/// and the body is never walked, only its inner attributes parsed out (so
+/// the caller's binding can go after them). rustc parses the body itself,
+/// and reports any mistake in it in its own words.
 struct Shell(syn::ItemFn);
 
-impl syn::parse::Parse for Shell {
-    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
-        let mut attrs = input.call(syn::Attribute::parse_outer)?;
-        let vis = input.parse()?;
-        let sig = input.parse()?;
-        let content;
-        let brace_token = syn::braced!(content in input);
-        attrs.extend(content.call(syn::Attribute::parse_inner)?);
-        let body: TokenStream = content.parse()?;
+impl Shell {
+    fn parse(item: TokenStream) -> syn::Result<Self> {
+        use proc_macro2::{Delimiter, TokenTree};
+        use syn::parse::{ParseStream, Parser};
+
+        let mut trees: Vec<TokenTree> = item.into_iter().collect();
+        let Some(TokenTree::Group(body)) = trees.pop() else {
+            return Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "expected a function with a body",
+            ));
+        };
+        if body.delimiter() != Delimiter::Brace {
+            return Err(syn::Error::new(body.span(), "expected a function body"));
+        }
+        let head: TokenStream = trees.into_iter().collect();
+        let (mut attrs, vis, sig) = (|input: ParseStream<'_>| {
+            Ok((
+                input.call(syn::Attribute::parse_outer)?,
+                input.parse::<syn::Visibility>()?,
+                input.parse::<syn::Signature>()?,
+            ))
+        })
+        .parse2(head)?;
+        let stream = body.stream();
+        let stream = if starts_with_inner_attribute(&stream) {
+            let (inner, rest) = (|input: ParseStream<'_>| {
+                Ok((
+                    input.call(syn::Attribute::parse_inner)?,
+                    input.parse::<TokenStream>()?,
+                ))
+            })
+            .parse2(stream)?;
+            attrs.extend(inner);
+            rest
+        } else {
+            stream
+        };
         let block = syn::Block {
-            brace_token,
-            stmts: vec![syn::Stmt::Item(syn::Item::Verbatim(body))],
+            brace_token: syn::token::Brace(body.delim_span()),
+            stmts: vec![syn::Stmt::Item(syn::Item::Verbatim(stream))],
         };
         Ok(Self(syn::ItemFn {
             attrs,
@@ -81,6 +112,16 @@ impl syn::parse::Parse for Shell {
             block: Box::new(block),
         }))
     }
+}
+
+/// Whether a body opens with `#!`, an inner attribute.
+fn starts_with_inner_attribute(body: &TokenStream) -> bool {
+    let mut trees = body.clone().into_iter();
+    matches!(
+        (trees.next(), trees.next()),
+        (Some(proc_macro2::TokenTree::Punct(hash)), Some(proc_macro2::TokenTree::Punct(bang)))
+            if hash.as_char() == '#' && bang.as_char() == '!'
+    )
 }
 
 /// The attribute on something that does not read as a function: the item

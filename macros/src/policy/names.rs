@@ -153,7 +153,7 @@ fn const_refs_check(names: &[&CheckedName], kind: Kind) -> Option<TokenStream> {
 /// The checks of the constant `path`, at `index` in the list `exprs`.
 fn const_check(path: &syn::Path, index: usize, exprs: &[TokenStream], kind: Kind) -> TokenStream {
     let span = syn::spanned::Spanned::span(path);
-    let private = respan(paths::private(), span);
+    let private = respan(quote::ToTokens::into_token_stream(paths::private()), span);
     let (word, example) = match kind {
         Kind::Role => ("role", "\"admin\""),
         Kind::Scope => ("scope", "\"items:read\""),

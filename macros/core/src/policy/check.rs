@@ -81,9 +81,13 @@ impl NameKind {
 }
 
 /// Checks `raw`, written on `handler`, recording every mistake.
-pub fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
+pub fn check(
+    raw: &RawPolicy,
+    handler: &ItemFn,
+    written: &proc_macro2::TokenStream,
+) -> syn::Result<CheckedPolicy> {
     let mut errors = Errors::default();
-    check_handler(raw.kind, handler, &mut errors);
+    check_handler(raw.kind, handler, written, &mut errors);
     let name = raw.kind.name();
     if let Some(stray) = &raw.stray {
         let message = match raw.kind {
@@ -185,7 +189,12 @@ pub fn check(raw: &RawPolicy, handler: &ItemFn) -> syn::Result<CheckedPolicy> {
 }
 
 /// The handler must be a free `async fn` with no second policy attribute.
-fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
+fn check_handler(
+    kind: AttrKind,
+    handler: &ItemFn,
+    written: &proc_macro2::TokenStream,
+    errors: &mut Errors,
+) {
     let name = kind.name();
     if handler.sig.asyncness.is_none() {
         errors.spanned(
@@ -201,7 +210,7 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
             receiver,
             format!("`{name}` handlers are free functions; move this one out of the `impl` block"),
         );
-    } else if let Some(self_type) = names_self(handler) {
+    } else if let Some(self_type) = names_self(handler, written) {
         errors.spanned(
             self_type,
             format!("`{name}` handlers are free functions, and this one names `Self`; move it out of the `impl` block"),
@@ -257,32 +266,71 @@ fn check_handler(kind: AttrKind, handler: &ItemFn, errors: &mut Errors) {
 /// expansion declares beside it is not allowed. The body counts only when it
 /// declares no item of its own, inside which `Self` would be legal. An
 /// associated function that names neither `self` nor `Self` cannot be told
-/// from a free one: the macro sees only the function.
-fn names_self(handler: &ItemFn) -> Option<proc_macro2::Ident> {
-    fn find(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
-        tokens.into_iter().find_map(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) if ident == "Self" => Some(ident),
-            proc_macro2::TokenTree::Group(group) => find(group.stream()),
-            _ => None,
-        })
+/// from a free one: the macro sees only the function. `written` is the
+/// handler's tokens as written.
+fn names_self(handler: &ItemFn, written: &proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
+    // Most handlers never write `Self`. The compiler prints the handler as
+    // written in one call, and a text without the word cannot hold the
+    // identifier; only the rest are walked token by token, where each
+    // identifier costs a conversion to text. Every handler pays for this.
+    if !written.to_string().contains("Self") {
+        return None;
     }
-    fn declares_items(tokens: proc_macro2::TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) => ["impl", "trait", "struct", "enum", "union"]
-                .iter()
-                .any(|keyword| ident == keyword),
-            proc_macro2::TokenTree::Group(group) => declares_items(group.stream()),
-            _ => false,
-        })
+    let signature = handler.sig.to_token_stream();
+    let body = handler.block.to_token_stream();
+    // `impl` in a signature is `impl Trait`, not an item.
+    let mut signature_scan = SelfScan::default();
+    signature_scan.scan(signature);
+    if signature_scan.first_self.is_some() {
+        return signature_scan.first_self;
     }
-    find(handler.sig.to_token_stream()).or_else(|| {
-        let body = handler.block.to_token_stream();
-        if declares_items(body.clone()) {
-            None
-        } else {
-            find(body)
+    let mut body_scan = SelfScan {
+        items_end_the_walk: true,
+        ..SelfScan::default()
+    };
+    body_scan.scan(body);
+    if body_scan.declares_items {
+        None
+    } else {
+        body_scan.first_self
+    }
+}
+
+/// One walk over a token stream for [`names_self`]: the first `Self`, and
+/// whether an item is declared. Each identifier is turned into text once
+/// (comparing a compiler identifier with a string formats it), and the
+/// walk stops as soon as its answer is known.
+#[derive(Default)]
+struct SelfScan {
+    first_self: Option<proc_macro2::Ident>,
+    declares_items: bool,
+    /// In a body, a declared item settles the answer (`None`); in a
+    /// signature, the first `Self` does.
+    items_end_the_walk: bool,
+}
+
+impl SelfScan {
+    fn scan(&mut self, tokens: proc_macro2::TokenStream) {
+        for token in tokens {
+            let settled = if self.items_end_the_walk {
+                self.declares_items
+            } else {
+                self.first_self.is_some()
+            };
+            if settled {
+                return;
+            }
+            match token {
+                proc_macro2::TokenTree::Ident(ident) => match ident.to_string().as_str() {
+                    "Self" if self.first_self.is_none() => self.first_self = Some(ident),
+                    "impl" | "trait" | "struct" | "enum" | "union" => self.declares_items = true,
+                    _ => {}
+                },
+                proc_macro2::TokenTree::Group(group) => self.scan(group.stream()),
+                proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
+            }
         }
-    })
+    }
 }
 
 /// How many parameters axum's `Handler` impls accept.
@@ -604,6 +652,7 @@ fn check_quota(quota: &super::parse::QuotaArg, errors: &mut Errors) -> Option<(u
 #[cfg(test)]
 mod tests {
     use super::names_self;
+    use quote::ToTokens;
 
     #[test]
     fn self_marks_an_associated_handler() {
@@ -612,13 +661,13 @@ mod tests {
                 Json(Self::current())
             }
         );
-        assert!(names_self(&in_signature).is_some());
+        assert!(names_self(&in_signature, &in_signature.to_token_stream()).is_some());
         let in_body: syn::ItemFn = syn::parse_quote!(
             async fn stats() -> String {
                 Self::render()
             }
         );
-        assert!(names_self(&in_body).is_some());
+        assert!(names_self(&in_body, &in_body.to_token_stream()).is_some());
         let in_a_nested_item: syn::ItemFn = syn::parse_quote!(
             async fn stats() {
                 struct Node {
@@ -626,12 +675,12 @@ mod tests {
                 }
             }
         );
-        assert!(names_self(&in_a_nested_item).is_none());
+        assert!(names_self(&in_a_nested_item, &in_a_nested_item.to_token_stream()).is_none());
         let free: syn::ItemFn = syn::parse_quote!(
             async fn stats(State(app): State<App>) -> String {
                 app.render()
             }
         );
-        assert!(names_self(&free).is_none());
+        assert!(names_self(&free, &free.to_token_stream()).is_none());
     }
 }

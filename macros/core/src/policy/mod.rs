@@ -10,11 +10,12 @@ use syn::ItemFn;
 pub use parse::AttrKind;
 
 /// Parses and checks the arguments `args` of the policy attribute `kind`
-/// written on `handler`.
+/// written on `handler`, whose tokens as written are `written`.
 pub fn analyze(
     kind: AttrKind,
     args: TokenStream,
     handler: &ItemFn,
+    written: &TokenStream,
 ) -> syn::Result<check::CheckedPolicy> {
-    parse::parse_args(kind, args).and_then(|raw| check::check(&raw, handler))
+    parse::parse_args(kind, args).and_then(|raw| check::check(&raw, handler, written))
 }
