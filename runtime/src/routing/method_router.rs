@@ -3,8 +3,9 @@
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter};
 
-use std::sync::Arc;
+use std::marker::PhantomData;
 
+use super::erased::{IntoRouteFuture, Typed};
 use super::guarded::GuardedHandler;
 use super::secured::{RouteSecurity, Secured};
 use super::table::{RouteKind, RouteMethod, methods_of};
@@ -35,15 +36,18 @@ impl<S> std::fmt::Debug for SecureMethodRouter<S> {
 
 /// `handler` wrapped to decide its requests under the policy its guard
 /// names, with the configuration `security` will hold.
-pub(crate) fn secured<H, T>(handler: H, security: &RouteSecurity) -> Secured<H>
+pub(crate) fn secured<H, T, S>(handler: H, security: &RouteSecurity) -> Secured<S>
 where
-    T: GuardedHandler,
+    H: Handler<T, S>,
+    H::Future: IntoRouteFuture,
+    T: GuardedHandler + 'static,
+    S: Send + 'static,
 {
-    Secured {
+    let handler = Typed {
         handler,
-        security: Arc::clone(security),
-        policy: PolicyInfo::of::<T::Policy>(),
-    }
+        _extractors: PhantomData,
+    };
+    Secured::new(Box::new(handler), security, PolicyInfo::of::<T::Policy>())
 }
 
 impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
@@ -58,13 +62,14 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
     fn with<H, T>(mut self, filter: MethodFilter, handler: H) -> Self
     where
         H: Handler<T, S>,
+        H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
         self.entries
             .push((route_methods(filter), PolicyInfo::of::<T::Policy>()));
         self.router = self
             .router
-            .on(filter, secured::<H, T>(handler, &self.security));
+            .on(filter, secured::<H, T, S>(handler, &self.security));
         self
     }
 
@@ -72,6 +77,7 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
     pub fn on<H, T>(self, filter: MethodFilter, handler: H) -> Self
     where
         H: Handler<T, S>,
+        H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
         self.with(filter, handler)
@@ -81,13 +87,14 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
     pub fn any<H, T>(mut self, handler: H) -> Self
     where
         H: Handler<T, S>,
+        H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
         self.entries
             .push((vec![RouteMethod::Any], PolicyInfo::of::<T::Policy>()));
         self.router = self
             .router
-            .fallback(secured::<H, T>(handler, &self.security));
+            .fallback(secured::<H, T, S>(handler, &self.security));
         self
     }
 
@@ -134,6 +141,7 @@ fn route_methods(filter: MethodFilter) -> Vec<RouteMethod> {
 pub fn on<H, T, S>(filter: MethodFilter, handler: H) -> SecureMethodRouter<S>
 where
     H: Handler<T, S>,
+    H::Future: IntoRouteFuture,
     T: GuardedHandler + 'static,
     S: Clone + Send + Sync + 'static,
 {
@@ -146,6 +154,7 @@ where
 pub fn any<H, T, S>(handler: H) -> SecureMethodRouter<S>
 where
     H: Handler<T, S>,
+    H::Future: IntoRouteFuture,
     T: GuardedHandler + 'static,
     S: Clone + Send + Sync + 'static,
 {
@@ -161,6 +170,7 @@ macro_rules! method_fns {
             pub fn $name<H, T, S>(handler: H) -> SecureMethodRouter<S>
             where
                 H: Handler<T, S>,
+                H::Future: IntoRouteFuture,
                 T: GuardedHandler + 'static,
                 S: Clone + Send + Sync + 'static,
             {
@@ -174,6 +184,7 @@ macro_rules! method_fns {
                 pub fn $name<H, T>(self, handler: H) -> Self
                 where
                     H: Handler<T, S>,
+                    H::Future: IntoRouteFuture,
                     T: GuardedHandler + 'static,
                 {
                     self.with(MethodFilter::$filter, handler)

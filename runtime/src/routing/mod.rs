@@ -1,6 +1,7 @@
 //! `SecureRouter`: an axum router that routes only handlers with a policy,
 //! and keeps every route's policy as data.
 
+mod erased;
 mod fallback;
 mod guarded;
 mod instances;
@@ -18,6 +19,7 @@ use axum::response::IntoResponse;
 use axum::routing::Route;
 use tower::{Layer, Service};
 
+pub use erased::IntoRouteFuture;
 pub use guarded::GuardedHandler;
 #[doc(hidden)]
 pub use guarded::NotAnExtractor;
@@ -102,6 +104,7 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
     pub fn fallback<H, T>(mut self, handler: H) -> Self
     where
         H: Handler<T, S>,
+        H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
         let policy = PolicyInfo::of::<T::Policy>();
@@ -115,7 +118,7 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         let security = secured::RouteSecurity::new(self.security.clone().into());
         self.inner = self
             .inner
-            .fallback(method_router::secured::<H, T>(handler, &security));
+            .fallback(method_router::secured::<H, T, S>(handler, &security));
         self.has_fallback = true;
         self
     }

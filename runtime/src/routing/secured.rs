@@ -16,6 +16,7 @@ use http_body_util::Limited;
 use pin_project_lite::pin_project;
 use tokio::task::futures::TaskLocalFuture;
 
+use super::erased::{RouteFuture, Start};
 use crate::authorization;
 use crate::context::{self, RequestContext};
 use crate::future::BoxFuture;
@@ -29,7 +30,7 @@ use crate::security::Security;
 /// [`crate::SecureRouter::route`] mounts it; shared by its handlers.
 pub(crate) type RouteSecurity = Arc<OnceLock<Security>>;
 
-/// A handler with the configuration and policy of its route.
+/// A guarded handler with the configuration and policy of its route.
 ///
 /// `call` decides the request first when that needs no awaiting (public
 /// routes, bearer tokens with fixed keys and no revocation store), so a
@@ -39,36 +40,73 @@ pub(crate) type RouteSecurity = Arc<OnceLock<Security>>;
 /// where the guard, the `Principal` and the other extractors find it. The
 /// shared decision (`authorization.rs`) is also the place for per-route
 /// checks that need the verified caller.
-#[derive(Clone)]
-pub(crate) struct Secured<H> {
-    pub(crate) handler: H,
-    pub(crate) security: RouteSecurity,
-    pub(crate) policy: &'static PolicyInfo,
+///
+/// The handler is behind a trait object ([`super::erased`]), so this is one
+/// type for every handler of an application: axum's routing code for it,
+/// and this `call`, are compiled once rather than once per handler.
+pub(crate) struct Secured<S> {
+    route: Arc<SecuredRoute<S>>,
 }
 
-impl<H, T, S> Handler<T, S> for Secured<H>
-where
-    H: Handler<T, S>,
-    T: 'static,
-    S: Send + 'static,
-{
-    type Future = SecuredFuture<H::Future>;
+/// What a [`Secured`] shares between its clones (axum clones a handler for
+/// every request): one reference count.
+struct SecuredRoute<S> {
+    handler: Box<dyn Start<S>>,
+    security: RouteSecurity,
+    policy: &'static PolicyInfo,
+}
 
-    // The only code generated per handler; everything else is shared.
+impl<S> Clone for Secured<S> {
+    fn clone(&self) -> Self {
+        Self {
+            route: Arc::clone(&self.route),
+        }
+    }
+}
+
+impl<S> Secured<S> {
+    /// `handler`, deciding its requests under `policy` with the
+    /// configuration `security` will hold.
+    pub(crate) fn new(
+        handler: Box<dyn Start<S>>,
+        security: &RouteSecurity,
+        policy: &'static PolicyInfo,
+    ) -> Self {
+        Self {
+            route: Arc::new(SecuredRoute {
+                handler,
+                security: Arc::clone(security),
+                policy,
+            }),
+        }
+    }
+}
+
+/// The extractor list axum sees for a [`Secured`] handler; the handler's
+/// own list is behind the trait object.
+pub(crate) enum Erased {}
+
+impl<S> Handler<Erased, S> for Secured<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    type Future = SecuredFuture<RouteFuture>;
+
     fn call(self, request: Request, state: S) -> Self::Future {
-        if !self.policy.rate_limits.is_empty() {
+        let route = self.route;
+        if !route.policy.rate_limits.is_empty() {
             // Limits await their store: a boxed admission made in this
             // crate, then the handler, taken only by routes that declare a
             // limit.
-            let handler = self.handler;
+            let admission = admission(route.security.clone(), route.policy, request);
             return SecuredFuture::Admitting {
-                admission: admission(self.security, self.policy, request),
-                start: Some(Box::new(move |request| handler.call(request, state))),
+                admission,
+                start: Some(Box::new(move |request| route.handler.start(request, state))),
             };
         }
-        match admit(&self.security, self.policy, request) {
+        match admit(&route.security, route.policy, request) {
             Ok((context, request)) => SecuredFuture::Running {
-                future: context::scope(context, self.handler.call(request, state)),
+                future: context::scope(context, route.handler.start(request, state)),
                 note: limiting::Note::default(),
             },
             Err(rejection) => SecuredFuture::Refused {
@@ -186,13 +224,13 @@ fn limit_body(request: Request, limit: usize) -> Request {
 }
 
 /// The handler of a route with rate limits, started once it is admitted.
-type Start<F> = Box<dyn FnOnce(Request) -> F + Send>;
+type Resume<F> = Box<dyn FnOnce(Request) -> F + Send>;
 
 pin_project! {
     /// The future of a [`Secured`] handler.
     #[project = SecuredProjection]
     pub(crate) enum SecuredFuture<F> {
-        Admitting { admission: BoxFuture<'static, Admitted>, start: Option<Start<F>> },
+        Admitting { admission: BoxFuture<'static, Admitted>, start: Option<Resume<F>> },
         Running {
             #[pin] future: TaskLocalFuture<RequestContext, F>,
             note: limiting::Note,
