@@ -113,13 +113,17 @@ struct GuardFuture<'a, P, T> {
 impl<P: Policy, T: Fused> Future for GuardFuture<'_, P, T> {
     type Output = Result<Guard<P, T>, AuthRejection>;
 
+    // A `match` rather than `Poll::map` and `Result::map`: each closure and
+    // each `map` would be one more function compiled for every policy.
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.fusion).poll(cx).map(|extracted| {
-            extracted.map(|caller| Guard {
+        match Pin::new(&mut self.fusion).poll(cx) {
+            Poll::Ready(Ok(caller)) => Poll::Ready(Ok(Guard {
                 caller,
                 _policy: PhantomData,
-            })
-        })
+            })),
+            Poll::Ready(Err(rejection)) => Poll::Ready(Err(rejection)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

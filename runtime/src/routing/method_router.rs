@@ -59,17 +59,21 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
         }
     }
 
-    fn with<H, T>(mut self, filter: MethodFilter, handler: H) -> Self
+    fn with<H, T>(self, filter: MethodFilter, handler: H) -> Self
     where
         H: Handler<T, S>,
         H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
-        self.entries
-            .push((route_methods(filter), PolicyInfo::of::<T::Policy>()));
-        self.router = self
-            .router
-            .on(filter, secured::<H, T, S>(handler, &self.security));
+        let handler = secured::<H, T, S>(handler, &self.security);
+        self.with_secured(filter, handler)
+    }
+
+    /// The part of [`Self::with`] that does not depend on the handler's
+    /// type, compiled once rather than for every handler.
+    fn with_secured(mut self, filter: MethodFilter, handler: Secured<S>) -> Self {
+        self.entries.push((route_methods(filter), handler.policy()));
+        self.router = self.router.on(filter, handler);
         self
     }
 
@@ -90,11 +94,10 @@ impl<S: Clone + Send + Sync + 'static> SecureMethodRouter<S> {
         H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
+        let handler = secured::<H, T, S>(handler, &self.security);
         self.entries
-            .push((vec![RouteMethod::Any], PolicyInfo::of::<T::Policy>()));
-        self.router = self
-            .router
-            .fallback(secured::<H, T, S>(handler, &self.security));
+            .push((vec![RouteMethod::Any], handler.policy()));
+        self.router = self.router.fallback(handler);
         self
     }
 

@@ -65,6 +65,11 @@ impl<S> Clone for Secured<S> {
 }
 
 impl<S> Secured<S> {
+    /// The policy the route's requests are decided under.
+    pub(crate) fn policy(&self) -> &'static PolicyInfo {
+        self.route.policy
+    }
+
     /// `handler`, deciding its requests under `policy` with the
     /// configuration `security` will hold.
     pub(crate) fn new(
