@@ -41,6 +41,32 @@ async fn principal_behind_an_alias_is_still_the_verified_caller() {
     assert_eq!(answer.text, "alice");
 }
 
+/// Marks the answers of the handler it wraps.
+async fn mark(mut response: axum::response::Response) -> axum::response::Response {
+    response
+        .headers_mut()
+        .insert("x-layered", http::HeaderValue::from_static("yes"));
+    response
+}
+
+#[tokio::test]
+async fn a_handler_with_a_layer_is_decided_then_runs_inside_it() {
+    use axum::handler::Handler;
+    let layered = me.layer(axum::middleware::map_response(mark));
+    let router = SecureRouter::new(security()).route("/layered", get(layered));
+    assert_eq!(router.routes().len(), 1);
+    assert_eq!(router.routes()[0].policy_id(), "secure_router::me");
+    let app: axum::Router = router.into_router();
+    let refused = send(&app, request("/layered").body(Body::empty()).unwrap()).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    // Refused before the handler (and so its layer) ran.
+    assert!(refused.headers.get("x-layered").is_none());
+    let answer = send(&app, bearer("/layered", &token("alice", &["user"], ""))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.text, "alice");
+    assert_eq!(answer.headers["x-layered"], "yes");
+}
+
 #[tokio::test]
 async fn guarded_handler_outside_a_secure_router_fails_closed() {
     // Mounted on a plain axum router, the guard finds no configuration and
