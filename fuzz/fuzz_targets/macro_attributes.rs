@@ -42,8 +42,14 @@ fn outcomes(tokens: &TokenStream) -> Vec<String> {
     let handler: syn::ItemFn = syn::parse_quote!(
         async fn handler(axum::Json(item): axum::Json<Item>) {}
     );
+    let written = quote!(#handler);
     for kind in POLICY_KINDS {
-        out.push(show(policy::analyze(kind, tokens.clone(), &handler)));
+        out.push(show(policy::analyze(
+            kind,
+            tokens.clone(),
+            &handler,
+            &written,
+        )));
     }
     // `#[validated(..)]` arguments.
     let raw = validated::parse::Handler { function: handler };
@@ -51,7 +57,12 @@ fn outcomes(tokens: &TokenStream) -> Vec<String> {
     // The text as a handler.
     if let Ok(function) = syn::parse2::<syn::ItemFn>(tokens.clone()) {
         for kind in POLICY_KINDS {
-            out.push(show(policy::analyze(kind, TokenStream::new(), &function)));
+            out.push(show(policy::analyze(
+                kind,
+                TokenStream::new(),
+                &function,
+                tokens,
+            )));
         }
         let raw = validated::parse::Handler { function };
         out.push(show(validated::analyze(TokenStream::new(), &raw)));
