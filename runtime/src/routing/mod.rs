@@ -107,18 +107,16 @@ impl<S: Clone + Send + Sync + 'static> SecureRouter<S> {
         H::Future: IntoRouteFuture,
         T: GuardedHandler + 'static,
     {
-        let policy = PolicyInfo::of::<T::Policy>();
+        let security = secured::RouteSecurity::new(self.security.clone().into());
+        let handler = method_router::secured::<H, T, S>(handler, &security);
         self.routes.push(RouteEntry::new(
             RouteMethod::Any,
             "*".to_owned(),
             RouteKind::Fallback,
-            policy,
+            handler.policy(),
             self.security.clone(),
         ));
-        let security = secured::RouteSecurity::new(self.security.clone().into());
-        self.inner = self
-            .inner
-            .fallback(method_router::secured::<H, T, S>(handler, &security));
+        self.inner = self.inner.fallback(handler);
         self.has_fallback = true;
         self
     }

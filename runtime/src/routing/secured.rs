@@ -95,7 +95,7 @@ impl<S> Handler<Erased, S> for Secured<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    type Future = SecuredFuture<RouteFuture>;
+    type Future = SecuredFuture;
 
     fn call(self, request: Request, state: S) -> Self::Future {
         let route = self.route;
@@ -229,25 +229,22 @@ fn limit_body(request: Request, limit: usize) -> Request {
 }
 
 /// The handler of a route with rate limits, started once it is admitted.
-type Resume<F> = Box<dyn FnOnce(Request) -> F + Send>;
+type Resume = Box<dyn FnOnce(Request) -> RouteFuture + Send>;
 
 pin_project! {
     /// The future of a [`Secured`] handler.
     #[project = SecuredProjection]
-    pub(crate) enum SecuredFuture<F> {
-        Admitting { admission: BoxFuture<'static, Admitted>, start: Option<Resume<F>> },
+    pub(crate) enum SecuredFuture {
+        Admitting { admission: BoxFuture<'static, Admitted>, start: Option<Resume> },
         Running {
-            #[pin] future: TaskLocalFuture<RequestContext, F>,
+            #[pin] future: TaskLocalFuture<RequestContext, RouteFuture>,
             note: limiting::Note,
         },
         Refused { response: Option<Response> },
     }
 }
 
-impl<F> Future for SecuredFuture<F>
-where
-    F: Future<Output = Response>,
-{
+impl Future for SecuredFuture {
     type Output = Response;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {

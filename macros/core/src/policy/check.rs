@@ -271,66 +271,35 @@ fn check_handler(
 fn names_self(handler: &ItemFn, written: &proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
     // Most handlers never write `Self`. The compiler prints the handler as
     // written in one call, and a text without the word cannot hold the
-    // identifier; only the rest are walked token by token, where each
-    // identifier costs a conversion to text. Every handler pays for this.
+    // identifier; only the rest are walked token by token, where every
+    // identifier compared costs a conversion to text.
     if !written.to_string().contains("Self") {
         return None;
     }
-    let signature = handler.sig.to_token_stream();
-    let body = handler.block.to_token_stream();
-    // `impl` in a signature is `impl Trait`, not an item.
-    let mut signature_scan = SelfScan::default();
-    signature_scan.scan(signature);
-    if signature_scan.first_self.is_some() {
-        return signature_scan.first_self;
+    fn find(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
+        tokens.into_iter().find_map(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) if ident == "Self" => Some(ident),
+            proc_macro2::TokenTree::Group(group) => find(group.stream()),
+            _ => None,
+        })
     }
-    let mut body_scan = SelfScan {
-        items_end_the_walk: true,
-        ..SelfScan::default()
-    };
-    body_scan.scan(body);
-    if body_scan.declares_items {
-        None
-    } else {
-        body_scan.first_self
+    fn declares_items(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ["impl", "trait", "struct", "enum", "union"]
+                .iter()
+                .any(|keyword| ident == keyword),
+            proc_macro2::TokenTree::Group(group) => declares_items(group.stream()),
+            _ => false,
+        })
     }
-}
-
-/// One walk over a token stream for [`names_self`]: the first `Self`, and
-/// whether an item is declared. Each identifier is turned into text once
-/// (comparing a compiler identifier with a string formats it), and the
-/// walk stops as soon as its answer is known.
-#[derive(Default)]
-struct SelfScan {
-    first_self: Option<proc_macro2::Ident>,
-    declares_items: bool,
-    /// In a body, a declared item settles the answer (`None`); in a
-    /// signature, the first `Self` does.
-    items_end_the_walk: bool,
-}
-
-impl SelfScan {
-    fn scan(&mut self, tokens: proc_macro2::TokenStream) {
-        for token in tokens {
-            let settled = if self.items_end_the_walk {
-                self.declares_items
-            } else {
-                self.first_self.is_some()
-            };
-            if settled {
-                return;
-            }
-            match token {
-                proc_macro2::TokenTree::Ident(ident) => match ident.to_string().as_str() {
-                    "Self" if self.first_self.is_none() => self.first_self = Some(ident),
-                    "impl" | "trait" | "struct" | "enum" | "union" => self.declares_items = true,
-                    _ => {}
-                },
-                proc_macro2::TokenTree::Group(group) => self.scan(group.stream()),
-                proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
-            }
+    find(handler.sig.to_token_stream()).or_else(|| {
+        let body = handler.block.to_token_stream();
+        if declares_items(body.clone()) {
+            None
+        } else {
+            find(body)
         }
-    }
+    })
 }
 
 /// How many parameters axum's `Handler` impls accept.
